@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * The native API: argument checks, clamping, locking, node memory, and the
+ * reservation merge rules, on top of the gap-augmented index.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../internal.h"
+
+/* --- asserts and fault injection ---------------------------------- */
+
+void _iova_assert_fail(const char *expr, const char *msg, const char *file,
+		       int line)
+{
+	fprintf(stderr, "libiova: assertion failed at %s:%d: %s (%s)\n", file,
+		line, msg, expr);
+	abort();
+}
+
+#if IOVA_FAULT_INJECT
+#include <stdatomic.h>
+static atomic_ulong fault_countdown;	/* 0: off */
+static atomic_ulong fault_allocs;	/* node allocations since last call */
+
+unsigned long _iova_fault_inject(unsigned long k)
+{
+	atomic_store(&fault_countdown, k);
+	return atomic_exchange(&fault_allocs, 0);
+}
+
+static bool fault_fire(void)
+{
+	unsigned long c;
+
+	atomic_fetch_add(&fault_allocs, 1);
+	c = atomic_load(&fault_countdown);
+	while (c) {
+		if (atomic_compare_exchange_weak(&fault_countdown, &c, c - 1))
+			return c == 1;
+	}
+	return false;
+}
+#else
+unsigned long _iova_fault_inject(unsigned long k)
+{
+	(void)k;
+	return 0;
+}
+
+static inline bool fault_fire(void)
+{
+	return false;
+}
+#endif
+
+/* --- memory -------------------------------------------------------- */
+
+static void *default_alloc(size_t size, void *ctx)
+{
+	void *p;
+
+	(void)ctx;
+	/* Nodes are read a cache line at a time: align them to one. */
+	return posix_memalign(&p, 64, size) ? NULL : p;
+}
+
+static void default_free(void *p, size_t size, void *ctx)
+{
+	(void)size;
+	(void)ctx;
+	free(p);
+}
+
+void *_iova_node_alloc(struct iova_domain *d, size_t size)
+{
+	if (fault_fire())
+		return NULL;
+	return d->mem.alloc(size, d->mem.ctx);
+}
+
+void _iova_node_free(struct iova_domain *d, void *node, size_t size)
+{
+	d->mem.free(node, size, d->mem.ctx);
+}
+
+static void free_node_cb(void *node, size_t size, void *ctx)
+{
+	_iova_node_free(ctx, node, size);
+}
+
+int _iova_pool_fill(struct iova_domain *d)
+{
+	struct gt_tree *t = &d->tree;
+
+	while (!gt_pool_ready(t)) {
+		uint32_t want_l, want_i, i;
+		void *got[1 + GT_MAX_HEIGHT];
+		unsigned int ng = 0;
+		bool failed = false;
+
+		gt_insert_need(t, &want_l, &want_i);
+		want_l = want_l > t->pool.nr_leaves ? want_l - t->pool.nr_leaves : 0;
+		want_i = want_i > t->pool.nr_inners ? want_i - t->pool.nr_inners : 0;
+		/* Allocate outside the lock; the hooks may sleep. */
+		iova_unlock(&d->lock);
+		for (i = 0; i < want_l + want_i && !failed; i++) {
+			size_t sz = i < want_l ? t->leaf_size : gt_inner_size();
+
+			got[ng] = _iova_node_alloc(d, sz);
+			if (got[ng])
+				ng++;
+			else
+				failed = true;
+		}
+		if (failed) {
+			for (i = 0; i < ng; i++)
+				_iova_node_free(d, got[i], i < want_l ? t->leaf_size
+								 : gt_inner_size());
+			iova_lock(&d->lock);
+			d->st.alloc_fail_nomem++;
+			return -ENOMEM;
+		}
+		iova_lock(&d->lock);
+		for (i = 0; i < ng; i++)
+			gt_pool_put(t, got[i], i < want_l);
+	}
+	return 0;
+}
+
+/*
+ * With the lock held: detach pool nodes beyond what the next insert needs,
+ * into *list (linked through the first word), to free after unlocking.
+ */
+static void pool_trim(struct iova_domain *d, void **leaves, void **inners)
+{
+	struct gt_tree *t = &d->tree;
+	void *n;
+
+	*leaves = *inners = NULL;
+	while (t->pool.nr_leaves > IOVA_POOL_SPARE_LEAVES) {
+		n = gt_pool_get(t, true);
+		*(void **)n = *leaves;
+		*leaves = n;
+	}
+	while (t->pool.nr_inners > t->height + 1) {
+		n = gt_pool_get(t, false);
+		*(void **)n = *inners;
+		*inners = n;
+	}
+}
+
+static void free_list(struct iova_domain *d, void *list, size_t size)
+{
+	while (list) {
+		void *next = *(void **)list;
+
+		_iova_node_free(d, list, size);
+		list = next;
+	}
+}
+
+/* Unlock, then free what an erase left beyond the pool's needs. */
+static void unlock_trim(struct iova_domain *d)
+{
+	void *leaves, *inners;
+	size_t lsz = d->tree.leaf_size;
+
+	pool_trim(d, &leaves, &inners);
+	iova_unlock(&d->lock);
+	free_list(d, leaves, lsz);
+	free_list(d, inners, gt_inner_size());
+}
+
+/* --- domain lifetime ----------------------------------------------- */
+
+int iova_domain_create(const struct iova_domain_config *cfg,
+		       struct iova_domain **out)
+{
+	static const struct iova_mem_hooks def_mem = { default_alloc,
+						       default_free, NULL };
+	struct iova_domain_config c = { 0 };
+	struct iova_domain *d;
+	void *root;
+
+	if (!out)
+		return -EINVAL;
+	if (cfg)
+		c = *cfg;
+	if (!c.granule)
+		c.granule = 4096;
+	if (!iova_is_pow2(c.granule) || (c.flags & ~IOVA_DOMAIN_UDATA))
+		return -EINVAL;
+	if (c.mem && (!c.mem->alloc || !c.mem->free))
+		return -EINVAL;
+	if (!c.end_pfn)
+		c.end_pfn = UINT64_MAX >> iova_ctz64(c.granule);
+	if (c.start_pfn > c.end_pfn)
+		return -EINVAL;
+	if (!c.mem)
+		c.mem = &def_mem;
+
+	if (fault_fire())
+		return -ENOMEM;
+	d = c.mem->alloc(sizeof(*d), c.mem->ctx);
+	if (!d)
+		return -ENOMEM;
+	memset(d, 0, sizeof(*d));
+	d->mem = *c.mem;
+	d->granule = c.granule;
+	d->shift = iova_ctz64(c.granule);
+	d->flags = c.flags;
+	root = _iova_node_alloc(d, gt_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
+	if (!root || iova_lock_init(&d->lock)) {
+		if (root)
+			_iova_node_free(d, root, gt_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
+		c.mem->free(d, sizeof(*d), c.mem->ctx);
+		return -ENOMEM;
+	}
+	gt_init(&d->tree, c.start_pfn, c.end_pfn, c.flags & IOVA_DOMAIN_UDATA,
+		root);
+	*out = d;
+	return 0;
+}
+
+void iova_domain_destroy(struct iova_domain *d)
+{
+	struct iova_mem_hooks mem;
+
+	if (!d)
+		return;
+	mem = d->mem;
+	gt_destroy(&d->tree, free_node_cb, d);
+	iova_lock_destroy(&d->lock);
+	mem.free(d, sizeof(*d), mem.ctx);
+}
+
+uint64_t iova_domain_granule(const struct iova_domain *d)
+{
+	return d->granule;
+}
+
+uint64_t iova_domain_start_pfn(const struct iova_domain *d)
+{
+	return d->tree.start;
+}
+
+uint64_t iova_domain_end_pfn(const struct iova_domain *d)
+{
+	return d->tree.end;
+}
+
+/* --- allocation ---------------------------------------------------- */
+
+void _iova_check_domain(struct iova_domain *d)
+{
+	const char *why = NULL;
+
+	if (_iova_validate_locked(d, &why))
+		_iova_assert_fail("iova_domain_validate", why, __FILE__, __LINE__);
+}
+
+static inline void debug_check(struct iova_domain *d)
+{
+	if (IOVA_EXPENSIVE)
+		_iova_check_domain(d);
+}
+
+static int check_alloc_args(uint64_t size, uint64_t align, uint64_t min_pfn,
+			    uint64_t max_pfn, enum iova_policy policy)
+{
+	if (!size || !iova_is_pow2(align) || min_pfn > max_pfn)
+		return -EINVAL;
+	switch (policy) {
+	case IOVA_TOP_DOWN:
+	case IOVA_BOTTOM_UP:
+		return 0;
+	case IOVA_EXACT:
+		if (min_pfn & (align - 1))
+			return -EINVAL;
+		if (size - 1 > UINT64_MAX - min_pfn)
+			return -EINVAL;	/* would wrap past UINT64_MAX */
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int _iova_alloc_locked(struct iova_domain *d, uint64_t size, uint64_t align,
+		       uint64_t min_pfn, uint64_t max_pfn,
+		       enum iova_policy policy, void *udata, uint64_t *pfn_out)
+{
+	struct gt_tree *t = &d->tree;
+	uint64_t lo, hi, pfn;
+	struct iova_req req;
+	int ret;
+
+	ret = _iova_pool_fill(d);
+	if (ret)
+		return ret;
+	lo = iova_max64(min_pfn, t->start);
+	hi = iova_min64(max_pfn, t->end);
+	if (lo > hi)
+		goto nospace;
+	if (policy == IOVA_EXACT) {
+		pfn = min_pfn;
+		if (pfn < lo || size - 1 > hi - pfn ||
+		    !gt_range_free(t, pfn, pfn + size - 1))
+			goto nospace;
+	} else {
+		iova_req_init(&req, size, align, lo, hi);
+		if (!gt_search(t, &req, policy == IOVA_TOP_DOWN, &pfn))
+			goto nospace;
+	}
+	gt_insert(t, pfn, pfn + size - 1, false, udata);
+	d->live_ranges++;
+	d->live_pages += size;
+	d->st.allocs++;
+	*pfn_out = pfn;
+	debug_check(d);
+	return 0;
+nospace:
+	d->st.alloc_fail_nospace++;
+	return -ENOMEM;
+}
+
+int iova_alloc_udata(struct iova_domain *d, uint64_t size, uint64_t align,
+		     uint64_t min_pfn, uint64_t max_pfn,
+		     enum iova_policy policy, void *udata, uint64_t *pfn_out)
+{
+	int ret;
+
+	if (!d || !pfn_out)
+		return -EINVAL;
+	ret = check_alloc_args(size, align, min_pfn, max_pfn, policy);
+	if (ret)
+		return ret;
+	if (udata && !(d->flags & IOVA_DOMAIN_UDATA))
+		return -EOPNOTSUPP;
+	iova_lock(&d->lock);
+	ret = _iova_alloc_locked(d, size, align, min_pfn, max_pfn, policy,
+				 udata, pfn_out);
+	iova_unlock(&d->lock);
+	return ret;
+}
+
+int iova_alloc(struct iova_domain *d, uint64_t size, uint64_t align,
+	       uint64_t min_pfn, uint64_t max_pfn, enum iova_policy policy,
+	       uint64_t *pfn_out)
+{
+	return iova_alloc_udata(d, size, align, min_pfn, max_pfn, policy, NULL,
+				pfn_out);
+}
+
+static void to_range(const struct gt_range *g, struct iova_range *r)
+{
+	r->lo = g->lo;
+	r->hi = g->hi;
+	r->flags = g->rsv ? IOVA_RANGE_RESERVED : 0;
+	r->udata = g->udata;
+}
+
+int _iova_free_locked(struct iova_domain *d, uint64_t pfn, bool must_start,
+		      struct iova_range *out)
+{
+	struct gt_range g;
+
+	if (!gt_erase(&d->tree, pfn, must_start, false, &g)) {
+		d->st.bad_frees++;
+		return -ENOENT;
+	}
+	d->live_ranges--;
+	d->live_pages -= g.hi - g.lo + 1;
+	d->st.frees++;
+	if (out)
+		to_range(&g, out);
+	debug_check(d);
+	return 0;
+}
+
+int iova_free(struct iova_domain *d, uint64_t pfn)
+{
+	int ret;
+
+	if (!d)
+		return -EINVAL;
+	iova_lock(&d->lock);
+	ret = _iova_free_locked(d, pfn, true, NULL);
+	unlock_trim(d);
+	return ret;
+}
+
+/* --- lookup -------------------------------------------------------- */
+
+int iova_find(struct iova_domain *d, uint64_t pfn, struct iova_range *out)
+{
+	struct gt_range g;
+	bool found;
+
+	if (!d || !out)
+		return -EINVAL;
+	iova_lock(&d->lock);
+	found = gt_find(&d->tree, pfn, &g);
+	iova_unlock(&d->lock);
+	if (!found)
+		return -ENOENT;
+	to_range(&g, out);
+	return 0;
+}
+
+int iova_find_next(struct iova_domain *d, uint64_t pfn, struct iova_range *out)
+{
+	struct gt_range g;
+	bool found;
+
+	if (!d || !out)
+		return -EINVAL;
+	iova_lock(&d->lock);
+	found = gt_find_next(&d->tree, pfn, &g);
+	iova_unlock(&d->lock);
+	if (!found)
+		return -ENOENT;
+	to_range(&g, out);
+	return 0;
+}
+
+int iova_set_udata(struct iova_domain *d, uint64_t pfn, void *udata)
+{
+	bool found;
+
+	if (!d)
+		return -EINVAL;
+	if (!(d->flags & IOVA_DOMAIN_UDATA))
+		return -EOPNOTSUPP;
+	iova_lock(&d->lock);
+	found = gt_set_udata(&d->tree, pfn, udata);
+	iova_unlock(&d->lock);
+	return found ? 0 : -ENOENT;
+}
+
+/* --- reservations -------------------------------------------------- */
+
+/*
+ * With the lock held and the pool filled: reserve [lo, hi] (inside the
+ * domain).  Reserved ranges that overlap or touch [lo, hi] merge into one.
+ */
+static int reserve_locked(struct iova_domain *d, uint64_t lo, uint64_t hi)
+{
+	struct gt_tree *t = &d->tree;
+	uint64_t from = lo > t->start ? lo - 1 : lo;	/* adjacent too */
+	uint64_t to = hi < t->end ? hi + 1 : hi;
+	uint64_t nlo = lo, nhi = hi, pfn = from;
+	struct gt_range g;
+
+	/* First pass: refuse if a live range overlaps [lo, hi]. */
+	while (gt_find_next(t, pfn, &g) && g.lo <= to) {
+		if (!g.rsv && g.lo <= hi && g.hi >= lo)
+			return -EBUSY;
+		if (g.hi >= to)
+			break;
+		pfn = g.hi + 1;
+	}
+	/* Second pass: absorb the reservations that overlap or touch. */
+	while (gt_find_next(t, from, &g) && g.lo <= to) {
+		if (!g.rsv) {
+			if (g.hi >= to)
+				break;
+			from = g.hi + 1;
+			continue;
+		}
+		nlo = iova_min64(nlo, g.lo);
+		nhi = iova_max64(nhi, g.hi);
+		gt_erase(t, g.lo, true, true, NULL);
+		d->reserved_ranges--;
+		d->reserved_pages -= g.hi - g.lo + 1;
+	}
+	gt_insert(t, nlo, nhi, true, NULL);
+	d->reserved_ranges++;
+	d->reserved_pages += nhi - nlo + 1;
+	d->st.reserves++;
+	return 0;
+}
+
+int iova_reserve(struct iova_domain *d, uint64_t lo, uint64_t hi)
+{
+	int ret;
+
+	if (!d || lo > hi)
+		return -EINVAL;
+	iova_lock(&d->lock);
+	lo = iova_max64(lo, d->tree.start);
+	hi = iova_min64(hi, d->tree.end);
+	if (lo > hi) {
+		iova_unlock(&d->lock);
+		return 0;	/* nothing of it lies inside the domain */
+	}
+	ret = _iova_pool_fill(d);
+	if (!ret)
+		ret = reserve_locked(d, lo, hi);
+	if (!ret)
+		debug_check(d);
+	unlock_trim(d);
+	return ret;
+}
+
+/* --- iteration, statistics, validation ----------------------------- */
+
+struct walk_adapter {
+	int (*fn)(const struct iova_range *r, void *arg);
+	void *arg;
+};
+
+static int walk_cb(const struct gt_range *g, void *arg)
+{
+	struct walk_adapter *w = arg;
+	struct iova_range r;
+
+	to_range(g, &r);
+	return w->fn(&r, w->arg);
+}
+
+int iova_for_each(struct iova_domain *d,
+		  int (*fn)(const struct iova_range *r, void *arg), void *arg)
+{
+	struct walk_adapter w = { fn, arg };
+	int ret;
+
+	if (!d || !fn)
+		return -EINVAL;
+	iova_lock(&d->lock);
+	ret = gt_walk(&d->tree, walk_cb, &w);
+	iova_unlock(&d->lock);
+	return ret;
+}
+
+int iova_get_stats(struct iova_domain *d, struct iova_stats *st)
+{
+	if (!d || !st)
+		return -EINVAL;
+	iova_lock(&d->lock);
+	*st = d->st;
+	st->live_ranges = d->live_ranges;
+	st->live_pages = d->live_pages;
+	st->reserved_ranges = d->reserved_ranges;
+	st->reserved_pages = d->reserved_pages;
+	st->free_gaps = d->tree.free_gaps;
+	st->index_bytes = gt_bytes(&d->tree);
+	st->index_nodes = d->tree.nr_leaves + d->tree.nr_inners;
+	st->index_height = d->tree.height;
+	st->search_nodes = d->tree.search_nodes;
+	st->search_backtracks = d->tree.search_backtracks;
+	iova_unlock(&d->lock);
+	return 0;
+}
+
+uint64_t iova_largest_gap(struct iova_domain *d, uint64_t min_pfn,
+			  uint64_t max_pfn)
+{
+	uint64_t r = 0;
+
+	if (!d || min_pfn > max_pfn)
+		return 0;
+	iova_lock(&d->lock);
+	min_pfn = iova_max64(min_pfn, d->tree.start);
+	max_pfn = iova_min64(max_pfn, d->tree.end);
+	if (min_pfn <= max_pfn)
+		r = gt_largest_gap(&d->tree, min_pfn, max_pfn);
+	iova_unlock(&d->lock);
+	return r;
+}
+
+struct rsv_check {
+	bool have_prev;
+	struct gt_range prev;
+	const char *why;
+};
+
+static int rsv_check_cb(const struct gt_range *g, void *arg)
+{
+	struct rsv_check *c = arg;
+
+	if (c->have_prev && c->prev.rsv && g->rsv && c->prev.hi + 1 == g->lo) {
+		c->why = "7) two reservations touch but were not merged";
+		return 1;
+	}
+	c->prev = *g;
+	c->have_prev = true;
+	return 0;
+}
+
+int _iova_validate_locked(struct iova_domain *d, const char **why)
+{
+	uint64_t pl = 0, pr = 0, rr = 0;
+	const char *w = gt_validate(&d->tree, &pl, &pr, &rr);
+	struct rsv_check c = { 0 };
+
+	if (!w && gt_walk(&d->tree, rsv_check_cb, &c))
+		w = c.why;
+	if (!w && (rr != d->reserved_ranges ||
+		   d->tree.count != d->live_ranges + d->reserved_ranges))
+		w = "8) range counters differ from the tree";
+	if (!w && (pl != d->live_pages || pr != d->reserved_pages))
+		w = "8) page counters differ from the tree";
+	if (why)
+		*why = w;
+	return w ? -EIO : 0;
+}
+
+int iova_domain_validate(struct iova_domain *d, const char **why)
+{
+	int ret;
+
+	if (!d)
+		return -EINVAL;
+	iova_lock(&d->lock);
+	ret = _iova_validate_locked(d, why);
+	iova_unlock(&d->lock);
+	return ret;
+}

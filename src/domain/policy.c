@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * Placement arithmetic; see policy.h for the aligned-run key and the
+ * conditions it answers.
+ */
+#include "policy.h"
+
+/* Round a up to a multiple of 2^order; false if that passes UINT64_MAX. */
+static bool round_up_order(uint64_t a, unsigned int order, uint64_t *out)
+{
+	uint64_t mask;
+
+	if (order >= 64) {
+		*out = 0;
+		return a == 0;
+	}
+	mask = (UINT64_C(1) << order) - 1;
+	if (!(a & mask)) {
+		*out = a;
+		return true;
+	}
+	if ((a | mask) == UINT64_MAX)
+		return false;
+	*out = (a | mask) + 1;
+	return true;
+}
+
+/* Does [a, b] hold a whole 2^order-aligned block of 2^order pfns? */
+static bool holds_block(uint64_t a, uint64_t b, unsigned int order)
+{
+	uint64_t x;
+
+	if (order >= 64)
+		return a == 0 && b == UINT64_MAX;
+	if (!round_up_order(a, order, &x) || x > b)
+		return false;
+	return b - x >= (UINT64_C(1) << order) - 1;
+}
+
+uint64_t iova_run_key(uint64_t a, uint64_t b)
+{
+	uint64_t len = iova_span(a, b), x, f = 0;
+	unsigned int m;
+
+	if (a == 0 && b == UINT64_MAX) {
+		m = 64;
+	} else {
+		/*
+		 * Any 2^j consecutive pfns hold an aligned 2^(j-1) block, so
+		 * with j = floor(log2 len) the order m is j or j - 1.
+		 */
+		m = iova_flog2(len);
+		if (m && !holds_block(a, b, m))
+			m--;
+	}
+	if (round_up_order(a, m + 1, &x) && x <= b)
+		f = iova_span(x, b);
+	return (uint64_t)(m + 1) << IOVA_KEY_SHIFT | iova_min64(f, IOVA_KEY_FMAX);
+}
+
+void iova_req_init(struct iova_req *r, uint64_t size, uint64_t align,
+		   uint64_t min, uint64_t max)
+{
+	unsigned int k = iova_ctz64(align), ks;
+
+	r->size = size;
+	r->align = align;
+	r->min = min;
+	r->max = max;
+	r->k = k;
+	r->q = 0;
+	/* A run of size + align - 1 pfns always holds an aligned fit. */
+	r->suff_gap = size - 1 > UINT64_MAX - align ? 0 : size + align - 1;
+	if (k == 0) {
+		r->mode = IOVA_REQ_GAP;
+		return;
+	}
+	r->mode = IOVA_REQ_BOUNDS;
+	if (size >= IOVA_KEY_FMAX)
+		return;
+	ks = iova_clog2(size);
+	if (ks == k) {
+		r->mode = IOVA_REQ_KEY;	/* 2^(k-1) < size <= 2^k */
+		r->q = (uint64_t)k << IOVA_KEY_SHIFT | size;
+	} else if (ks < k) {
+		/* Over-aligned: Cond A at order k is sufficient (policy.h). */
+		r->q = (uint64_t)k << IOVA_KEY_SHIFT | size;
+	} else {
+		/* Under-aligned: a fit aligned to 2^ks is aligned to 2^k. */
+		r->q = (uint64_t)ks << IOVA_KEY_SHIFT | size;
+	}
+}
+
+enum iova_fit iova_req_test(const struct iova_req *r, uint64_t gap,
+			    uint64_t akey)
+{
+	unsigned int ord;
+
+	if (gap < r->size)
+		return IOVA_FIT_NO;
+	switch (r->mode) {
+	case IOVA_REQ_GAP:
+		return IOVA_FIT_YES;
+	case IOVA_REQ_KEY:
+		return akey >= r->q ? IOVA_FIT_YES : IOVA_FIT_NO;
+	default:
+		break;
+	}
+	if ((r->q && akey >= r->q) || (r->suff_gap && gap >= r->suff_gap))
+		return IOVA_FIT_YES;
+	/*
+	 * Over-aligned (size <= 2^(k-1)): a run whose order m + 1 < k can only
+	 * fit sizes below 2^(m+1), so a subtree whose best order is below k
+	 * and at most log2(size) holds no fit.
+	 */
+	ord = (unsigned int)(akey >> IOVA_KEY_SHIFT);
+	if (r->q && ord < r->k && ord < 64 && r->size >= (UINT64_C(1) << ord))
+		return IOVA_FIT_NO;
+	return IOVA_FIT_MAYBE;
+}
+
+bool iova_fit_top(const struct iova_req *r, uint64_t a, uint64_t b,
+		  uint64_t *x)
+{
+	uint64_t lo = iova_max64(a, r->min), hi = iova_min64(b, r->max), s;
+
+	if (lo > hi || hi - lo < r->size - 1)
+		return false;
+	s = (hi - (r->size - 1)) & ~(r->align - 1);
+	if (s < lo)
+		return false;
+	*x = s;
+	return true;
+}
+
+bool iova_fit_bottom(const struct iova_req *r, uint64_t a, uint64_t b,
+		     uint64_t *x)
+{
+	uint64_t lo = iova_max64(a, r->min), hi = iova_min64(b, r->max), s;
+
+	if (lo > hi || !round_up_order(lo, r->k, &s) || s > hi ||
+	    hi - s < r->size - 1)
+		return false;
+	*x = s;
+	return true;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * Placement arithmetic, pure and portable: where a request fits inside one
+ * free run, the aligned-run key that summarises a run, and the pruning test
+ * the index applies to a subtree summary.
+ *
+ * The aligned-run key of a free run [a, b]:
+ *   m = the largest order such that [a, b] holds a whole 2^m-aligned block
+ *       of 2^m pfns;
+ *   F = b - x + 1 where x is the first 2^(m+1)-aligned pfn >= a (0 if x > b),
+ *       i.e. the longest fit that starts on a 2^(m+1) boundary;
+ *   key = (m + 1) << 57 | min(F, KEY_FMAX).
+ * For a size-aligned request (align 2^k, 2^(k-1) < size <= 2^k, k >= 1) a
+ * run fits it iff key >= (k << 57 | size)  [Cond A, exact]:
+ *   m >= k:     the run holds an aligned 2^k block, so it fits, and the key's
+ *               order m + 1 > k;
+ *   m == k - 1: F is exactly the longest fit from a 2^k boundary;
+ *   m < k - 1:  a fit would hold an aligned 2^(k-1) block, so none exists.
+ * Unaligned requests use the largest gap: fits iff gap >= size [Cond G,
+ * exact].  Other alignments use necessary and sufficient bounds and may have
+ * to look inside a subtree that turns out not to fit (a backtrack).
+ */
+#ifndef IOVA_DOMAIN_POLICY_H
+#define IOVA_DOMAIN_POLICY_H
+
+#include "../env.h"
+
+#define IOVA_KEY_SHIFT 57
+#define IOVA_KEY_FMAX ((UINT64_C(1) << IOVA_KEY_SHIFT) - 1)
+
+enum iova_req_mode {
+	IOVA_REQ_GAP,		/* align == 1: Cond G */
+	IOVA_REQ_KEY,		/* size-aligned: Cond A */
+	IOVA_REQ_BOUNDS,	/* anything else: bounds only */
+};
+
+struct iova_req {
+	uint64_t size, align;	/* align: power of two */
+	uint64_t min, max;	/* inclusive, clamped to the domain */
+	uint64_t q;		/* key query (KEY, and sufficient for BOUNDS) */
+	uint64_t suff_gap;	/* gap >= this guarantees a fit (0: never) */
+	uint32_t k;		/* log2(align) */
+	enum iova_req_mode mode;
+};
+
+enum iova_fit { IOVA_FIT_NO = 0, IOVA_FIT_YES = 1, IOVA_FIT_MAYBE = 2 };
+
+/* Prepare a request; size >= 1, align a power of two, min <= max. */
+void iova_req_init(struct iova_req *r, uint64_t size, uint64_t align,
+		   uint64_t min, uint64_t max);
+
+/* Can a subtree with these summaries hold a fit (ignoring the bounds)? */
+enum iova_fit iova_req_test(const struct iova_req *r, uint64_t gap,
+			    uint64_t akey);
+
+/* The aligned-run key of the free run [a, b], a <= b. */
+uint64_t iova_run_key(uint64_t a, uint64_t b);
+
+/* Pfns in [a, b], a <= b, saturating at UINT64_MAX. */
+static inline uint64_t iova_span(uint64_t a, uint64_t b)
+{
+	uint64_t d = b - a;
+
+	return d == UINT64_MAX ? UINT64_MAX : d + 1;
+}
+
+/*
+ * The highest (top) or lowest start x in the free run [a, b] intersected
+ * with [r->min, r->max] such that x % align == 0 and [x, x + size - 1] lies
+ * in both.  Returns false if there is none.
+ */
+bool iova_fit_top(const struct iova_req *r, uint64_t a, uint64_t b,
+		  uint64_t *x);
+bool iova_fit_bottom(const struct iova_req *r, uint64_t a, uint64_t b,
+		     uint64_t *x);
+
+#endif /* IOVA_DOMAIN_POLICY_H */

@@ -1,0 +1,1078 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * gaptree: a B+tree of disjoint pfn ranges, augmented with gap summaries so
+ * that the highest (or lowest) fit inside any [min, max] is found by
+ * visiting O(height) nodes.
+ *
+ * Invariants (validate checks each one and names it by number):
+ *  1) Ranges are sorted, disjoint and inside [start, end]; every range has
+ *     lo <= hi.
+ *  2) Gap ownership: the gap of a range r is [pred_end, r.lo - 1], where
+ *     pred_end is the previous range's hi + 1, or start for the first range.
+ *     The "tail" gap [last.hi + 1, end] (or [start, end] when empty) belongs
+ *     to an implicit sentinel above end.  So every free pfn of the domain is
+ *     in exactly one gap, and an insert changes two gaps, both owned by
+ *     ranges in one leaf (or the tail).
+ *  3) All leaves are at depth height - 1.  Non-root nodes are not empty;
+ *     an inner root has >= 2 children.  Capacities are GT_*_CAP.
+ *  4) key[i] of an inner node is the hi of the last range below child i.
+ *     Hence the pred_end of child i is key[i - 1] + 1 (or the node's own
+ *     pred_end for i = 0): leaves need no "previous" field.
+ *  5) gap[i] is the largest gap owned by a range below child i; akey[i] the
+ *     largest aligned-run key (policy.h) of those gaps, 0 for none.
+ *  6) count, free_gaps, nr_leaves and nr_inners match the tree.
+ *
+ * Searching (top-down; bottom-up mirrors it).  A child whose gaps all lie
+ * inside [min, max] ("inside") is answered by its summaries: Cond G and
+ * Cond A of policy.h are exact, so the descent into a child that passes
+ * never fails.  Only children that straddle min or max ("edge") are entered
+ * on hope; at each level at most one child straddles each bound, so at most
+ * two root-to-leaf paths are explored besides the one that succeeds.
+ *
+ * Memory.  Leaves are 1 KiB (63 ranges, 16 B each, plus a header); top-down
+ * allocation prepends to leaves, and a full leaf that receives a range at
+ * its front splits into [new range] + [old leaf], so a top-down fill keeps
+ * leaves full (~16.3 B per range).  Erase merges a node into a sibling when
+ * both fit in 7/8 of one node (hysteresis against split/merge flapping).
+ */
+#include "gaptree.h"
+#include "../domain/policy.h"
+
+#define MERGE_LEAF (GT_LEAF_CAP - GT_LEAF_CAP / 8)
+#define MERGE_INNER (GT_INNER_CAP - GT_INNER_CAP / 8)
+
+struct gt_path {
+	void *node[GT_MAX_HEIGHT];
+	uint32_t idx[GT_MAX_HEIGHT];	/* child (or range) index per depth */
+	uint64_t pred[GT_MAX_HEIGHT];	/* pred_end of node[d] */
+};
+
+/* ------------------------------------------------------------------ */
+/* Pool                                                                */
+
+void gt_pool_put(struct gt_tree *t, void *node, bool is_leaf)
+{
+	void **link = node;
+
+	if (is_leaf) {
+		*link = t->pool.leaves;
+		t->pool.leaves = node;
+		t->pool.nr_leaves++;
+	} else {
+		*link = t->pool.inners;
+		t->pool.inners = node;
+		t->pool.nr_inners++;
+	}
+}
+
+void *gt_pool_get(struct gt_tree *t, bool is_leaf)
+{
+	void **head = is_leaf ? &t->pool.leaves : &t->pool.inners;
+	void **node = *head;
+
+	if (!node)
+		return NULL;
+	*head = *node;
+	if (is_leaf)
+		t->pool.nr_leaves--;
+	else
+		t->pool.nr_inners--;
+	return node;
+}
+
+static void *take_node(struct gt_tree *t, bool is_leaf)
+{
+	void *node = gt_pool_get(t, is_leaf);
+
+	if (!node)
+		iova_env_panic("gaptree: node pool empty during insert");
+	if (is_leaf) {
+		((struct gt_leaf *)node)->n = 0;
+		((struct gt_leaf *)node)->rsv = 0;
+		t->nr_leaves++;
+	} else {
+		((struct gt_inner *)node)->n = 0;
+		t->nr_inners++;
+	}
+	return node;
+}
+
+static void drop_node(struct gt_tree *t, void *node, bool is_leaf)
+{
+	if (is_leaf)
+		t->nr_leaves--;
+	else
+		t->nr_inners--;
+	gt_pool_put(t, node, is_leaf);
+}
+
+/* ------------------------------------------------------------------ */
+/* Leaf helpers                                                        */
+
+size_t gt_leaf_size(bool has_udata)
+{
+	return sizeof(struct gt_leaf) +
+	       (has_udata ? GT_LEAF_CAP * sizeof(void *) : 0);
+}
+
+static inline uint64_t low_bits(unsigned int n)
+{
+	return n >= 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+}
+
+/* Copy cnt ranges src[si..] to dst[di..]; overlapping copies are fine. */
+static void leaf_copy(const struct gt_tree *t, struct gt_leaf *dst,
+		      unsigned int di, struct gt_leaf *src, unsigned int si,
+		      unsigned int cnt)
+{
+	uint64_t bits;
+
+	if (!cnt)
+		return;
+	bits = (src->rsv >> si) & low_bits(cnt);
+	iova_memmove(&dst->lo[di], &src->lo[si], cnt * sizeof(uint64_t));
+	iova_memmove(&dst->hi[di], &src->hi[si], cnt * sizeof(uint64_t));
+	if (t->has_udata)
+		iova_memmove(&dst->udata[di], &src->udata[si],
+			     cnt * sizeof(void *));
+	dst->rsv = (dst->rsv & ~(low_bits(cnt) << di)) | bits << di;
+}
+
+static void leaf_set(const struct gt_tree *t, struct gt_leaf *l,
+		     unsigned int j, uint64_t lo, uint64_t hi, bool rsv,
+		     void *udata)
+{
+	l->lo[j] = lo;
+	l->hi[j] = hi;
+	l->rsv = (l->rsv & ~(UINT64_C(1) << j)) | (uint64_t)rsv << j;
+	if (t->has_udata)
+		l->udata[j] = udata;
+}
+
+static void leaf_get(const struct gt_tree *t, const struct gt_leaf *l,
+		     unsigned int j, struct gt_range *r)
+{
+	r->lo = l->lo[j];
+	r->hi = l->hi[j];
+	r->rsv = (l->rsv >> j) & 1;
+	r->udata = t->has_udata ? l->udata[j] : NULL;
+}
+
+/* The first free pfn below range j of leaf l. */
+static inline uint64_t leaf_gap_lo(const struct gt_leaf *l, unsigned int j,
+				   uint64_t pred)
+{
+	return j ? l->hi[j - 1] + 1 : pred;
+}
+
+/* The largest gap and aligned-run key owned by the ranges of a leaf. */
+static void leaf_summary(const struct gt_leaf *l, uint64_t pred,
+			 uint64_t *gap, uint64_t *akey)
+{
+	uint64_t g = 0, k = 0, a = pred;
+	unsigned int j;
+
+	for (j = 0; j < l->n; j++) {
+		if (l->lo[j] > a) {
+			uint64_t len = l->lo[j] - a;
+
+			if (len > g)
+				g = len;
+			k = iova_max64(k, iova_run_key(a, l->lo[j] - 1));
+		}
+		a = l->hi[j] + 1;
+	}
+	*gap = g;
+	*akey = k;
+}
+
+static void inner_summary(const struct gt_inner *in, uint64_t *gap,
+			  uint64_t *akey)
+{
+	uint64_t g = 0, k = 0;
+	unsigned int i;
+
+	for (i = 0; i < in->n; i++) {
+		g = iova_max64(g, in->gap[i]);
+		k = iova_max64(k, in->akey[i]);
+	}
+	*gap = g;
+	*akey = k;
+}
+
+static uint64_t node_last(const void *node, bool is_leaf)
+{
+	if (is_leaf) {
+		const struct gt_leaf *l = node;
+
+		return l->hi[l->n - 1];
+	}
+	return ((const struct gt_inner *)node)->key[((const struct gt_inner *)node)->n - 1];
+}
+
+static void node_summary(const void *node, bool is_leaf, uint64_t pred,
+			 uint64_t *gap, uint64_t *akey)
+{
+	if (is_leaf)
+		leaf_summary(node, pred, gap, akey);
+	else
+		inner_summary(node, gap, akey);
+}
+
+/* Write child i's key and summaries into in; true if anything changed. */
+static bool set_slot(struct gt_inner *in, unsigned int i, const void *child,
+		     bool child_leaf, uint64_t pred)
+{
+	uint64_t key = node_last(child, child_leaf), gap, akey;
+
+	node_summary(child, child_leaf, pred, &gap, &akey);
+	if (in->key[i] == key && in->gap[i] == gap && in->akey[i] == akey)
+		return false;
+	in->key[i] = key;
+	in->gap[i] = gap;
+	in->akey[i] = akey;
+	return true;
+}
+
+/* The pred_end of child i of in, whose own pred_end is pred. */
+static inline uint64_t child_pred(const struct gt_inner *in, unsigned int i,
+				  uint64_t pred)
+{
+	return i ? in->key[i - 1] + 1 : pred;
+}
+
+/*
+ * Node p->node[d] changed (contents, not the number of its siblings).
+ * Refresh its slot in each ancestor, stopping as soon as a slot is unchanged.
+ */
+static void fix_up(struct gt_tree *t, struct gt_path *p, int d)
+{
+	uint32_t leaf_depth = t->height - 1;
+
+	for (; d > 0; d--) {
+		struct gt_inner *parent = p->node[d - 1];
+
+		if (!set_slot(parent, p->idx[d - 1], p->node[d],
+			      (uint32_t)d == leaf_depth, p->pred[d]))
+			return;
+	}
+}
+
+/* Descend towards pfn: in each inner node, the first child with key >= pfn. */
+static struct gt_leaf *descend(const struct gt_tree *t, uint64_t pfn,
+			       struct gt_path *p)
+{
+	void *node = t->root;
+	uint64_t pred = t->start;
+	uint32_t d;
+
+	for (d = 0; d + 1 < t->height; d++) {
+		struct gt_inner *in = node;
+		unsigned int lo = 0, hi = in->n - 1;
+
+		while (lo < hi) {	/* first key >= pfn, else the last */
+			unsigned int mid = (lo + hi) / 2;
+
+			if (in->key[mid] >= pfn)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		if (p) {
+			p->node[d] = in;
+			p->idx[d] = lo;
+			p->pred[d] = pred;
+		}
+		pred = child_pred(in, lo, pred);
+		node = in->child[lo];
+	}
+	if (p) {
+		p->node[d] = node;
+		p->pred[d] = pred;
+	}
+	return node;
+}
+
+/* The first range j of l with hi >= pfn, or l->n. */
+static unsigned int leaf_lower_bound(const struct gt_leaf *l, uint64_t pfn)
+{
+	unsigned int lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (l->hi[mid] >= pfn)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* ------------------------------------------------------------------ */
+/* Setup                                                               */
+
+void gt_init(struct gt_tree *t, uint64_t start, uint64_t end, bool has_udata,
+	     void *root)
+{
+	struct gt_leaf *l = root;
+
+	*t = (struct gt_tree){
+		.root = root,
+		.height = 1,
+		.has_udata = has_udata,
+		.start = start,
+		.end = end,
+		.free_gaps = 1,
+		.nr_leaves = 1,
+		.leaf_size = gt_leaf_size(has_udata),
+	};
+	l->n = 0;
+	l->rsv = 0;
+}
+
+static void free_subtree(struct gt_tree *t, void *node, uint32_t depth,
+			 void (*free_node)(void *, size_t, void *), void *ctx)
+{
+	if (depth + 1 < t->height) {
+		struct gt_inner *in = node;
+		unsigned int i;
+
+		for (i = 0; i < in->n; i++)
+			free_subtree(t, in->child[i], depth + 1, free_node, ctx);
+		free_node(node, sizeof(struct gt_inner), ctx);
+	} else {
+		free_node(node, t->leaf_size, ctx);
+	}
+}
+
+void gt_destroy(struct gt_tree *t,
+		void (*free_node)(void *node, size_t size, void *ctx),
+		void *ctx)
+{
+	void *n;
+
+	if (t->root)
+		free_subtree(t, t->root, 0, free_node, ctx);
+	t->root = NULL;
+	while ((n = gt_pool_get(t, true)))
+		free_node(n, t->leaf_size, ctx);
+	while ((n = gt_pool_get(t, false)))
+		free_node(n, sizeof(struct gt_inner), ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookup                                                              */
+
+bool gt_find_next(const struct gt_tree *t, uint64_t pfn, struct gt_range *out)
+{
+	struct gt_path p;
+	struct gt_leaf *l = descend(t, pfn, &p);
+	unsigned int j = leaf_lower_bound(l, pfn);
+
+	if (j == l->n)
+		return false;	/* the last child's keys are all < pfn */
+	leaf_get(t, l, j, out);
+	return true;
+}
+
+bool gt_find(const struct gt_tree *t, uint64_t pfn, struct gt_range *out)
+{
+	struct gt_range r;
+
+	if (!gt_find_next(t, pfn, &r) || r.lo > pfn)
+		return false;
+	if (out)
+		*out = r;
+	return true;
+}
+
+bool gt_set_udata(struct gt_tree *t, uint64_t pfn, void *udata)
+{
+	struct gt_leaf *l = descend(t, pfn, NULL);
+	unsigned int j = leaf_lower_bound(l, pfn);
+
+	if (!t->has_udata || j == l->n || l->lo[j] > pfn)
+		return false;
+	l->udata[j] = udata;
+	return true;
+}
+
+static uint64_t tree_last_hi(const struct gt_tree *t, bool *any)
+{
+	const void *node = t->root;
+	uint32_t d;
+
+	for (d = 0; d + 1 < t->height; d++) {
+		const struct gt_inner *in = node;
+
+		node = in->child[in->n - 1];
+	}
+	*any = ((const struct gt_leaf *)node)->n != 0;
+	return *any ? node_last(node, true) : 0;
+}
+
+/* The tail gap [*a, end]; false if it is empty. */
+static bool tail_gap(const struct gt_tree *t, uint64_t *a)
+{
+	bool any;
+	uint64_t last = tree_last_hi(t, &any);
+
+	if (!any) {
+		*a = t->start;
+		return true;
+	}
+	if (last >= t->end)
+		return false;
+	*a = last + 1;
+	return true;
+}
+
+bool gt_range_free(const struct gt_tree *t, uint64_t lo, uint64_t hi)
+{
+	struct gt_range r;
+
+	/* The first range ending at or after lo must start after hi. */
+	return !gt_find_next(t, lo, &r) || r.lo > hi;
+}
+
+/* ------------------------------------------------------------------ */
+/* Insert                                                              */
+
+/* Counting helper for free_gaps: 1 if [a, b) is non-empty. */
+static inline uint64_t nonempty(uint64_t a, uint64_t b)
+{
+	return b > a;
+}
+
+/*
+ * Split full leaf l while inserting a range at position pos.  The new node
+ * becomes the left sibling and takes nleft of the n + 1 ranges.  Returns
+ * the new left leaf.
+ */
+static struct gt_leaf *split_leaf(struct gt_tree *t, struct gt_leaf *l,
+				  unsigned int pos, uint64_t lo, uint64_t hi,
+				  bool rsv, void *udata)
+{
+	struct gt_leaf *left = take_node(t, true);
+	unsigned int n = l->n, nleft;
+
+	if (pos == 0)
+		nleft = 1;		/* prepend: [new] + [old full leaf] */
+	else if (pos == n)
+		nleft = n;		/* append: [old full leaf] + [new] */
+	else
+		nleft = (n + 1) / 2;
+
+	if (pos < nleft) {
+		leaf_copy(t, left, 0, l, 0, pos);
+		leaf_set(t, left, pos, lo, hi, rsv, udata);
+		leaf_copy(t, left, pos + 1, l, pos, nleft - 1 - pos);
+		leaf_copy(t, l, 0, l, nleft - 1, n - (nleft - 1));
+		l->n = n - (nleft - 1);
+	} else {
+		leaf_copy(t, left, 0, l, 0, nleft);
+		leaf_copy(t, l, 0, l, nleft, pos - nleft);
+		leaf_set(t, l, pos - nleft, lo, hi, rsv, udata);
+		leaf_copy(t, l, pos - nleft + 1, l, pos, n - pos);
+		l->n = n + 1 - nleft;
+	}
+	left->n = nleft;
+	return left;
+}
+
+/* Insert child c (already summarised by the caller) at slot i of in. */
+static void inner_insert_slot(struct gt_inner *in, unsigned int i, void *c)
+{
+	unsigned int cnt = in->n - i;
+
+	iova_memmove(&in->key[i + 1], &in->key[i], cnt * sizeof(uint64_t));
+	iova_memmove(&in->gap[i + 1], &in->gap[i], cnt * sizeof(uint64_t));
+	iova_memmove(&in->akey[i + 1], &in->akey[i], cnt * sizeof(uint64_t));
+	iova_memmove(&in->child[i + 1], &in->child[i], cnt * sizeof(void *));
+	in->child[i] = c;
+	in->key[i] = in->gap[i] = in->akey[i] = 0;
+	in->n++;
+}
+
+static void inner_copy(struct gt_inner *dst, unsigned int di,
+		       struct gt_inner *src, unsigned int si, unsigned int cnt)
+{
+	iova_memmove(&dst->key[di], &src->key[si], cnt * sizeof(uint64_t));
+	iova_memmove(&dst->gap[di], &src->gap[si], cnt * sizeof(uint64_t));
+	iova_memmove(&dst->akey[di], &src->akey[si], cnt * sizeof(uint64_t));
+	iova_memmove(&dst->child[di], &src->child[si], cnt * sizeof(void *));
+}
+
+/*
+ * A node at depth d split: left is the new left sibling of p->node[d], and
+ * both are complete.  Link left into the parent (splitting upward as
+ * needed), refresh the slots of both, and fix the ancestors.
+ */
+static void link_left(struct gt_tree *t, struct gt_path *p, int d, void *left)
+{
+	bool child_leaf = (uint32_t)d == t->height - 1;
+	void *right = p->node[d];
+	uint64_t pred = p->pred[d];
+
+	while (d > 0) {
+		struct gt_inner *in = p->node[d - 1];
+		unsigned int i = p->idx[d - 1];
+		struct gt_inner *nl;
+		unsigned int n = in->n, nleft;
+
+		if (n < GT_INNER_CAP) {
+			inner_insert_slot(in, i, left);
+			set_slot(in, i, left, child_leaf, pred);
+			set_slot(in, i + 1, right, child_leaf,
+				 node_last(left, child_leaf) + 1);
+			fix_up(t, p, d - 1);
+			return;
+		}
+		/* Split the full parent too; the new left half takes nleft. */
+		nl = take_node(t, false);
+		nleft = i == 0 ? 1 : (i + 1 == n ? n : (n + 1) / 2);
+		if (i < nleft) {
+			inner_copy(nl, 0, in, 0, i);
+			nl->child[i] = left;
+			inner_copy(nl, i + 1, in, i, nleft - 1 - i);
+			inner_copy(in, 0, in, nleft - 1, n - (nleft - 1));
+			in->n = n - (nleft - 1);
+			nl->n = nleft;
+			set_slot(nl, i, left, child_leaf, pred);
+			if (i + 1 < nleft)
+				set_slot(nl, i + 1, right, child_leaf,
+					 node_last(left, child_leaf) + 1);
+			else
+				set_slot(in, 0, right, child_leaf,
+					 node_last(left, child_leaf) + 1);
+		} else {
+			unsigned int j = i - nleft;
+
+			inner_copy(nl, 0, in, 0, nleft);
+			inner_copy(in, 0, in, nleft, j);
+			in->child[j] = left;
+			inner_copy(in, j + 1, in, i, n - i);
+			in->n = n + 1 - nleft;
+			nl->n = nleft;
+			set_slot(in, j, left, child_leaf, pred);
+			set_slot(in, j + 1, right, child_leaf,
+				 node_last(left, child_leaf) + 1);
+		}
+		/* Continue one level up with the split parent. */
+		left = nl;
+		right = in;
+		pred = p->pred[d - 1];
+		child_leaf = false;
+		d--;
+	}
+	/* The root split: grow a new root above left and right. */
+	{
+		struct gt_inner *root = take_node(t, false);
+
+		root->n = 2;
+		root->child[0] = left;
+		root->child[1] = right;
+		set_slot(root, 0, left, child_leaf, t->start);
+		set_slot(root, 1, right, child_leaf,
+			 node_last(left, child_leaf) + 1);
+		t->root = root;
+		t->height++;
+		iova_assert(t->height <= GT_MAX_HEIGHT, "gaptree too tall");
+	}
+}
+
+void gt_insert(struct gt_tree *t, uint64_t lo, uint64_t hi, bool rsv,
+	       void *udata)
+{
+	struct gt_path p;
+	uint32_t ld = t->height - 1;
+	struct gt_leaf *l;
+	unsigned int pos;
+	uint64_t a;	/* the gap being split starts at a */
+
+	iova_assert(gt_pool_ready(t), "gt_insert without a ready pool");
+	iova_assert(lo <= hi && lo >= t->start && hi <= t->end,
+		    "gt_insert: range outside the domain");
+	l = descend(t, lo, &p);
+	pos = leaf_lower_bound(l, lo);
+	a = leaf_gap_lo(l, pos, p.pred[ld]);
+	iova_assert(a <= lo, "gt_insert: range overlaps its predecessor");
+	/* The gap [a, b) splits into [a, lo) and [hi + 1, b). */
+	t->free_gaps += nonempty(a, lo);
+	if (pos < l->n) {
+		iova_assert(l->lo[pos] > hi, "gt_insert: range overlaps");
+		t->free_gaps += nonempty(hi + 1, l->lo[pos]);
+		t->free_gaps -= nonempty(a, l->lo[pos]);
+	} else {
+		/* Tail: non-empty before; after iff hi < end. */
+		t->free_gaps += (hi < t->end) ? 1 : 0;
+		t->free_gaps -= 1;
+	}
+	t->count++;
+
+	if (l->n < GT_LEAF_CAP) {
+		leaf_copy(t, l, pos + 1, l, pos, l->n - pos);
+		leaf_set(t, l, pos, lo, hi, rsv, udata);
+		l->n++;
+		fix_up(t, &p, (int)ld);
+		return;
+	}
+	link_left(t, &p, (int)ld, split_leaf(t, l, pos, lo, hi, rsv, udata));
+}
+
+/* ------------------------------------------------------------------ */
+/* Erase                                                               */
+
+/*
+ * Node p->node[d] (not the root) may be underfull: merge it into a sibling
+ * when both fit in MERGE_*; remove an empty node.  Walks up while parents
+ * shrink.  Collapses a root with one child.
+ */
+static uint32_t node_count(const void *node, bool is_leaf)
+{
+	return is_leaf ? ((const struct gt_leaf *)node)->n
+		       : ((const struct gt_inner *)node)->n;
+}
+
+static void rebalance(struct gt_tree *t, struct gt_path *p, int d)
+{
+	for (; d > 0; d--) {
+		bool is_leaf = (uint32_t)d == t->height - 1;
+		struct gt_inner *par = p->node[d - 1];
+		unsigned int i = p->idx[d - 1], li;
+		uint32_t n = node_count(par->child[i], is_leaf);
+		uint32_t cap = is_leaf ? MERGE_LEAF : MERGE_INNER;
+		uint64_t ppred = p->pred[d - 1];
+
+		if (n == 0) {
+			/* Drop the empty child i; it owned no gap. */
+			drop_node(t, par->child[i], is_leaf);
+			inner_copy(par, i, par, i + 1, par->n - i - 1);
+			par->n--;
+			/* The next child's pred_end moved down. */
+			if (i < par->n)
+				set_slot(par, i, par->child[i], is_leaf,
+					 child_pred(par, i, ppred));
+		} else {
+			void *dst, *src;
+
+			if (i > 0 && node_count(par->child[i - 1], is_leaf) + n <= cap)
+				li = i - 1;
+			else if (i + 1 < par->n &&
+				 node_count(par->child[i + 1], is_leaf) + n <= cap)
+				li = i;
+			else
+				break;
+			/* Move every entry of child li + 1 into child li. */
+			dst = par->child[li];
+			src = par->child[li + 1];
+			if (is_leaf) {
+				struct gt_leaf *ld = dst, *ls = src;
+
+				leaf_copy(t, ld, ld->n, ls, 0, ls->n);
+				ld->n += ls->n;
+			} else {
+				struct gt_inner *id = dst, *is = src;
+
+				inner_copy(id, id->n, is, 0, is->n);
+				id->n += is->n;
+			}
+			drop_node(t, src, is_leaf);
+			inner_copy(par, li + 1, par, li + 2, par->n - li - 2);
+			par->n--;
+			set_slot(par, li, dst, is_leaf, child_pred(par, li, ppred));
+		}
+		/* An emptied parent is dropped at the next level up. */
+		if (par->n)
+			fix_up(t, p, d - 1);
+	}
+	/* Collapse single-child inner roots. */
+	while (t->height > 1 && ((struct gt_inner *)t->root)->n == 1) {
+		struct gt_inner *root = t->root;
+
+		t->root = root->child[0];
+		drop_node(t, root, false);
+		t->height--;
+	}
+}
+
+/*
+ * Refresh the leaf that holds the first range with hi >= pfn (whose gap
+ * just grew because its predecessor, in another leaf, was erased).
+ */
+static void refresh_at(struct gt_tree *t, uint64_t pfn)
+{
+	struct gt_path p;
+
+	descend(t, pfn, &p);
+	fix_up(t, &p, (int)t->height - 1);
+}
+
+bool gt_erase(struct gt_tree *t, uint64_t pfn, bool must_start, bool rsv,
+	      struct gt_range *out)
+{
+	struct gt_path p;
+	uint32_t ld = t->height - 1;
+	struct gt_leaf *l = descend(t, pfn, &p);
+	unsigned int j = leaf_lower_bound(l, pfn);
+	struct gt_range r;
+	uint64_t a;
+	bool last_in_leaf, next_exists;
+
+	if (j == l->n || l->lo[j] > pfn)
+		return false;
+	leaf_get(t, l, j, &r);
+	if ((must_start && r.lo != pfn) || r.rsv != rsv)
+		return false;
+	if (out)
+		*out = r;
+
+	/* The gaps [a, r.lo) and [r.hi + 1, next) merge into one. */
+	a = leaf_gap_lo(l, j, p.pred[ld]);
+	last_in_leaf = j + 1 == l->n;
+	if (!last_in_leaf) {
+		t->free_gaps += 1 - nonempty(a, r.lo) -
+				nonempty(r.hi + 1, l->lo[j + 1]);
+		next_exists = true;
+	} else {
+		struct gt_range nx;
+
+		next_exists = r.hi < UINT64_MAX && gt_find_next(t, r.hi + 1, &nx);
+		if (next_exists)
+			t->free_gaps += 1 - nonempty(a, r.lo) -
+					nonempty(r.hi + 1, nx.lo);
+		else
+			t->free_gaps += 1 - nonempty(a, r.lo) -
+					(r.hi < t->end ? 1 : 0);
+	}
+	t->count--;
+
+	leaf_copy(t, l, j, l, j + 1, l->n - j - 1);
+	l->n--;
+	if (l->n)
+		fix_up(t, &p, (int)ld);
+	if (ld > 0)
+		rebalance(t, &p, (int)ld);
+	/* A successor in another leaf owns the grown gap. */
+	if (last_in_leaf && next_exists)
+		refresh_at(t, r.hi + 1);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Search                                                              */
+
+struct search {
+	struct gt_tree *t;
+	const struct iova_req *r;
+	bool top;
+	uint64_t pfn;
+};
+
+static bool fit_run(struct search *s, uint64_t a, uint64_t b)
+{
+	return s->top ? iova_fit_top(s->r, a, b, &s->pfn)
+		      : iova_fit_bottom(s->r, a, b, &s->pfn);
+}
+
+static bool search_leaf(struct search *s, const struct gt_leaf *l,
+			uint64_t pred)
+{
+	const struct iova_req *r = s->r;
+	unsigned int n = l->n, k;
+
+	for (k = 0; k < n; k++) {
+		unsigned int j = s->top ? n - 1 - k : k;
+		uint64_t a = leaf_gap_lo(l, j, pred), b;
+
+		if (l->lo[j] <= a)
+			continue;	/* no gap below range j */
+		b = l->lo[j] - 1;
+		if (s->top ? b < r->min : a > r->max)
+			break;		/* every later gap is out of bounds */
+		if (fit_run(s, a, b))
+			return true;
+	}
+	return false;
+}
+
+static bool search_node(struct search *s, const void *node, uint32_t d,
+			uint64_t pred)
+{
+	const struct gt_inner *in = node;
+	const struct iova_req *r = s->r;
+	unsigned int n, k;
+
+	s->t->search_nodes++;
+	if (d + 1 == s->t->height)
+		return search_leaf(s, node, pred);
+	n = in->n;
+	for (k = 0; k < n; k++) {
+		unsigned int i = s->top ? n - 1 - k : k;
+		uint64_t cp = child_pred(in, i, pred);
+		enum iova_fit f;
+
+		/* Gaps of child i lie inside [cp, key[i] - 1]. */
+		if (s->top) {
+			if (in->key[i] <= r->min)
+				break;
+			if (cp > r->max)
+				continue;
+		} else {
+			if (cp > r->max)
+				break;
+			if (in->key[i] <= r->min)
+				continue;
+		}
+		f = iova_req_test(r, in->gap[i], in->akey[i]);
+		if (f == IOVA_FIT_NO)
+			continue;
+		if (search_node(s, in->child[i], d + 1, cp))
+			return true;
+		/* Only an edge child or an inexact test may come back empty. */
+		iova_assert_internal(f == IOVA_FIT_MAYBE || cp < r->min ||
+					     in->key[i] - 1 > r->max,
+				     "gaptree: exact summary led nowhere");
+		s->t->search_backtracks++;
+	}
+	return false;
+}
+
+bool gt_search(struct gt_tree *t, const struct iova_req *req, bool top_down,
+	       uint64_t *pfn)
+{
+	struct search s = { .t = t, .r = req, .top = top_down };
+	uint64_t ta;
+	bool tail = tail_gap(t, &ta);
+
+	if (top_down && tail && fit_run(&s, ta, t->end))
+		goto found;
+	if (search_node(&s, t->root, 0, t->start))
+		goto found;
+	if (!top_down && tail && fit_run(&s, ta, t->end))
+		goto found;
+	return false;
+found:
+	*pfn = s.pfn;
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Largest gap inside bounds                                           */
+
+static uint64_t clipped(uint64_t a, uint64_t b, uint64_t min, uint64_t max)
+{
+	a = iova_max64(a, min);
+	b = iova_min64(b, max);
+	return a > b ? 0 : iova_span(a, b);
+}
+
+static uint64_t largest_node(struct gt_tree *t, const void *node, uint32_t d,
+			     uint64_t pred, uint64_t min, uint64_t max)
+{
+	uint64_t best = 0;
+	unsigned int i;
+
+	t->search_nodes++;
+	if (d + 1 == t->height) {
+		const struct gt_leaf *l = node;
+
+		for (i = 0; i < l->n; i++) {
+			uint64_t a = leaf_gap_lo(l, i, pred);
+
+			if (l->lo[i] > a)
+				best = iova_max64(best, clipped(a, l->lo[i] - 1,
+								min, max));
+		}
+		return best;
+	}
+	{
+		const struct gt_inner *in = node;
+
+		for (i = 0; i < in->n; i++) {
+			uint64_t cp = child_pred(in, i, pred);
+
+			if (in->key[i] <= min || cp > max || in->gap[i] <= best)
+				continue;
+			if (cp >= min && in->key[i] - 1 <= max)
+				best = in->gap[i];	/* inside: exact */
+			else
+				best = iova_max64(best, largest_node(t, in->child[i],
+								     d + 1, cp,
+								     min, max));
+		}
+	}
+	return best;
+}
+
+uint64_t gt_largest_gap(struct gt_tree *t, uint64_t min, uint64_t max)
+{
+	uint64_t ta, best = largest_node(t, t->root, 0, t->start, min, max);
+
+	if (tail_gap(t, &ta))
+		best = iova_max64(best, clipped(ta, t->end, min, max));
+	return best;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walk, bytes, validate                                               */
+
+static int walk_node(const struct gt_tree *t, const void *node, uint32_t d,
+		     int (*fn)(const struct gt_range *, void *), void *arg)
+{
+	unsigned int i;
+	int ret;
+
+	if (d + 1 == t->height) {
+		const struct gt_leaf *l = node;
+		struct gt_range r;
+
+		for (i = 0; i < l->n; i++) {
+			leaf_get(t, l, i, &r);
+			ret = fn(&r, arg);
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
+	for (i = 0; i < ((const struct gt_inner *)node)->n; i++) {
+		ret = walk_node(t, ((const struct gt_inner *)node)->child[i],
+				d + 1, fn, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int gt_walk(const struct gt_tree *t,
+	    int (*fn)(const struct gt_range *r, void *arg), void *arg)
+{
+	return walk_node(t, t->root, 0, fn, arg);
+}
+
+uint64_t gt_bytes(const struct gt_tree *t)
+{
+	return (t->nr_leaves + t->pool.nr_leaves) * (uint64_t)t->leaf_size +
+	       (t->nr_inners + t->pool.nr_inners) * (uint64_t)sizeof(struct gt_inner);
+}
+
+struct vstate {
+	const struct gt_tree *t;
+	uint64_t next;		/* pred_end expected for the next range */
+	bool any;		/* a range has been seen */
+	bool at_top;		/* the last range seen ends at UINT64_MAX */
+	uint64_t count, gaps, leaves, inners;
+	uint64_t pages_live, pages_rsv, ranges_rsv;
+};
+
+/* Validate the subtree; on success return its gap, akey and last hi. */
+static const char *validate_node(struct vstate *v, const void *node,
+				 uint32_t d, uint64_t pred, bool is_root,
+				 uint64_t *gap, uint64_t *akey, uint64_t *last)
+{
+	const struct gt_tree *t = v->t;
+	unsigned int i;
+
+	if (pred != v->next)
+		return "4) pred_end passed down differs from the previous hi + 1";
+	if (d + 1 == t->height) {
+		const struct gt_leaf *l = node;
+
+		v->leaves++;
+		if (l->n > GT_LEAF_CAP)
+			return "3) leaf over capacity";
+		if (!is_root && l->n == 0)
+			return "3) empty non-root leaf";
+		if (l->rsv & ~low_bits(l->n))
+			return "1) reserved bit set beyond the leaf's ranges";
+		for (i = 0; i < l->n; i++) {
+			uint64_t lo = l->lo[i], hi = l->hi[i], sz;
+
+			if (lo > hi)
+				return "1) range with lo > hi";
+			if (lo < t->start || hi > t->end)
+				return "1) range outside the domain";
+			if (v->at_top || (v->any && lo < v->next))
+				return "1) ranges overlap or are out of order";
+			if (lo > v->next)
+				v->gaps++;
+			sz = iova_span(lo, hi);
+			if ((l->rsv >> i) & 1) {
+				v->pages_rsv += sz;
+				v->ranges_rsv++;
+			} else {
+				v->pages_live += sz;
+			}
+			v->count++;
+			v->any = true;
+			v->at_top = hi == UINT64_MAX;
+			v->next = hi + 1;	/* wraps only for the very last */
+		}
+		leaf_summary(l, pred, gap, akey);
+		*last = l->n ? l->hi[l->n - 1] : 0;
+		return NULL;
+	}
+	{
+		const struct gt_inner *in = node;
+
+		v->inners++;
+		if (in->n > GT_INNER_CAP)
+			return "3) inner node over capacity";
+		if (in->n < 1 || (is_root && in->n < 2))
+			return "3) inner node with too few children";
+		*gap = *akey = 0;
+		for (i = 0; i < in->n; i++) {
+			uint64_t cg, ca, cl;
+			const char *why;
+
+			why = validate_node(v, in->child[i], d + 1,
+					    child_pred(in, i, pred), false,
+					    &cg, &ca, &cl);
+			if (why)
+				return why;
+			if (in->key[i] != cl)
+				return "4) key differs from the child's last hi";
+			if (in->gap[i] != cg)
+				return "5) gap summary differs from a recompute";
+			if (in->akey[i] != ca)
+				return "5) aligned-run key differs from a recompute";
+			*gap = iova_max64(*gap, cg);
+			*akey = iova_max64(*akey, ca);
+		}
+		*last = in->key[in->n - 1];
+		return NULL;
+	}
+}
+
+const char *gt_validate(const struct gt_tree *t, uint64_t *pages_live,
+			uint64_t *pages_rsv, uint64_t *ranges_rsv)
+{
+	struct vstate v = { .t = t, .next = t->start };
+	uint64_t gap, akey, last;
+	const char *why;
+
+	if (!t->root || t->height < 1 || t->height > GT_MAX_HEIGHT)
+		return "3) bad root or height";
+	if (t->start > t->end)
+		return "1) start > end";
+	why = validate_node(&v, t->root, 0, t->start, true, &gap, &akey, &last);
+	if (why)
+		return why;
+	/* The tail gap [last + 1, end]. */
+	if (!v.any || last < t->end)
+		v.gaps++;
+	if (v.count != t->count)
+		return "6) range count differs";
+	if (v.gaps != t->free_gaps)
+		return "6) free gap count differs";
+	if (v.leaves != t->nr_leaves || v.inners != t->nr_inners)
+		return "6) node counts differ";
+	if (pages_live)
+		*pages_live = v.pages_live;
+	if (pages_rsv)
+		*pages_rsv = v.pages_rsv;
+	if (ranges_rsv)
+		*ranges_rsv = v.ranges_rsv;
+	return NULL;
+}
