@@ -153,6 +153,7 @@ int iova_reserve(struct iova_domain *d, uint64_t lo, uint64_t hi);
 int iova_for_each(struct iova_domain *d,
 		  int (*fn)(const struct iova_range *r, void *arg), void *arg);
 
+/* Page counts are modulo 2^64: a range of the whole 64-bit space counts 0. */
 struct iova_stats {
 	uint64_t live_ranges, live_pages;
 	uint64_t reserved_ranges, reserved_pages;

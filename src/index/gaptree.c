@@ -478,6 +478,7 @@ static struct gt_leaf *split_leaf(struct gt_tree *t, struct gt_leaf *l,
 		l->n = n + 1 - nleft;
 	}
 	left->n = nleft;
+	l->rsv &= low_bits(l->n);
 	return left;
 }
 
@@ -750,6 +751,7 @@ bool gt_erase(struct gt_tree *t, uint64_t pfn, bool must_start, bool rsv,
 
 	leaf_copy(t, l, j, l, j + 1, l->n - j - 1);
 	l->n--;
+	l->rsv &= low_bits(l->n);
 	if (l->n)
 		fix_up(t, &p, (int)ld);
 	if (ld > 0)
@@ -997,7 +999,7 @@ static const char *validate_node(struct vstate *v, const void *node,
 				return "1) ranges overlap or are out of order";
 			if (lo > v->next)
 				v->gaps++;
-			sz = iova_span(lo, hi);
+			sz = hi - lo + 1;	/* page counts are mod 2^64 */
 			if ((l->rsv >> i) & 1) {
 				v->pages_rsv += sz;
 				v->ranges_rsv++;

@@ -15,12 +15,20 @@
 
 #include "../env.h"
 
-/* Tunables (public): node capacities.  A leaf is 1 KiB, an inner node ~1 KiB. */
+/*
+ * Tunables: node capacities.  A leaf is 1 KiB, an inner node ~1 KiB.  Test
+ * builds with IOVA_TEST_SMALL_NODES use tiny nodes so that a few hundred
+ * ranges exercise every split, merge and root change.
+ */
+#ifdef IOVA_TEST_SMALL_NODES
+enum { GT_LEAF_CAP = 4, GT_INNER_CAP = 4, GT_MAX_HEIGHT = 48 };
+#else
 enum {
 	GT_LEAF_CAP = 63,	/* ranges per leaf; the reserved bitmap is u64 */
 	GT_INNER_CAP = 31,	/* children per inner node */
 	GT_MAX_HEIGHT = 16,	/* 63 * 31^15 ranges: more than 2^64 */
 };
+#endif
 
 struct gt_leaf {
 	uint32_t n;		/* ranges in use, [0, GT_LEAF_CAP] */
