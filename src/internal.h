@@ -20,6 +20,8 @@
  *   live_pages  == sum of sizes of live ranges
  *   reserved_pages == sum of sizes of reserved ranges
  */
+struct iova_rcache;
+
 struct iova_domain {
 	iova_lock_t lock;	/* protects everything below */
 	struct gt_tree tree;
@@ -30,7 +32,11 @@ struct iova_domain {
 	uint64_t live_ranges, live_pages;
 	uint64_t reserved_ranges, reserved_pages;
 	struct iova_stats st;	/* event counters (allocs, frees, ...) */
+	struct iova_rcache *rcache;	/* per-CPU caches (src/cache/), or NULL */
 };
+
+/* src/cache/: release the caches' ranges and memory (destroy path). */
+void _iova_cache_destroy(struct iova_domain *d);
 
 /* Spare-node cap kept in the pool after an erase released nodes. */
 #define IOVA_POOL_SPARE_LEAVES 2u

@@ -231,6 +231,7 @@ void iova_domain_destroy(struct iova_domain *d)
 	if (!d)
 		return;
 	mem = d->mem;
+	_iova_cache_destroy(d);
 	gt_destroy(&d->tree, free_node_cb, d);
 	iova_lock_destroy(&d->lock);
 	mem.free(d, sizeof(*d), mem.ctx);
