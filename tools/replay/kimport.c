@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+/*
+ * Importer for the kernel's iommu:map / iommu:unmap trace events, as printed
+ * by `perf script` or found in tracefs's "trace" file.  The event bodies are
+ *
+ *	map:   IOMMU: iova=0x<start> - 0x<end> paddr=0x<phys> size=<bytes>
+ *	unmap: IOMMU: iova=0x<start> - 0x<end> size=<bytes> unmapped_size=<bytes>
+ *
+ * where <end> = start + size is exclusive (older kernels print no "- end";
+ * both are accepted).  What each event becomes, and why, is described in
+ * docs/trace-format.md ("Importing kernel events"); in short:
+ *
+ *  - a map is an allocation of its pages, with its iova kept as "at";
+ *  - an unmap that exactly covers several whole, untouched mappings turns
+ *    them into one allocation (scatter-gather: one map per segment, one
+ *    unmap for the whole), freed once;
+ *  - an unmap of part of a mapping keeps the rest; the allocation is freed
+ *    when its last page is unmapped;
+ *  - a map over a live mapping means an unmap was lost: the old one is
+ *    freed first;
+ *  - afterwards sizes below 32 pages are rounded up to a power of two and
+ *    every allocation is size-aligned, as alloc_iova_fast() does.
+ *
+ * Live mappings are kept as "pieces" [lo, end) in pfns, in a treap keyed
+ * by lo; pieces never overlap.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ptreap.h"
+#include "trace_internal.h"
+
+/* ---- event line parsing ---------------------------------------------- */
+
+enum ev_kind { EV_SKIP, EV_MAP, EV_UNMAP, EV_BAD, EV_LOST };
+
+struct event {
+	enum ev_kind kind;
+	uint64_t iova, size, paddr, unmapped;
+	const char *why;	/* EV_BAD */
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static const char *find_sub(const char *s, size_t n, const char *w)
+{
+	size_t m = strlen(w), i;
+
+	for (i = 0; i + m <= n; i++)
+		if (!memcmp(s + i, w, m))
+			return s + i;
+	return NULL;
+}
+
+/* "1234.567890:" (perf and tracefs timestamps). */
+static bool is_timestamp(const char *s, size_t n)
+{
+	size_t i = 0, digits = 0;
+	bool dot = false;
+
+	if (n < 2 || s[n - 1] != ':')
+		return false;
+	for (i = 0; i + 1 < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] == '.' && !dot)
+			dot = true;
+		else
+			return false;
+	}
+	return digits > 0;
+}
+
+static bool span_is(const char *s, size_t n, const char *w)
+{
+	return strlen(w) == n && !memcmp(s, w, n);
+}
+
+/* Parse "key=" followed by a number at s[0..n); *v. */
+static bool kv_num(const char *s, size_t n, const char *key, uint64_t *v)
+{
+	size_t k = strlen(key);
+
+	return n > k && !memcmp(s, key, k) && parse_u64(s + k, n - k, v);
+}
+
+static void parse_body(const char *s, size_t n, struct event *ev)
+{
+	/* Tokens after "IOMMU:". */
+	bool got_iova = false, got_end = false, got_size = false;
+	bool got_paddr = false, got_unm = false, want_end = false;
+	uint64_t end = 0;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j;
+
+		while (i < n && is_blank(s[i]))
+			i++;
+		if (i == n)
+			break;
+		for (j = i; j < n && !is_blank(s[j]); j++)
+			;
+		if (want_end) {
+			if (!parse_u64(s + i, j - i, &end)) {
+				ev->why = "bad end address after '-'";
+				goto bad;
+			}
+			got_end = true;
+			want_end = false;
+		} else if (span_is(s + i, j - i, "-")) {
+			if (!got_iova || got_end) {
+				ev->why = "unexpected '-'";
+				goto bad;
+			}
+			want_end = true;
+		} else if (!memcmp(s + i, "iova=", j - i < 5 ? j - i : 5) &&
+			   j - i >= 5) {
+			if (got_iova || !kv_num(s + i, j - i, "iova=", &ev->iova)) {
+				ev->why = "bad iova=";
+				goto bad;
+			}
+			got_iova = true;
+		} else if (j - i >= 6 && !memcmp(s + i, "paddr=", 6)) {
+			if (got_paddr ||
+			    !kv_num(s + i, j - i, "paddr=", &ev->paddr)) {
+				ev->why = "bad paddr=";
+				goto bad;
+			}
+			got_paddr = true;
+		} else if (j - i >= 5 && !memcmp(s + i, "size=", 5)) {
+			if (got_size || !kv_num(s + i, j - i, "size=", &ev->size)) {
+				ev->why = "bad size=";
+				goto bad;
+			}
+			got_size = true;
+		} else if (j - i >= 14 && !memcmp(s + i, "unmapped_size=", 14)) {
+			if (got_unm || !kv_num(s + i, j - i, "unmapped_size=",
+					       &ev->unmapped)) {
+				ev->why = "bad unmapped_size=";
+				goto bad;
+			}
+			got_unm = true;
+		} else {
+			ev->why = "unexpected field";
+			goto bad;
+		}
+		i = j;
+	}
+	if (want_end) {
+		ev->why = "missing end address after '-'";
+		goto bad;
+	}
+	if (!got_iova || !got_size) {
+		ev->why = "missing iova= or size=";
+		goto bad;
+	}
+	if (ev->kind == EV_MAP && (!got_paddr || got_unm)) {
+		ev->why = "map needs iova=, paddr=, size=";
+		goto bad;
+	}
+	if (ev->kind == EV_UNMAP && (!got_unm || got_paddr)) {
+		ev->why = "unmap needs iova=, size=, unmapped_size=";
+		goto bad;
+	}
+	if (ev->size == 0 && ev->kind == EV_MAP) {
+		ev->why = "map of size 0";
+		goto bad;
+	}
+	if (ev->iova > UINT64_MAX - ev->size) {
+		ev->why = "iova + size overflows";
+		goto bad;
+	}
+	if (got_end && end != ev->iova + ev->size) {
+		ev->why = "end address is not iova + size";
+		goto bad;
+	}
+	if (ev->kind == EV_UNMAP && ev->unmapped > ev->size) {
+		ev->why = "unmapped_size > size";
+		goto bad;
+	}
+	return;
+bad:
+	ev->kind = EV_BAD;
+}
+
+static void parse_event(const char *s, size_t n, struct event *ev)
+{
+	size_t i = 0, prev_s = 0, prev_n = 0;
+	bool first = true;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = EV_SKIP;
+	while (i < n && is_blank(s[i]))
+		i++;
+	if (i == n || s[i] == '#')
+		return;
+	if (find_sub(s + i, n - i, "[LOST ") && find_sub(s + i, n - i, "EVENTS]")) {
+		ev->kind = EV_LOST;
+		return;
+	}
+	/* Find the event name: a token "map:", "unmap:", "iommu:map:" or
+	 * "iommu:unmap:" that is the first token or follows a timestamp. */
+	while (i < n) {
+		size_t j;
+		bool after_ts;
+
+		for (j = i; j < n && !is_blank(s[j]); j++)
+			;
+		after_ts = first || is_timestamp(s + prev_s, prev_n);
+		if (after_ts && (span_is(s + i, j - i, "map:") ||
+				 span_is(s + i, j - i, "iommu:map:")))
+			ev->kind = EV_MAP;
+		else if (after_ts && (span_is(s + i, j - i, "unmap:") ||
+				      span_is(s + i, j - i, "iommu:unmap:")))
+			ev->kind = EV_UNMAP;
+		if (ev->kind != EV_SKIP) {
+			i = j;
+			while (i < n && is_blank(s[i]))
+				i++;
+			if (n - i < 6 || memcmp(s + i, "IOMMU:", 6)) {
+				ev->kind = EV_BAD;
+				ev->why = "map/unmap event without 'IOMMU:'";
+				return;
+			}
+			parse_body(s + i + 6, n - i - 6, ev);
+			return;
+		}
+		if (is_timestamp(s + prev_s, prev_n) && !first)
+			break;	/* the event after the timestamp is another */
+		prev_s = i;
+		prev_n = j - i;
+		first = false;
+		i = j;
+		while (i < n && is_blank(s[i]))
+			i++;
+	}
+	/* Not a map/unmap event; but iommu fields mean a damaged one. */
+	if (find_sub(s, n, "IOMMU: iova=")) {
+		ev->kind = EV_BAD;
+		ev->why = "iova fields without a map/unmap event name";
+	}
+}
+
+/* ---- the importer ----------------------------------------------------- */
+
+struct allocrec {
+	size_t op;		/* index of the alloc op */
+	uint32_t npieces;
+	uint8_t pristine;	/* never partially unmapped */
+	uint8_t dead;
+};
+
+struct kstate {
+	struct msg_ctx m;
+	const struct trace_opts *opts;
+	struct trace *t;
+	struct kimport_stats *st;
+	struct ptreap tr;
+	struct allocrec *rec;
+	size_t rec_cap;
+	uint32_t *hit;		/* pieces touched by one event */
+	uint32_t *hitslot;	/* ... and their allocations */
+	size_t hit_cap, nhit;
+	unsigned shift;
+	uint64_t max_end;	/* highest exclusive pfn mapped */
+	uint64_t min_lo;
+};
+
+static int push_hit(struct kstate *k, uint32_t p)
+{
+	if (k->nhit == k->hit_cap) {
+		size_t nc = k->hit_cap ? k->hit_cap * 2 : 64;
+		uint32_t *n = realloc(k->hit, nc * sizeof(*n));
+
+		if (!n)
+			return TRACE_ENOMEM;
+		k->hit = n;
+		n = realloc(k->hitslot, nc * sizeof(*n));
+		if (!n)
+			return TRACE_ENOMEM;
+		k->hitslot = n;
+		k->hit_cap = nc;
+	}
+	k->hitslot[k->nhit] = k->tr.p[p].slot;
+	k->hit[k->nhit++] = p;
+	return 0;
+}
+
+/* Collect the pieces overlapping [lo, end) into k->hit, in address order. */
+static int overlapping(struct kstate *k, uint64_t lo, uint64_t end)
+{
+	uint32_t p = pt_le(&k->tr, lo);
+
+	k->nhit = 0;
+	if (p != PT_NIL && k->tr.p[p].end > lo && push_hit(k, p))
+		return TRACE_ENOMEM;
+	for (p = pt_gt(&k->tr, lo); p != PT_NIL && k->tr.p[p].lo < end;
+	     p = pt_gt(&k->tr, k->tr.p[p].lo))
+		if (push_hit(k, p))
+			return TRACE_ENOMEM;
+	return 0;
+}
+
+static int emit_free(struct kstate *k, uint32_t slot, unsigned long line)
+{
+	struct trace_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.kind = TRACE_FREE;
+	op.slot = slot;
+	op.id = slot;
+	op.line = (uint32_t)line;
+	k->rec[slot].dead = 1;
+	k->t->nfrees++;
+	k->st->frees++;
+	return trace_push(k->t, &op);
+}
+
+/* Drop the remaining pieces of allocation slot (rare: a partly unmapped
+ * allocation that is mapped over) and free it. */
+static int free_whole(struct kstate *k, uint32_t slot, unsigned long line)
+{
+	while (k->rec[slot].npieces) {
+		uint32_t p = k->tr.root;
+
+		while (p != PT_NIL && k->tr.p[p].left != PT_NIL)
+			p = k->tr.p[p].left;
+		for (; p != PT_NIL; p = pt_gt(&k->tr, k->tr.p[p].lo))
+			if (k->tr.p[p].slot == slot)
+				break;
+		if (p == PT_NIL)
+			break;
+		pt_erase(&k->tr, k->tr.p[p].lo);
+		k->rec[slot].npieces--;
+	}
+	return emit_free(k, slot, line);
+}
+
+static int do_map(struct kstate *k, const struct event *ev,
+		  unsigned long line)
+{
+	struct trace *t = k->t;
+	uint64_t lo = ev->iova >> k->shift;
+	uint64_t end = (ev->iova + ev->size - 1) / t->granule + 1;
+	struct trace_op op;
+	uint32_t slot, p;
+	size_t i;
+
+	if (overlapping(k, lo, end))
+		return TRACE_ENOMEM;
+	/* A live mapping here: its unmap was lost (or never traced).  Free
+	 * what is in the way, each allocation once. */
+	for (i = 0; i < k->nhit; i++) {
+		pt_erase(&k->tr, k->tr.p[k->hit[i]].lo);
+		k->rec[k->hitslot[i]].npieces--;
+	}
+	for (i = 0; i < k->nhit; i++) {
+		uint32_t s = k->hitslot[i];
+
+		if (k->rec[s].dead)
+			continue;
+		k->st->remapped++;
+		if (free_whole(k, s, line))
+			return TRACE_ENOMEM;
+	}
+	if (t->nslots == UINT32_MAX)
+		return TRACE_ENOMEM;
+	slot = t->nslots;
+	if (slot == k->rec_cap) {
+		size_t nc = k->rec_cap ? k->rec_cap * 2 : 1024;
+		struct allocrec *n = realloc(k->rec, nc * sizeof(*n));
+
+		if (!n)
+			return TRACE_ENOMEM;
+		k->rec = n;
+		k->rec_cap = nc;
+	}
+	memset(&op, 0, sizeof(op));
+	op.kind = TRACE_ALLOC;
+	op.policy = TRACE_TOP_DOWN;
+	op.slot = slot;
+	op.id = slot;
+	op.a = end - lo;
+	op.align = 1;
+	op.has_at = 1;
+	op.at = lo;
+	op.line = (uint32_t)line;
+	k->rec[slot].op = t->nops;
+	k->rec[slot].npieces = 1;
+	k->rec[slot].pristine = 1;
+	k->rec[slot].dead = 0;
+	if (trace_push(t, &op))
+		return TRACE_ENOMEM;
+	t->nslots++;
+	p = pt_new(&k->tr, lo, end, slot);
+	if (p == PT_NIL)
+		return TRACE_ENOMEM;
+	pt_insert(&k->tr, p);
+	if (end > k->max_end)
+		k->max_end = end;
+	if (lo < k->min_lo)
+		k->min_lo = lo;
+	return 0;
+}
+
+static int do_unmap(struct kstate *k, const struct event *ev,
+		    unsigned long line)
+{
+	struct trace *t = k->t;
+	uint64_t lo, end;
+	size_t i;
+	bool whole = true, partial = false;
+
+	if (ev->unmapped == 0) {
+		k->st->unmatched_unmaps++;
+		return 0;
+	}
+	lo = ev->iova >> k->shift;
+	end = (ev->iova + ev->unmapped - 1) / t->granule + 1;
+	if (overlapping(k, lo, end))
+		return TRACE_ENOMEM;
+	if (!k->nhit) {
+		k->st->unmatched_unmaps++;
+		return 0;
+	}
+	for (i = 0; i < k->nhit; i++) {
+		const struct piece *p = &k->tr.p[k->hit[i]];
+		const struct allocrec *r = &k->rec[p->slot];
+
+		if (p->lo < lo || p->end > end || !r->pristine ||
+		    r->npieces != 1)
+			whole = false;
+	}
+	if (whole && k->nhit > 1 && !(k->opts && k->opts->no_coalesce)) {
+		/* Scatter-gather: fold the segments into the earliest. */
+		uint32_t lead = k->tr.p[k->hit[0]].slot;
+		uint64_t span_lo = k->tr.p[k->hit[0]].lo;
+		uint64_t span_end = k->tr.p[k->hit[k->nhit - 1]].end;
+		struct trace_op *op;
+
+		for (i = 1; i < k->nhit; i++) {
+			uint32_t s = k->tr.p[k->hit[i]].slot;
+
+			if (k->rec[s].op < k->rec[lead].op)
+				lead = s;
+		}
+		for (i = 0; i < k->nhit; i++) {
+			uint32_t s = k->tr.p[k->hit[i]].slot;
+
+			k->rec[s].npieces = 0;
+			if (s != lead) {
+				t->ops[k->rec[s].op].kind = TRACE_NOP;
+				k->rec[s].dead = 1;
+				k->st->coalesced++;
+			}
+		}
+		for (i = 0; i < k->nhit; i++)
+			pt_erase(&k->tr, k->tr.p[k->hit[i]].lo);
+		op = &t->ops[k->rec[lead].op];
+		op->a = span_end - span_lo;
+		op->at = span_lo;
+		return emit_free(k, lead, line);
+	}
+	/* Piece by piece; hit[] is in address order and stays valid as
+	 * long as we only erase or shrink the piece being handled. */
+	for (i = 0; i < k->nhit; i++) {
+		uint32_t pi = k->hit[i];
+		struct piece pc = k->tr.p[pi];
+		struct allocrec *r = &k->rec[pc.slot];
+
+		if (pc.lo >= lo && pc.end <= end) {
+			pt_erase(&k->tr, pc.lo);
+			r->npieces--;
+		} else if (pc.lo >= lo) {		/* head unmapped */
+			uint32_t n;
+
+			pt_erase(&k->tr, pc.lo);
+			n = pt_new(&k->tr, end, pc.end, pc.slot);
+			if (n == PT_NIL)
+				return TRACE_ENOMEM;
+			pt_insert(&k->tr, n);
+			r->pristine = 0;
+		} else if (pc.end <= end) {		/* tail unmapped */
+			k->tr.p[pi].end = lo;
+			r->pristine = 0;
+		} else {				/* a hole in the middle */
+			uint32_t n = pt_new(&k->tr, end, pc.end, pc.slot);
+
+			if (n == PT_NIL)
+				return TRACE_ENOMEM;
+			k->tr.p[pi].end = lo;	/* indices survive realloc */
+			pt_insert(&k->tr, n);
+			r->npieces++;
+			r->pristine = 0;
+		}
+		if (!(pc.lo >= lo && pc.end <= end))
+			partial = true;
+	}
+	if (partial)
+		k->st->partial_unmaps++;
+	/* Free the allocations left with nothing mapped, in address order. */
+	for (i = 0; i < k->nhit; i++) {
+		uint32_t s = k->hitslot[i];
+
+		if (!k->rec[s].dead && k->rec[s].npieces == 0 &&
+		    emit_free(k, s, line))
+			return TRACE_ENOMEM;
+	}
+	return 0;
+}
+
+static unsigned auto_bits(uint64_t max_end_pfn, unsigned shift)
+{
+	static const unsigned bits[] = { 32, 39, 44, 48, 52, 56, 64 };
+	size_t i;
+
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		unsigned b = bits[i];
+
+		if (b - shift >= 64 || max_end_pfn <= (UINT64_C(1) << (b - shift)))
+			return b;
+	}
+	return 64;
+}
+
+int trace_import_kernel(const char *buf, size_t len, const char *name,
+			const struct trace_opts *opts, struct trace *t)
+{
+	struct kstate k;
+	struct line_iter it;
+	const char *s;
+	size_t n;
+	int r = 0;
+	size_t i;
+	unsigned bits;
+
+	memset(&k, 0, sizeof(k));
+	trace_init(t);
+	t->imported = true;
+	k.m.opts = opts;
+	k.m.name = name;
+	k.opts = opts;
+	k.t = t;
+	k.st = &t->kstats;
+	k.min_lo = UINT64_MAX;
+	pt_init(&k.tr);
+	if (opts && opts->granule) {
+		if (!trace_is_pow2(opts->granule)) {
+			msg_report(&k.m, 0, true, "granule must be a power of two");
+			return TRACE_EPARSE;
+		}
+		t->granule = opts->granule;
+	}
+	k.shift = trace_ilog2(t->granule);
+	line_iter_init(&it, buf, len);
+	while (line_iter_next(&it, &s, &n)) {
+		struct event ev;
+
+		k.st->lines++;
+		if (n > TRACE_MAX_LINE) {
+			ev.kind = EV_BAD;
+			ev.why = "line too long";
+		} else {
+			parse_event(s, n, &ev);
+		}
+		if ((ev.kind == EV_MAP || ev.kind == EV_UNMAP) &&
+		    it.last_unterminated) {
+			ev.kind = EV_BAD;
+			ev.why = "truncated last line (no newline)";
+		}
+		switch (ev.kind) {
+		case EV_SKIP:
+			k.st->skipped++;
+			break;
+		case EV_LOST:
+			k.st->lost++;
+			k.st->skipped++;
+			msg_report(&k.m, it.lineno, opts && opts->strict,
+				   "events were lost here; expect unmatched "
+				   "unmaps and remaps");
+			if (opts && opts->strict)
+				r = TRACE_EPARSE;
+			break;
+		case EV_BAD:
+			k.st->malformed++;
+			msg_report(&k.m, it.lineno, opts && opts->strict,
+				   "malformed iommu event: %s", ev.why);
+			if (opts && opts->strict)
+				r = TRACE_EPARSE;
+			break;
+		case EV_MAP:
+			k.st->maps++;
+			r = do_map(&k, &ev, it.lineno);
+			break;
+		case EV_UNMAP:
+			k.st->unmaps++;
+			r = do_unmap(&k, &ev, it.lineno);
+			break;
+		}
+		if (r)
+			break;
+	}
+	if (r) {
+		if (r == TRACE_ENOMEM)
+			msg_report(&k.m, it.lineno, true, "out of memory");
+		goto out;
+	}
+	/* Geometry. */
+	bits = opts && opts->limit_bits ? opts->limit_bits :
+					  auto_bits(k.max_end, k.shift);
+	if (bits <= k.shift || bits > 64) {
+		msg_report(&k.m, 0, true, "limit of %u bits is impossible with "
+			   "a %llu-byte granule", bits,
+			   (unsigned long long)t->granule);
+		r = TRACE_EPARSE;
+		goto out;
+	}
+	t->end_pfn = bits - k.shift >= 64 ? UINT64_MAX :
+					    (UINT64_C(1) << (bits - k.shift)) - 1;
+	t->start_pfn = k.min_lo == 0 ? 0 : 1;
+	if (k.max_end && k.max_end - 1 > t->end_pfn)
+		msg_report(&k.m, 0, false, "mappings reach above the %u-bit "
+			   "limit; the trace's own placement breaks it", bits);
+	t->max_limit = t->end_pfn;
+	/* Sizes and alignment as alloc_iova_fast() makes them. */
+	for (i = 0; i < t->nops; i++) {
+		struct trace_op *op = &t->ops[i];
+
+		if (op->kind != TRACE_ALLOC)
+			continue;
+		op->b = t->end_pfn;
+		op->min_pfn = t->start_pfn;
+		if (!(opts && opts->no_round)) {
+			if (op->a < 32) {
+				uint64_t p = trace_roundup_pow2(op->a);
+
+				if (p != op->a)
+					k.st->rounded++;
+				op->a = p;
+			}
+			op->align = trace_roundup_pow2(op->a);
+			if (!op->align)
+				op->align = 1;
+		}
+		k.st->allocs++;
+		t->nallocs++;
+		if (!k.rec[op->slot].dead)
+			k.st->live_at_end++;
+	}
+out:
+	pt_destroy(&k.tr);
+	free(k.rec);
+	free(k.hit);
+	free(k.hitslot);
+	if (r) {
+		trace_free(t);
+		return r;
+	}
+	return 0;
+}
