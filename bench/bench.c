@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+/*
+ * iova-bench: every allocator design on every workload, in one process.
+ * See bench/README.md and `iova-bench --help`.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#ifdef BENCH_HAVE_CALLGRIND_H
+#include <valgrind/callgrind.h>
+#endif
+
+static const struct bench_workload *const workloads[] = {
+	&wl_dac32, &wl_mixed, &wl_nic, &wl_nvme, &wl_full32,
+	&wl_frag, &wl_reserve, &wl_scale, NULL,
+};
+
+/* ---- time ---- */
+
+uint64_t bench_timer_ns;
+
+uint64_t bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static void calibrate_timer(void)
+{
+	uint64_t s[1001];
+	int i;
+
+	for (i = 0; i < 1001; i++) {
+		uint64_t t0 = bench_now();
+
+		s[i] = bench_now() - t0;
+	}
+	qsort(s, 1001, sizeof(s[0]), cmp_u64);
+	bench_timer_ns = s[500];
+}
+
+/* ---- histogram ---- */
+
+static unsigned bucket_of(uint64_t ns)
+{
+	unsigned e, sub;
+
+	if (ns < BH_SUB)
+		return (unsigned)ns;
+	e = 63u - (unsigned)__builtin_clzll(ns);	/* ns in [2^e, 2^e+1) */
+	sub = (unsigned)((ns >> (e - 3)) & (BH_SUB - 1));
+	e = (e - 3 + 1) * BH_SUB + sub;
+	return e < BH_BUCKETS ? e : BH_BUCKETS - 1;
+}
+
+/* Upper edge (exclusive) of bucket b. */
+static uint64_t bucket_top(unsigned b)
+{
+	unsigned e, sub;
+
+	if (b < BH_SUB)
+		return b + 1;
+	e = b / BH_SUB - 1 + 3;
+	sub = b % BH_SUB;
+	return ((uint64_t)(BH_SUB + sub + 1)) << (e - 3);
+}
+
+void hist_add(struct bench_hist *h, uint64_t ns)
+{
+	h->b[bucket_of(ns)]++;
+	h->n++;
+}
+
+void hist_merge(struct bench_hist *dst, const struct bench_hist *src)
+{
+	unsigned i;
+
+	for (i = 0; i < BH_BUCKETS; i++)
+		dst->b[i] += src->b[i];
+	dst->n += src->n;
+}
+
+uint64_t hist_quantile(const struct bench_hist *h, double q)
+{
+	uint64_t want, acc = 0;
+	unsigned i;
+
+	if (!h->n)
+		return 0;
+	want = (uint64_t)ceil(q * (double)h->n);
+	if (want == 0)
+		want = 1;
+	for (i = 0; i < BH_BUCKETS; i++) {
+		acc += h->b[i];
+		if (acc >= want)
+			return bucket_top(i);
+	}
+	return bucket_top(BH_BUCKETS - 1);
+}
+
+/* ---- run control ---- */
+
+static bool tty;
+static char progress_label[160];
+
+static void progress(struct bench_run *r, const char *phase, uint64_t done,
+		     uint64_t total)
+{
+	uint64_t now = bench_now();
+
+	if (now - r->t_progress < 1000000000ull)
+		return;
+	r->t_progress = now;
+	fprintf(stderr, "%s  [%s %s: %llu/%llu, %.0f s]%s", tty ? "\r" : "",
+		progress_label, phase, (unsigned long long)done,
+		(unsigned long long)total, (double)(now - r->t_phase) / 1e9,
+		tty ? "   " : "\n");
+	fflush(stderr);
+}
+
+void bench_setup_begin(struct bench_run *r)
+{
+	r->t_phase = r->t_progress = bench_now();
+}
+
+bool bench_setup_over(struct bench_run *r, uint64_t done, uint64_t total)
+{
+	if (bench_now() - r->t_phase > r->setup_budget_ns) {
+		r->capped = CAP_SETUP;
+		return true;
+	}
+	progress(r, "set-up", done, total);
+	return false;
+}
+
+void bench_measure_begin(struct bench_run *r)
+{
+	atomic_store(&r->ops_live, 0);
+	r->t_phase = r->t_progress = bench_now();
+#ifdef BENCH_HAVE_CALLGRIND_H
+	if (r->callgrind) {
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_START_INSTRUMENTATION;
+	}
+#endif
+}
+
+void bench_measure_end(struct bench_run *r)
+{
+	r->wall_ns = bench_now() - r->t_phase;
+#ifdef BENCH_HAVE_CALLGRIND_H
+	if (r->callgrind) {
+		char desc[200];
+
+		CALLGRIND_STOP_INSTRUMENTATION;
+		snprintf(desc, sizeof(desc), "wl=%s n=%llu alloc=%s ops=%llu",
+			 r->wl_name, (unsigned long long)r->n, r->ops->name,
+			 (unsigned long long)atomic_load(&r->ops_live));
+		CALLGRIND_DUMP_STATS_AT(desc);
+	}
+#endif
+}
+
+bool bench_op_done(struct bench_run *r, struct bench_stat *s, uint64_t t0)
+{
+	uint64_t t1 = bench_now(), d = t1 - t0;
+	unsigned long long k;
+
+	d = d > bench_timer_ns ? d - bench_timer_ns : 0;
+	hist_add(&s->hist, d);
+	s->ops++;
+	s->op_ns += d;
+	k = atomic_fetch_add(&r->ops_live, 1) + 1;
+	if (d > r->op_cap_ns) {
+		r->capped = CAP_OP;
+		atomic_store(&r->stop, 1);
+		return true;
+	}
+	if ((k & 63) == 0) {
+		if (t1 - r->t_phase > r->budget_ns) {
+			if (!r->capped)
+				r->capped = CAP_BUDGET;
+			atomic_store(&r->stop, 1);
+			return true;
+		}
+		if (r->threads <= 1)
+			progress(r, "ops", k, r->ops_target);
+	}
+	return atomic_load(&r->stop) != 0;
+}
+
+void bench_snapshot(struct bench_run *r, void *a)
+{
+	r->bytes = r->ops->bytes(a);
+	r->ranges = r->ops->count(a);
+}
+
+/* ---- options ---- */
+
+#define MAX_ALLOCS 8
+#define MAX_NS 16
+
+struct opts {
+	const char *filter;
+	const char *allocs;
+	uint64_t ns[MAX_NS];
+	unsigned nn;
+	unsigned threads, repeat;
+	uint64_t seed, ops;
+	double budget, op_cap, setup_budget;
+	const char *csv;
+	bool quick, callgrind, list;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: iova-bench [options]\n"
+"  --filter W[,W]    workloads whose name contains one of these (default: all)\n"
+"  --alloc A[,A]     allocators (default: all registered: iova,classic,augrb)\n"
+"  --n N[,N]         live-range counts (1e5 and 100000 both work); default per workload\n"
+"  --threads T       threads for the churn workloads (nic, nvme, mixed, scale)\n"
+"  --repeat R        repeats per measurement; ns/op is the median (default 3)\n"
+"  --seed S          random seed (default 1)\n"
+"  --ops K           timed operations per repeat (default per workload)\n"
+"  --budget SEC      time budget of one timed phase; beyond it the run is\n"
+"                    marked capped and reported from the ops done (default 3)\n"
+"  --op-cap SEC      one op slower than this stops the run, capped (default 1)\n"
+"  --setup-budget SEC  set-up longer than this: no result, capped (default 60)\n"
+"  --csv FILE        also write one CSV row per workload/N/allocator\n"
+"  --quick           smaller N lists, 1 repeat, short budgets\n"
+"  --callgrind       instruction-count mode: fixed small op count, 1 repeat;\n"
+"                    run under valgrind --tool=callgrind --instr-atstart=no\n"
+"                    (see bench/README.md and bench/callgrind.sh)\n"
+"  --list            list workloads and allocators\n");
+}
+
+static uint64_t parse_count(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 1) {
+		fprintf(stderr, "iova-bench: bad count '%s'\n", s);
+		exit(2);
+	}
+	return (uint64_t)(v + 0.5);
+}
+
+static void parse_ns(struct opts *o, const char *arg)
+{
+	char buf[256], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	o->nn = 0;
+	for (tok = strtok_r(buf, ",", &save); tok && o->nn < MAX_NS;
+	     tok = strtok_r(NULL, ",", &save))
+		o->ns[o->nn++] = parse_count(tok);
+}
+
+/* Does name match one of the comma-separated substrings in list? */
+static bool matches(const char *list, const char *name, bool exact)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (!list || !*list)
+		return true;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (exact ? !strcmp(tok, name) : strstr(name, tok) != NULL)
+			return true;
+	return false;
+}
+
+static void parse_opts(struct opts *o, int argc, char **argv)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->threads = 1;
+	o->repeat = 0;
+	o->seed = 1;
+	o->budget = -1;
+	o->op_cap = 1.0;
+	o->setup_budget = 60.0;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+#define NEEDV() do { if (!v) { usage(stderr); exit(2); } i++; } while (0)
+		if (!strcmp(a, "--filter")) {
+			NEEDV();
+			o->filter = v;
+		} else if (!strcmp(a, "--alloc")) {
+			NEEDV();
+			o->allocs = v;
+		} else if (!strcmp(a, "--n")) {
+			NEEDV();
+			parse_ns(o, v);
+		} else if (!strcmp(a, "--threads")) {
+			NEEDV();
+			o->threads = (unsigned)parse_count(v);
+		} else if (!strcmp(a, "--repeat")) {
+			NEEDV();
+			o->repeat = (unsigned)parse_count(v);
+		} else if (!strcmp(a, "--seed")) {
+			NEEDV();
+			o->seed = strtoull(v, NULL, 0);
+		} else if (!strcmp(a, "--ops")) {
+			NEEDV();
+			o->ops = parse_count(v);
+		} else if (!strcmp(a, "--budget")) {
+			NEEDV();
+			o->budget = atof(v);
+		} else if (!strcmp(a, "--op-cap")) {
+			NEEDV();
+			o->op_cap = atof(v);
+		} else if (!strcmp(a, "--setup-budget")) {
+			NEEDV();
+			o->setup_budget = atof(v);
+		} else if (!strcmp(a, "--csv")) {
+			NEEDV();
+			o->csv = v;
+		} else if (!strcmp(a, "--quick")) {
+			o->quick = true;
+		} else if (!strcmp(a, "--callgrind")) {
+			o->callgrind = true;
+		} else if (!strcmp(a, "--list")) {
+			o->list = true;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(0);
+		} else {
+			fprintf(stderr, "iova-bench: unknown option '%s'\n", a);
+			usage(stderr);
+			exit(2);
+		}
+#undef NEEDV
+	}
+	if (!o->repeat)
+		o->repeat = o->quick || o->callgrind ? 1 : 3;
+	if (o->budget < 0)
+		o->budget = o->quick ? 1.0 : 3.0;
+}
+
+/* ---- one measurement: a workload at one N for one allocator ---- */
+
+struct result {
+	const struct bench_alloc_ops *ops;
+	double ns_op;		/* median over repeats of mean ns per op */
+	double mops;		/* aggregate throughput, median repeat */
+	struct bench_hist hist;	/* merged over repeats */
+	uint64_t nops, fails, bytes, ranges;
+	int capped;
+	bool ok;		/* a measurement exists */
+};
+
+static const char *cap_name(int c)
+{
+	switch (c) {
+	case CAP_BUDGET:
+		return "capped(budget)";
+	case CAP_OP:
+		return "capped(op)";
+	case CAP_SETUP:
+		return "capped(setup)";
+	default:
+		return "";
+	}
+}
+
+static void measure(const struct opts *o, const struct bench_workload *w,
+		    uint64_t n, const struct bench_alloc_ops *ops,
+		    struct result *res)
+{
+	double ns[64], mops[64];
+	unsigned rep, k = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->ops = ops;
+	for (rep = 0; rep < o->repeat && rep < 64; rep++) {
+		struct bench_run *r = calloc(1, sizeof(*r));
+
+		if (!r)
+			abort();
+		r->ops = ops;
+		r->wl_name = w->name;
+		r->n = n;
+		r->seed = o->seed;
+		r->threads = w->threads_ok ? o->threads : 1;
+		r->ops_target = o->ops ? o->ops : w->ops_default;
+		if (o->callgrind && !o->ops && r->ops_target > 2000)
+			r->ops_target = 2000;
+		r->budget_ns = (uint64_t)(o->budget * 1e9);
+		r->op_cap_ns = (uint64_t)(o->op_cap * 1e9);
+		r->setup_budget_ns = (uint64_t)(o->setup_budget * 1e9);
+		r->callgrind = o->callgrind;
+		r->repeat_idx = (int)rep;
+		atomic_init(&r->stop, 0);
+		atomic_init(&r->ops_live, 0);
+		snprintf(progress_label, sizeof(progress_label),
+			 "%s n=%llu %s rep %u/%u", w->name,
+			 (unsigned long long)n, ops->name, rep + 1, o->repeat);
+		if (w->run(r)) {
+			fprintf(stderr, "iova-bench: %s: cannot create a domain\n",
+				ops->name);
+			free(r);
+			return;
+		}
+		if (tty && r->t_progress != r->t_phase)
+			fprintf(stderr, "\r%*s\r", 100, "");
+		if (r->capped > res->capped)
+			res->capped = r->capped;
+		if (r->st.ops) {
+			ns[k] = (double)r->st.op_ns / (double)r->st.ops;
+			mops[k] = r->wall_ns ? (double)r->st.ops * 1e3 /
+						       (double)r->wall_ns
+					     : 0;
+			k++;
+			hist_merge(&res->hist, &r->st.hist);
+			res->nops += r->st.ops;
+			res->fails += r->st.fails;
+		}
+		res->bytes = r->bytes;
+		res->ranges = r->ranges;
+		free(r);
+		if (res->capped == CAP_SETUP)
+			break;	/* no point repeating a set-up that times out */
+	}
+	if (k) {
+		unsigned i, j;
+
+		for (i = 1; i < k; i++)	/* sort both by ns */
+			for (j = i; j > 0 && ns[j - 1] > ns[j]; j--) {
+				double t = ns[j];
+
+				ns[j] = ns[j - 1];
+				ns[j - 1] = t;
+				t = mops[j];
+				mops[j] = mops[j - 1];
+				mops[j - 1] = t;
+			}
+		res->ns_op = k % 2 ? ns[k / 2] : (ns[k / 2 - 1] + ns[k / 2]) / 2;
+		res->mops = mops[k / 2];
+		res->ok = true;
+	}
+}
+
+/* ---- output ---- */
+
+static void fmt_ns(char *buf, size_t len, double ns)
+{
+	if (ns < 10000)
+		snprintf(buf, len, "%.0f", ns);
+	else if (ns < 1e7)
+		snprintf(buf, len, "%.1fu", ns / 1e3);
+	else
+		snprintf(buf, len, "%.1fm", ns / 1e6);
+}
+
+static void fmt_ratio(char *buf, size_t len, const struct result *base,
+		      const struct result *me)
+{
+	double x;
+
+	if (!base || !base->ok || !me->ok || me->ns_op <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	x = base->ns_op / me->ns_op;
+	snprintf(buf, len, x >= 100 ? "%.0fx" : "%.2fx", x);
+	if (base->capped && strlen(buf) + 2 < len)
+		strcat(buf, "+");	/* the baseline was capped */
+}
+
+static void print_header(void)
+{
+	printf("%-8s %9s %-8s %9s %8s %8s %8s %7s %9s %9s %6s  %s\n",
+	       "workload", "n", "alloc", "ns/op", "p50", "p99", "p99.9",
+	       "B/range", "vs.clas", "vs.augrb", "fail%", "notes");
+}
+
+static void report(FILE *csv, const struct opts *o,
+		   const struct bench_workload *w, uint64_t n,
+		   struct result *res, unsigned nres)
+{
+	const struct result *classic = NULL, *augrb = NULL;
+	unsigned i;
+
+	for (i = 0; i < nres; i++) {
+		if (!strcmp(res[i].ops->name, "classic"))
+			classic = &res[i];
+		if (!strcmp(res[i].ops->name, "augrb"))
+			augrb = &res[i];
+	}
+	for (i = 0; i < nres; i++) {
+		const struct result *x = &res[i];
+		char a[32], b[32], c[32], d[32], rc[32], ra[32], bpr[32];
+		double bytes_pr = x->ranges ? (double)x->bytes / (double)x->ranges : 0;
+		double failp = x->nops ? 100.0 * (double)x->fails / (double)x->nops : 0;
+		uint64_t p50 = hist_quantile(&x->hist, 0.5);
+		uint64_t p99 = hist_quantile(&x->hist, 0.99);
+		uint64_t p999 = hist_quantile(&x->hist, 0.999);
+
+		if (x->ok) {
+			fmt_ns(a, sizeof(a), x->ns_op);
+			fmt_ns(b, sizeof(b), (double)p50);
+			fmt_ns(c, sizeof(c), (double)p99);
+			fmt_ns(d, sizeof(d), (double)p999);
+		} else {
+			strcpy(a, "-");
+			strcpy(b, "-");
+			strcpy(c, "-");
+			strcpy(d, "-");
+		}
+		fmt_ratio(rc, sizeof(rc), x == classic ? NULL : classic, x);
+		fmt_ratio(ra, sizeof(ra), x == augrb ? NULL : augrb, x);
+		snprintf(bpr, sizeof(bpr), "%.1f", bytes_pr);
+		printf("%-8s %9llu %-8s %9s %8s %8s %8s %7s %9s %9s %6.1f  %s%s%llu ops\n",
+		       w->name, (unsigned long long)n, x->ops->name, a, b, c, d,
+		       bpr, rc, ra, failp, cap_name(x->capped),
+		       x->capped ? ", " : "", (unsigned long long)x->nops);
+		if (csv)
+			fprintf(csv,
+				"%s,%llu,%s,%u,%u,%llu,%.1f,%llu,%llu,%llu,%.2f,%llu,%llu,%s,%.4g,%.4g,%.4g\n",
+				w->name, (unsigned long long)n, x->ops->name,
+				w->threads_ok ? o->threads : 1, o->repeat,
+				(unsigned long long)x->nops,
+				x->ok ? x->ns_op : -1.0,
+				(unsigned long long)p50, (unsigned long long)p99,
+				(unsigned long long)p999, bytes_pr,
+				(unsigned long long)x->ranges,
+				(unsigned long long)x->fails,
+				x->capped ? cap_name(x->capped) : "no",
+				classic && classic->ok && x->ok ? classic->ns_op / x->ns_op : 0,
+				augrb && augrb->ok && x->ok ? augrb->ns_op / x->ns_op : 0,
+				x->mops);
+	}
+	fflush(stdout);
+	if (csv)
+		fflush(csv);
+}
+
+int main(int argc, char **argv)
+{
+	const struct bench_alloc_ops *sel[MAX_ALLOCS];
+	struct result res[MAX_ALLOCS];
+	unsigned nsel = 0, i, j, wi;
+	struct opts o;
+	FILE *csv = NULL;
+	char host[128] = "?";
+	time_t now = time(NULL);
+
+	parse_opts(&o, argc, argv);
+	if (o.list) {
+		for (i = 0; workloads[i]; i++)
+			printf("%-8s %s\n", workloads[i]->name, workloads[i]->what);
+		printf("allocators:");
+		for (i = 0; bench_allocs[i]; i++)
+			printf(" %s", bench_allocs[i]->name);
+		printf("\n");
+		return 0;
+	}
+	for (i = 0; bench_allocs[i] && nsel < MAX_ALLOCS; i++)
+		if (matches(o.allocs, bench_allocs[i]->name, true))
+			sel[nsel++] = bench_allocs[i];
+	if (!nsel) {
+		fprintf(stderr, "iova-bench: no allocator matches '%s'\n", o.allocs);
+		return 2;
+	}
+	tty = isatty(2);
+	calibrate_timer();
+	gethostname(host, sizeof(host));
+	if (o.csv) {
+		csv = fopen(o.csv, "w");
+		if (!csv) {
+			fprintf(stderr, "iova-bench: %s: %s\n", o.csv, strerror(errno));
+			return 2;
+		}
+		fprintf(csv, "workload,n,alloc,threads,repeats,ops,ns_per_op,p50_ns,p99_ns,p999_ns,bytes_per_range,ranges,fails,capped,ratio_vs_classic,ratio_vs_augrb,mops\n");
+	}
+	printf("# iova-bench on %s, %s", host, ctime(&now));
+	printf("# seed %llu, repeats %u, threads %u, budget %.1f s/phase, op cap %.2f s, timer cost %llu ns (subtracted)\n",
+	       (unsigned long long)o.seed, o.repeat, o.threads, o.budget,
+	       o.op_cap, (unsigned long long)bench_timer_ns);
+	printf("# ns/op: median over repeats of the mean time per op; p50/p99/p99.9 from a log2/8 histogram (bucket upper edge);\n"
+	       "# vs.clas / vs.augrb: baseline ns/op divided by this row's (x faster); '+' = the baseline was capped (a lower bound)\n");
+#ifndef BENCH_HAVE_CALLGRIND_H
+	if (o.callgrind)
+		printf("# callgrind.h was not found at build time: run under valgrind --tool=callgrind --toggle-collect='bench_op*' or count the whole process\n");
+#endif
+	print_header();
+	for (wi = 0; workloads[wi]; wi++) {
+		const struct bench_workload *w = workloads[wi];
+		const uint64_t *list = o.quick || o.callgrind ? w->n_quick : w->n_default;
+		uint64_t ns[MAX_NS];
+		unsigned nn = 0;
+
+		if (!matches(o.filter, w->name, false))
+			continue;
+		if (o.nn) {
+			memcpy(ns, o.ns, o.nn * sizeof(ns[0]));
+			nn = o.nn;
+		} else {
+			while (list[nn] && nn < MAX_NS) {
+				ns[nn] = list[nn];
+				nn++;
+			}
+		}
+		for (j = 0; j < nn; j++) {
+			for (i = 0; i < nsel; i++)
+				measure(&o, w, ns[j], sel[i], &res[i]);
+			report(csv, &o, w, ns[j], res, nsel);
+		}
+	}
+	if (csv)
+		fclose(csv);
+	return 0;
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+/* Helpers shared by the workloads: populate and the churn engine. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bench.h"
+
+int64_t populate_gen(struct bench_run *r, void *a, req_gen_fn gen,
+		     uint64_t *slots, uint64_t n, uint64_t *rng)
+{
+	uint64_t i, filled = 0, tries = 0;
+	struct req q;
+
+	for (i = 0; filled < n; i++) {
+		gen(rng, &q);
+		if (r->ops->alloc(a, q.size, q.limit, q.aligned,
+				  &slots[filled]) == 0)
+			filled++;
+		else if (++tries > n + 1000)
+			break;	/* the space is full: stop short */
+		if ((i & 1023) == 0 && bench_setup_over(r, filled, n))
+			return -1;
+	}
+	return (int64_t)filled;
+}
+
+struct churn_thread {
+	struct bench_run *r;
+	void *a;
+	const struct churn_spec *spec;
+	uint64_t *slots;	/* this thread's share */
+	uint64_t nslots;
+	uint64_t ops;		/* cycles to do */
+	uint64_t rng;
+	struct bench_stat st;
+};
+
+static void *churn_worker(void *arg)
+{
+	struct churn_thread *t = arg;
+	struct bench_run *r = t->r;
+	uint64_t k, i, t0, pfn;
+	struct req q;
+
+	for (k = 0; k < t->ops; k++) {
+		i = rng_below(&t->rng, t->nslots);
+		t->spec->gen(&t->rng, &q);
+		t0 = bench_now();
+		if (t->slots[i] != NO_PFN)
+			r->ops->free(t->a, t->slots[i]);
+		if (r->ops->alloc(t->a, q.size, q.limit, q.aligned, &pfn) == 0) {
+			t->slots[i] = pfn;
+		} else {
+			t->slots[i] = NO_PFN;
+			t->st.fails++;
+		}
+		if (bench_op_done(r, &t->st, t0))
+			break;
+	}
+	return NULL;
+}
+
+int run_churn(struct bench_run *r, const struct churn_spec *spec)
+{
+	unsigned nt = r->threads ? r->threads : 1, i;
+	struct churn_thread *th;
+	pthread_t *tid;
+	uint64_t *slots, rng = rng_seed(r->seed, 1), per;
+	int64_t filled;
+	void *a;
+
+	if (nt > r->n)
+		nt = 1;
+	a = r->ops->create(DOM_START, DOM_END);
+	if (!a)
+		return -1;
+	slots = malloc(r->n * sizeof(*slots));
+	th = calloc(nt, sizeof(*th));
+	tid = calloc(nt, sizeof(*tid));
+	if (!slots || !th || !tid) {
+		fprintf(stderr, "bench: out of memory\n");
+		exit(2);
+	}
+	bench_setup_begin(r);
+	if (spec->populate)
+		filled = spec->populate(r, a, slots, r->n, &rng);
+	else
+		filled = populate_gen(r, a, spec->gen, slots, r->n, &rng);
+	if (filled < 0)
+		goto out;	/* capped in set-up */
+	for (i = (uint64_t)filled; i < r->n; i++)
+		slots[i] = NO_PFN;
+	per = r->n / nt;
+	for (i = 0; i < nt; i++) {
+		th[i].r = r;
+		th[i].a = a;
+		th[i].spec = spec;
+		th[i].slots = slots + (uint64_t)i * per;
+		th[i].nslots = i == nt - 1 ? r->n - (uint64_t)i * per : per;
+		th[i].ops = r->ops_target / nt;
+		th[i].rng = rng_seed(r->seed, 100 + i);
+	}
+	bench_measure_begin(r);
+	if (nt == 1) {
+		churn_worker(&th[0]);
+	} else {
+		for (i = 0; i < nt; i++)
+			if (pthread_create(&tid[i], NULL, churn_worker, &th[i])) {
+				fprintf(stderr, "bench: pthread_create failed\n");
+				exit(2);
+			}
+		for (i = 0; i < nt; i++)
+			pthread_join(tid[i], NULL);
+	}
+	bench_measure_end(r);
+	for (i = 0; i < nt; i++) {
+		hist_merge(&r->st.hist, &th[i].st.hist);
+		r->st.ops += th[i].st.ops;
+		r->st.op_ns += th[i].st.op_ns;
+		r->st.fails += th[i].st.fails;
+	}
+out:
+	bench_snapshot(r, a);
+	r->ops->destroy(a);
+	free(slots);
+	free(th);
+	free(tid);
+	return 0;
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+/*
+ * frag: long-lived plus short-lived ranges.  Set-up: n long-lived ranges
+ * (1..64 pages) interleaved with 3n short-lived ones, then the short ones are
+ * freed in random order, leaving the long-lived ranges scattered between
+ * holes of every size.  Timed op: one cycle of a FIFO of 1024 short-lived
+ * ranges (1..128 pages: free the oldest, allocate one); every 16th cycle also
+ * replaces a random long-lived range.  All size-aligned, 64-bit mask.
+ * Isolates searching a fragmented space where many holes are too small.
+ */
+#include <stdlib.h>
+
+#include "../bench.h"
+
+#define WINDOW 1024
+
+static int run_frag(struct bench_run *r)
+{
+	uint64_t rng = rng_seed(r->seed, 7), *lng, *shrt, win[WINDOW];
+	uint64_t nl = 0, ns = 0, i, k, t0, pfn, head = 0, used = 0;
+	const uint64_t lim = mask_limit(64);
+	void *a;
+
+	a = r->ops->create(DOM_START, DOM_END);
+	if (!a)
+		return -1;
+	lng = malloc(r->n * sizeof(*lng));
+	shrt = malloc(3 * r->n * sizeof(*shrt));
+	if (!lng || !shrt)
+		abort();
+	bench_setup_begin(r);
+	for (i = 0; i < r->n; i++) {
+		if (r->ops->alloc(a, 1 + rng_below(&rng, 64), lim, true, &pfn) == 0)
+			lng[nl++] = pfn;
+		for (k = 0; k < 3; k++)
+			if (r->ops->alloc(a, 1 + rng_below(&rng, 64), lim, true,
+					  &pfn) == 0)
+				shrt[ns++] = pfn;
+		if ((i & 1023) == 0 && bench_setup_over(r, i, r->n))
+			goto out;
+	}
+	while (ns) {
+		i = rng_below(&rng, ns);
+		r->ops->free(a, shrt[i]);
+		shrt[i] = shrt[--ns];
+		if ((ns & 1023) == 0 && bench_setup_over(r, r->n, r->n))
+			goto out;
+	}
+	bench_measure_begin(r);
+	for (k = 0; k < r->ops_target; k++) {
+		uint64_t size = 1 + rng_below(&rng, 128);
+
+		t0 = bench_now();
+		if (used == WINDOW) {	/* retire the oldest short-lived range */
+			r->ops->free(a, win[head]);
+			head = (head + 1) % WINDOW;
+			used--;
+		}
+		if (r->ops->alloc(a, size, lim, true, &pfn) == 0)
+			win[(head + used++) % WINDOW] = pfn;
+		else
+			r->st.fails++;
+		if ((k & 15) == 15 && nl) {
+			i = rng_below(&rng, nl);
+			r->ops->free(a, lng[i]);
+			if (r->ops->alloc(a, 1 + rng_below(&rng, 64), lim, true,
+					  &lng[i]))
+				lng[i] = lng[--nl];
+		}
+		if (bench_op_done(r, &r->st, t0))
+			break;
+	}
+	bench_measure_end(r);
+out:
+	bench_snapshot(r, a);
+	r->ops->destroy(a);
+	free(lng);
+	free(shrt);
+	return 0;
+}
+
+static const uint64_t n_def[] = { 100000, 0 };
+
+const struct bench_workload wl_frag = {
+	.name = "frag",
+	.what = "n long-lived ranges among freed short-lived holes; FIFO churn of short ones",
+	.n_default = n_def,
+	.n_quick = n_def,
+	.ops_default = 20000,
+	.threads_ok = false,
+	.run = run_frag,
+};
