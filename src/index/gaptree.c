@@ -845,7 +845,7 @@ bool gt_search(struct gt_tree *t, const struct iova_req *req, bool top_down,
 	       uint64_t *pfn)
 {
 	struct search s = { .t = t, .r = req, .top = top_down };
-	uint64_t ta;
+	uint64_t ta = 0;
 	bool tail = tail_gap(t, &ta);
 
 	if (top_down && tail && fit_run(&s, ta, t->end))
@@ -910,7 +910,7 @@ static uint64_t largest_node(struct gt_tree *t, const void *node, uint32_t d,
 
 uint64_t gt_largest_gap(struct gt_tree *t, uint64_t min, uint64_t max)
 {
-	uint64_t ta, best = largest_node(t, t->root, 0, t->start, min, max);
+	uint64_t ta = 0, best = largest_node(t, t->root, 0, t->start, min, max);
 
 	if (tail_gap(t, &ta))
 		best = iova_max64(best, clipped(ta, t->end, min, max));
