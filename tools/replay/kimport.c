@@ -537,6 +537,7 @@ int trace_import_kernel(const char *buf, size_t len, const char *name,
 	int r = 0;
 	size_t i;
 	unsigned bits;
+	uint64_t pfn4g;
 
 	memset(&k, 0, sizeof(k));
 	trace_init(t);
@@ -567,10 +568,10 @@ int trace_import_kernel(const char *buf, size_t len, const char *name,
 		} else {
 			parse_event(s, n, &ev);
 		}
-		if ((ev.kind == EV_MAP || ev.kind == EV_UNMAP) &&
+		if (ev.kind != EV_SKIP && ev.kind != EV_LOST &&
 		    it.last_unterminated) {
 			ev.kind = EV_BAD;
-			ev.why = "truncated last line (no newline)";
+			ev.why = "truncated last line (no newline at the end)";
 		}
 		switch (ev.kind) {
 		case EV_SKIP:
@@ -626,13 +627,13 @@ int trace_import_kernel(const char *buf, size_t len, const char *name,
 		msg_report(&k.m, 0, false, "mappings reach above the %u-bit "
 			   "limit; the trace's own placement breaks it", bits);
 	t->max_limit = t->end_pfn;
+	pfn4g = trace_pfn_4g(t);
 	/* Sizes and alignment as alloc_iova_fast() makes them. */
 	for (i = 0; i < t->nops; i++) {
 		struct trace_op *op = &t->ops[i];
 
 		if (op->kind != TRACE_ALLOC)
 			continue;
-		op->b = t->end_pfn;
 		op->min_pfn = t->start_pfn;
 		if (!(opts && opts->no_round)) {
 			if (op->a < 32) {
@@ -646,6 +647,14 @@ int trace_import_kernel(const char *buf, size_t len, const char *name,
 			if (!op->align)
 				op->align = 1;
 		}
+		/* The limit: with --limit-bits, that; otherwise 32 bits for
+		 * what the trace placed below 4 GiB (dma-iommu tries a 32-bit
+		 * allocation first for PCI devices) and the domain's top for
+		 * the rest. */
+		op->b = t->end_pfn;
+		if (!(opts && opts->limit_bits) && pfn4g < t->end_pfn &&
+		    op->at <= pfn4g && op->a - 1 <= pfn4g - op->at)
+			op->b = pfn4g;
 		k.st->allocs++;
 		t->nallocs++;
 		if (!k.rec[op->slot].dead)

@@ -20,7 +20,7 @@ const char *report_bytes(char *buf, size_t len, double bytes)
 	if (u == 0)
 		snprintf(buf, len, "%.0f %s", bytes, unit[u]);
 	else
-		snprintf(buf, len, "%.1f %s", bytes, unit[u]);
+		snprintf(buf, len, "%.4g %s", bytes, unit[u]);
 	return buf;
 }
 
