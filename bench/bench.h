@@ -143,22 +143,29 @@ struct req {
 typedef void (*req_gen_fn)(uint64_t *rng, struct req *q);
 
 /*
- * The churn engine: populate n live ranges with gen (or with populate()),
- * then ops_target timed cycles of "free a random live range, allocate a new
- * one", split over r->threads threads.  One cycle = one timed op.
+ * The churn engine: populate n live ranges with gen, then ops_target timed
+ * cycles of "free a random live range, allocate a new one" (a new request
+ * from gen), split over r->threads threads.  One cycle = one timed op.
  */
 struct churn_spec {
 	req_gen_fn gen;
-	/* Optional: fill slots[0..n) in a design-friendly order; returns the
-	 * number filled, or -1 when the set-up budget ran out. */
-	int64_t (*populate)(struct bench_run *r, void *a, uint64_t *slots,
-			    uint64_t n, uint64_t *rng);
+	req_gen_fn refill;	/* optional, see populate_gen() */
 };
 int run_churn(struct bench_run *r, const struct churn_spec *spec);
 
-/* Populate n ranges from gen into slots; -1 if the set-up budget ran out. */
+/*
+ * Populate: draw n requests from gen and allocate them highest limit first,
+ * then by ascending size class (roundup_pow_of_two), so that every design
+ * (the classic cached-node walk, and augrb whose gap pruning cannot see
+ * alignment) fills in about O(log n) per range: the set-up is not what is
+ * measured, and the timed phase draws requests in random order again.
+ * Once a limit's space is full its remaining requests are dropped and, if
+ * refill is given, replaced by as many requests drawn from refill.
+ * Returns the number of ranges in slots, or -1 if the set-up budget ran out.
+ */
 int64_t populate_gen(struct bench_run *r, void *a, req_gen_fn gen,
-		     uint64_t *slots, uint64_t n, uint64_t *rng);
+		     req_gen_fn refill, uint64_t *slots, uint64_t n,
+		     uint64_t *rng);
 
 /* The registry of workloads (bench.c). */
 extern const struct bench_workload wl_dac32, wl_mixed, wl_nic, wl_nvme,

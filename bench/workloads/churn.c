@@ -51,36 +51,14 @@ static void gen_mixed(uint64_t *rng, struct req *q)
 	q->aligned = true;
 }
 
-/*
- * Populate the mixed workload one mask at a time, in the order 32, 48, 44,
- * 39, so that every design (the classic cached-node walk included) fills in
- * O(log n) per range: the set-up is not what is measured.  The 32-bit space
- * (2^20 pages) holds only ~2e4 such ranges; its shortfall goes to the others.
- */
-static int64_t populate_mixed(struct bench_run *r, void *a, uint64_t *slots,
-			      uint64_t n, uint64_t *rng)
+/* Set-up only: when the 32-bit space is full, the rest go to wider masks. */
+static void gen_mixed_wide(uint64_t *rng, struct req *q)
 {
-	static const unsigned order[4] = { 32, 48, 44, 39 };
-	uint64_t filled = 0, quota, want;
-	unsigned k;
+	static const unsigned bits[3] = { 39, 44, 48 };
 
-	for (k = 0; k < 4; k++) {
-		if (k == 0)
-			quota = n * 3 / 10;
-		else
-			quota = (n - filled) / (4 - k);
-		for (want = filled + quota; filled < want;) {
-			uint64_t size = 1 + rng_below(rng, 64);
-
-			if (r->ops->alloc(a, size, mask_limit(order[k]), true,
-					  &slots[filled]))
-				break;	/* this mask's space is full */
-			filled++;
-			if ((filled & 1023) == 0 && bench_setup_over(r, filled, n))
-				return -1;
-		}
-	}
-	return (int64_t)filled;
+	q->size = 1 + rng_below(rng, 64);
+	q->limit = mask_limit(bits[rng_below(rng, 3)]);
+	q->aligned = true;
 }
 
 static const struct churn_spec nic_spec = { .gen = gen_nic };
@@ -88,7 +66,7 @@ static const struct churn_spec nvme_spec = { .gen = gen_nvme };
 static const struct churn_spec scale_spec = { .gen = gen_scale };
 static const struct churn_spec mixed_spec = {
 	.gen = gen_mixed,
-	.populate = populate_mixed,
+	.refill = gen_mixed_wide,
 };
 
 static int run_nic(struct bench_run *r)

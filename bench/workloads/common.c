@@ -9,23 +9,72 @@
 
 #include "../bench.h"
 
-int64_t populate_gen(struct bench_run *r, void *a, req_gen_fn gen,
-		     uint64_t *slots, uint64_t n, uint64_t *rng)
+static unsigned size_class(uint64_t size)
 {
-	uint64_t i, filled = 0, tries = 0;
-	struct req q;
+	return size <= 1 ? 0u : 64u - (unsigned)__builtin_clzll(size - 1);
+}
 
-	for (i = 0; filled < n; i++) {
-		gen(rng, &q);
-		if (r->ops->alloc(a, q.size, q.limit, q.aligned,
-				  &slots[filled]) == 0)
-			filled++;
-		else if (++tries > n + 1000)
-			break;	/* the space is full: stop short */
-		if ((i & 1023) == 0 && bench_setup_over(r, filled, n))
+/* Set-up order: highest limit first, then ascending size class. */
+static int cmp_req(const void *x, const void *y)
+{
+	const struct req *a = x, *b = y;
+	unsigned ca, cb;
+
+	if (a->limit != b->limit)
+		return a->limit > b->limit ? -1 : 1;
+	ca = size_class(a->size);
+	cb = size_class(b->size);
+	if (ca != cb)
+		return ca < cb ? -1 : 1;
+	return a->size < b->size ? -1 : a->size > b->size;
+}
+
+/* Allocate the sorted reqs; once a limit fails, skip the rest of it. */
+static int64_t alloc_sorted(struct bench_run *r, void *a, struct req *q,
+			    uint64_t count, uint64_t *slots, uint64_t *filled,
+			    uint64_t n)
+{
+	uint64_t i, deficit = 0, full = NO_PFN;
+
+	qsort(q, count, sizeof(*q), cmp_req);
+	for (i = 0; i < count; i++) {
+		if (q[i].limit == full ||
+		    r->ops->alloc(a, q[i].size, q[i].limit, q[i].aligned,
+				  &slots[*filled])) {
+			full = q[i].limit;
+			deficit++;
+		} else {
+			++*filled;
+		}
+		if ((i & 1023) == 0 && bench_setup_over(r, *filled, n))
 			return -1;
 	}
-	return (int64_t)filled;
+	return (int64_t)deficit;
+}
+
+int64_t populate_gen(struct bench_run *r, void *a, req_gen_fn gen,
+		     req_gen_fn refill, uint64_t *slots, uint64_t n,
+		     uint64_t *rng)
+{
+	struct req *q = malloc((n ? n : 1) * sizeof(*q));
+	uint64_t i, filled = 0;
+	int64_t deficit;
+
+	if (!q) {
+		fprintf(stderr, "bench: out of memory\n");
+		exit(2);
+	}
+	for (i = 0; i < n; i++)
+		gen(rng, &q[i]);
+	deficit = alloc_sorted(r, a, q, n, slots, &filled, n);
+	if (deficit > 0 && refill) {
+		for (i = 0; i < (uint64_t)deficit; i++)
+			refill(rng, &q[i]);
+		deficit = alloc_sorted(r, a, q, (uint64_t)deficit, slots,
+				       &filled, n);
+	}
+	free(q);
+	return deficit < 0 ? -1 : (int64_t)filled;
 }
 
 struct churn_thread {
@@ -86,10 +135,7 @@ int run_churn(struct bench_run *r, const struct churn_spec *spec)
 		exit(2);
 	}
 	bench_setup_begin(r);
-	if (spec->populate)
-		filled = spec->populate(r, a, slots, r->n, &rng);
-	else
-		filled = populate_gen(r, a, spec->gen, slots, r->n, &rng);
+	filled = populate_gen(r, a, spec->gen, spec->refill, slots, r->n, &rng);
 	if (filled < 0)
 		goto out;	/* capped in set-up */
 	for (i = (uint64_t)filled; i < r->n; i++)

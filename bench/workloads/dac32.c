@@ -31,7 +31,7 @@ static int run_dac32(struct bench_run *r)
 	if (!slots)
 		abort();
 	bench_setup_begin(r);
-	filled = populate_gen(r, a, gen64, slots, r->n, &rng);
+	filled = populate_gen(r, a, gen64, NULL, slots, r->n, &rng);
 	if (filled >= 0) {
 		bench_measure_begin(r);
 		t0 = bench_now();

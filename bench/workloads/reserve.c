@@ -44,7 +44,7 @@ static int run_reserve(struct bench_run *r)
 		if ((i & 255) == 0 && bench_setup_over(r, i, holes))
 			goto out;
 	}
-	filled = populate_gen(r, a, gen, slots, r->n, &rng);
+	filled = populate_gen(r, a, gen, NULL, slots, r->n, &rng);
 	if (filled < 0)
 		goto out;
 	for (i = (uint64_t)filled; i < r->n; i++)
