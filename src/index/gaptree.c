@@ -583,6 +583,68 @@ static void link_left(struct gt_tree *t, struct gt_path *p, int d, void *left)
 	}
 }
 
+static void leaf_insert_at(const struct gt_tree *t, struct gt_leaf *l,
+			   unsigned int pos, uint64_t lo, uint64_t hi, bool rsv,
+			   void *udata)
+{
+	leaf_copy(t, l, pos + 1, l, pos, l->n - pos);
+	leaf_set(t, l, pos, lo, hi, rsv, udata);
+	l->n++;
+}
+
+/*
+ * The leaf l (slot i of its parent) is full and a range goes in at pos.
+ * Instead of splitting, let a sibling under the same parent with room take
+ * a range (B*-style): the new range itself when it goes at an end of l,
+ * else l's first or last range.  So a split only happens when the
+ * neighbours are full too, random inserts keep leaves fuller, and a new
+ * one-range leaf from an end split always has full neighbours (tiny leaves
+ * cannot chain).  Returns false if no sibling has room.
+ */
+static bool shift_to_sibling(struct gt_tree *t, struct gt_path *p,
+			     struct gt_leaf *l, unsigned int pos, uint64_t lo,
+			     uint64_t hi, bool rsv, void *udata)
+{
+	int ld = (int)t->height - 1;
+	struct gt_inner *par = p->node[ld - 1];
+	unsigned int i = p->idx[ld - 1];
+	uint64_t ppred = p->pred[ld - 1];
+	struct gt_leaf *s;
+
+	if (i > 0 && pos < l->n && (s = par->child[i - 1])->n < GT_LEAF_CAP) {
+		/* The left sibling takes the new range or l's first one. */
+		if (pos == 0) {
+			leaf_set(t, s, s->n, lo, hi, rsv, udata);
+		} else {
+			leaf_copy(t, s, s->n, l, 0, 1);
+			leaf_copy(t, l, 0, l, 1, pos - 1);
+			leaf_set(t, l, pos - 1, lo, hi, rsv, udata);
+		}
+		s->n++;
+		set_slot(par, i - 1, s, true, child_pred(par, i - 1, ppred));
+	} else if (i + 1 < par->n && pos > 0 &&
+		   (s = par->child[i + 1])->n < GT_LEAF_CAP) {
+		/* The right sibling takes the new range or l's last one. */
+		leaf_copy(t, s, 1, s, 0, s->n);
+		if (pos == l->n) {
+			leaf_set(t, s, 0, lo, hi, rsv, udata);
+		} else {
+			leaf_copy(t, s, 0, l, l->n - 1, 1);
+			leaf_copy(t, l, pos + 1, l, pos, l->n - 1 - pos);
+			leaf_set(t, l, pos, lo, hi, rsv, udata);
+		}
+		s->n++;
+	} else {
+		return false;
+	}
+	set_slot(par, i, l, true, child_pred(par, i, ppred));
+	if (i + 1 < par->n)
+		set_slot(par, i + 1, par->child[i + 1], true,
+			 child_pred(par, i + 1, ppred));
+	fix_up(t, p, ld - 1);
+	return true;
+}
+
 void gt_insert(struct gt_tree *t, uint64_t lo, uint64_t hi, bool rsv,
 	       void *udata)
 {
@@ -613,12 +675,12 @@ void gt_insert(struct gt_tree *t, uint64_t lo, uint64_t hi, bool rsv,
 	t->count++;
 
 	if (l->n < GT_LEAF_CAP) {
-		leaf_copy(t, l, pos + 1, l, pos, l->n - pos);
-		leaf_set(t, l, pos, lo, hi, rsv, udata);
-		l->n++;
+		leaf_insert_at(t, l, pos, lo, hi, rsv, udata);
 		fix_up(t, &p, (int)ld);
 		return;
 	}
+	if (ld > 0 && shift_to_sibling(t, &p, l, pos, lo, hi, rsv, udata))
+		return;
 	link_left(t, &p, (int)ld, split_leaf(t, l, pos, lo, hi, rsv, udata));
 }
 
