@@ -497,34 +497,35 @@ static int do_unmap(struct kstate *k, const struct event *ev,
 			r->npieces++;
 			r->pristine = 0;
 		}
-		if (!(pc.lo >= lo && pc.end <= end))
-			partial = true;
 	}
-	if (partial)
-		k->st->partial_unmaps++;
-	/* Free the allocations left with nothing mapped, in address order. */
+	/* Free the allocations left with nothing mapped, in address order;
+	 * the unmap was partial if one it touched keeps some pages. */
 	for (i = 0; i < k->nhit; i++) {
 		uint32_t s = k->hitslot[i];
 
-		if (!k->rec[s].dead && k->rec[s].npieces == 0 &&
-		    emit_free(k, s, line))
+		if (k->rec[s].npieces)
+			partial = true;
+		else if (!k->rec[s].dead && emit_free(k, s, line))
 			return TRACE_ENOMEM;
 	}
+	if (partial)
+		k->st->partial_unmaps++;
 	return 0;
 }
 
+/*
+ * The DMA limit nobody recorded: top-down allocation starts at the top of
+ * the device's mask, so the highest mapped address is close to it.  Take
+ * the smallest power of two covering it, at least 32 bits.
+ */
 static unsigned auto_bits(uint64_t max_end_pfn, unsigned shift)
 {
-	static const unsigned bits[] = { 32, 39, 44, 48, 52, 56, 64 };
-	size_t i;
+	unsigned b = 32;
 
-	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
-		unsigned b = bits[i];
-
-		if (b - shift >= 64 || max_end_pfn <= (UINT64_C(1) << (b - shift)))
-			return b;
-	}
-	return 64;
+	while (b < 64 && (b <= shift ||
+			  max_end_pfn > (UINT64_C(1) << (b - shift))))
+		b++;
+	return b;
 }
 
 int trace_import_kernel(const char *buf, size_t len, const char *name,

@@ -354,7 +354,7 @@ int replay_run(const struct trace *t, const struct replay_backend *be,
 					res->first_fail_line = op->line;
 				break;
 			}
-			if (op->has_at) {
+			if (op->has_at && !be->placement_only) {
 				res->with_at++;
 				res->same_at += pfn == op->at;
 			}

@@ -95,7 +95,7 @@ struct trace_opts {
 	enum trace_format format;
 	/* Kernel import. */
 	uint64_t granule;	/* 0 = 4096 */
-	unsigned limit_bits;	/* 0 = smallest of 32/39/44/48/52/56/64
+	unsigned limit_bits;	/* 0 = smallest power of two (>= 32 bits)
 				   covering every mapped iova */
 	bool no_round;		/* keep the mapped size: no size<32 pow2
 				   rounding, no size alignment */

@@ -144,6 +144,7 @@ int main(int argc, char **argv)
 		perror(out);
 		return 4;
 	}
+	trace_write_comment(w, "SPDX-License-Identifier: MIT OR GPL-2.0-only");
 	trace_write_comment(w, "iova-tracegen %s --live %" PRIu64 " --ops %"
 			    PRIu64 " --seed %" PRIu64, wl, nlive, nops, seed);
 	if (!strcmp(wl, "reserve")) {
@@ -204,6 +205,7 @@ int main(int argc, char **argv)
 				op.policy = TRACE_EXACT;
 				op.has_min = 1;
 				op.min_pfn = UINT64_C(0x10000000) + id * 64;
+				op.b = PFN_48;
 				op.align = 1;
 			}
 			e |= trace_write_alloc_op(w, &op);
