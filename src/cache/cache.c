@@ -1,8 +1,531 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
-/* Per-CPU magazine caches: placeholder until src/cache/ lands (issue 4). */
-#include "../internal.h"
+/*
+ * Per-CPU magazine caches: set-up, teardown and the fast paths
+ * iova_alloc_fast() / iova_free_fast().  The depot, flushes, trimming,
+ * statistics and validation are in depot.c.  Invariants C1-C4 and the lock
+ * order are at the top of cache_internal.h.
+ *
+ * Hot path (a hit): sched_getcpu() (a read of the rseq area in glibc >=
+ * 2.35), one atomic exchange to take the CPU slot's lock, a pop from or a
+ * push to the loaded magazine, a release store to drop the lock.
+ */
+#include <unistd.h>
+
+#include "cache_internal.h"
+
+/* --- memory -------------------------------------------------------- */
+
+static struct iova_mag *mag_alloc_rc(struct iova_domain *d,
+				     const struct iova_rcache *rc)
+{
+	struct iova_mag *m = _iova_node_alloc(d, rc->mag_bytes);
+
+	if (m)
+		m->n = 0;
+	return m;
+}
+
+struct iova_mag *_iova_mag_alloc(struct iova_domain *d)
+{
+	return mag_alloc_rc(d, d->rcache);
+}
+
+void _iova_mag_free(struct iova_domain *d, struct iova_mag *m)
+{
+	_iova_node_free(d, m, d->rcache->mag_bytes);
+}
+
+/* Allocate bytes with a line-aligned start inside; *raw gets the block. */
+static void *alloc_aligned(struct iova_domain *d, size_t bytes, void **raw,
+			   size_t *raw_bytes)
+{
+	char *p;
+	uintptr_t a;
+
+	*raw_bytes = bytes + IOVA_CACHE_LINE;
+	p = _iova_node_alloc(d, *raw_bytes);
+	*raw = p;
+	if (!p)
+		return NULL;
+	a = ((uintptr_t)p + IOVA_CACHE_LINE - 1) & ~(uintptr_t)(IOVA_CACHE_LINE - 1);
+	p += a - (uintptr_t)p;
+	__builtin_memset(p, 0, bytes);
+	return p;
+}
+
+/* --- set-up and teardown ------------------------------------------- */
+
+static void free_caches(struct iova_domain *d, struct iova_rcache *rc)
+{
+	struct iova_mag *m, *next;
+	unsigned int i, o;
+
+	for (i = 0; rc->cpus && i < rc->nr_cpus; i++) {
+		struct cache_cpu *c = cache_cpu_at(rc, i);
+
+		for (o = 0; o < rc->max_order; o++) {
+			if (c->slot[o].loaded)
+				_iova_node_free(d, c->slot[o].loaded, rc->mag_bytes);
+			if (c->slot[o].prev)
+				_iova_node_free(d, c->slot[o].prev, rc->mag_bytes);
+		}
+	}
+	for (o = 0; rc->depot && o < rc->max_order; o++) {
+		struct cache_depot *dp = &rc->depot[o];
+
+		for (m = dp->full; m; m = next) {
+			next = m->next;
+			_iova_node_free(d, m, rc->mag_bytes);
+		}
+		for (m = dp->empty; m; m = next) {
+			next = m->next;
+			_iova_node_free(d, m, rc->mag_bytes);
+		}
+	}
+	if (rc->cpus_raw)
+		_iova_node_free(d, rc->cpus_raw, rc->cpus_raw_bytes);
+	if (rc->depot_raw)
+		_iova_node_free(d, rc->depot_raw, rc->depot_raw_bytes);
+	_iova_node_free(d, rc->self_raw, rc->self_raw_bytes);
+}
+
+static int config_fill(const struct iova_cache_config *cfg,
+		       struct iova_cache_config *c)
+{
+	long n;
+
+	*c = cfg ? *cfg : (struct iova_cache_config){ 0 };
+	if (c->max_order > IOVA_CACHE_MAX_ORDER ||
+	    c->mag_size > IOVA_CACHE_MAX_MAG_SIZE ||
+	    (c->flags & ~IOVA_CACHE_CHECK_FREES))
+		return -EINVAL;
+	if (!c->max_order)
+		c->max_order = IOVA_CACHE_DEF_MAX_ORDER;
+	if (!c->mag_size)
+		c->mag_size = IOVA_CACHE_DEF_MAG_SIZE;
+	if (!c->nr_cpus) {
+		n = sysconf(_SC_NPROCESSORS_CONF);
+		c->nr_cpus = n > 0 ? (unsigned int)n : 1;
+	}
+	if (!c->depot_max)
+		c->depot_max = c->nr_cpus;
+	return 0;
+}
+
+int iova_domain_init_caches(struct iova_domain *d,
+			    const struct iova_cache_config *cfg)
+{
+	struct iova_cache_config c;
+	struct iova_rcache *rc;
+	void *raw;
+	size_t raw_bytes, slot_bytes;
+	unsigned int i, o;
+	int ret;
+
+	if (!d)
+		return -EINVAL;
+	ret = config_fill(cfg, &c);
+	if (ret)
+		return ret;
+	iova_lock(&d->lock);
+	ret = d->rcache ? -EEXIST : 0;
+	iova_unlock(&d->lock);
+	if (ret)
+		return ret;
+
+	rc = alloc_aligned(d, sizeof(*rc), &raw, &raw_bytes);
+	if (!rc)
+		return -ENOMEM;
+	rc->self_raw = raw;
+	rc->self_raw_bytes = raw_bytes;
+	rc->max_order = c.max_order;
+	rc->mag_size = c.mag_size;
+	rc->nr_cpus = c.nr_cpus;
+	rc->depot_max = c.depot_max;
+	rc->flags = c.flags;
+	rc->mag_bytes = sizeof(struct iova_mag) + (size_t)c.mag_size * sizeof(uint64_t);
+	slot_bytes = sizeof(struct cache_cpu) + c.max_order * sizeof(struct cache_slot);
+	rc->cpu_stride = (slot_bytes + IOVA_CACHE_LINE - 1) & ~(size_t)(IOVA_CACHE_LINE - 1);
+
+	/* Build everything privately; publish d->rcache at the end. */
+	rc->cpus = alloc_aligned(d, rc->cpu_stride * c.nr_cpus, &rc->cpus_raw,
+				 &rc->cpus_raw_bytes);
+	rc->depot = alloc_aligned(d, sizeof(struct cache_depot) * c.max_order,
+				  &rc->depot_raw, &rc->depot_raw_bytes);
+	if (!rc->cpus || !rc->depot)
+		goto nomem;
+	for (o = 0; o < c.max_order; o++)
+		cache_lock_init(&rc->depot[o].lock);
+	for (i = 0; i < c.nr_cpus; i++) {
+		struct cache_cpu *cc = cache_cpu_at(rc, i);
+
+		cache_lock_init(&cc->lock);
+		cc->index = i;
+		for (o = 0; o < c.max_order; o++) {
+			cc->slot[o].loaded = mag_alloc_rc(d, rc);
+			cc->slot[o].prev = mag_alloc_rc(d, rc);
+			if (!cc->slot[o].loaded || !cc->slot[o].prev)
+				goto nomem;
+		}
+	}
+	/* Publish under the domain lock (a fence for later lock holders). */
+	iova_lock(&d->lock);
+	ret = d->rcache ? -EEXIST : 0;
+	if (!ret)
+		d->rcache = rc;
+	iova_unlock(&d->lock);
+	if (ret)
+		free_caches(d, rc);
+	return ret;
+nomem:
+	free_caches(d, rc);
+	return -ENOMEM;
+}
 
 void _iova_cache_destroy(struct iova_domain *d)
 {
-	(void)d;
+	/* The cached ranges are live index ranges: they go with the tree. */
+	if (d->rcache)
+		free_caches(d, d->rcache);
+	d->rcache = NULL;
+}
+
+/* --- CPU slots ----------------------------------------------------- */
+
+static inline unsigned int this_cpu(const struct iova_rcache *rc)
+{
+	int c = sched_getcpu();
+	unsigned int u = c < 0 ? 0u : (unsigned int)c;
+
+	return iova_likely(u < rc->nr_cpus) ? u : u % rc->nr_cpus;
+}
+
+/*
+ * Lock the slot of the CPU we run on.  If it is busy (another thread on
+ * this CPU was preempted holding it, or a flush runs), wait, then look
+ * again: we may have been moved to another CPU meanwhile.  Correctness
+ * never depends on using the "right" slot, only on holding its lock.
+ */
+static inline struct cache_cpu *cpu_lock(const struct iova_rcache *rc)
+{
+	struct cache_cpu *c = cache_cpu_at(rc, this_cpu(rc));
+
+	while (iova_unlikely(!cache_trylock(&c->lock))) {
+		cache_lock_wait(&c->lock);
+		c = cache_cpu_at(rc, this_cpu(rc));
+	}
+	return c;
+}
+
+void _iova_cache_maybe_yield(const struct iova_rcache *rc)
+{
+	static _Thread_local uint32_t seed = 0x9e3779b9u;
+
+	if (!rc->debug_yield)
+		return;
+	seed ^= seed << 13;
+	seed ^= seed >> 17;
+	seed ^= seed << 5;
+	if ((seed & 3) == 0)
+		sched_yield();
+}
+
+/* --- magazine operations (slot lock held) -------------------------- */
+
+/*
+ * Take the topmost pfn <= top.  LIFO when the top entry fits; otherwise the
+ * entry found is replaced by the top one.
+ */
+static inline bool mag_take(struct iova_mag *m, uint64_t top, uint64_t *out)
+{
+	size_t i = m->n;
+
+	while (i--) {
+		uint64_t pfn = m->pfn[i];
+
+		if (iova_likely(pfn <= top)) {
+			*out = pfn;
+			m->pfn[i] = m->pfn[--m->n];
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Refill an empty loaded magazine: swap with prev if it holds any, else
+ * exchange it for a full one from the depot.  Returns an empty magazine
+ * that the caller must free after dropping the slot lock, or NULL.
+ */
+static struct iova_mag *slot_refill(struct iova_rcache *rc, unsigned int order,
+				    struct cache_slot *s)
+{
+	struct cache_depot *dp = &rc->depot[order];
+	struct iova_mag *m = s->loaded, *full, *drop = NULL;
+
+	if (s->prev->n) {
+		s->loaded = s->prev;
+		s->prev = m;
+		return NULL;
+	}
+	cache_lock(&dp->lock);
+	full = dp->full;
+	if (full) {
+		dp->full = full->next;
+		dp->nr_full--;
+		dp->pops++;
+		full->n = rc->mag_size;
+		s->loaded = full;
+		if (dp->nr_empty < rc->depot_max) {
+			m->next = dp->empty;
+			dp->empty = m;
+			dp->nr_empty++;
+		} else {
+			drop = m;
+		}
+	}
+	cache_unlock(&dp->lock);
+	return drop;
+}
+
+/* Cache hit: *pfn_out; miss: false.  top = highest acceptable start. */
+static bool cache_get(struct iova_domain *d, struct iova_rcache *rc,
+		      unsigned int order, uint64_t top, uint64_t *pfn_out)
+{
+	struct cache_cpu *c = cpu_lock(rc);
+	struct cache_slot *s = &c->slot[order];
+	struct iova_mag *drop = NULL;
+	bool hit;
+
+	if (iova_unlikely(!s->loaded->n)) {
+		drop = slot_refill(rc, order, s);
+		_iova_cache_maybe_yield(rc);
+	}
+	hit = mag_take(s->loaded, top, pfn_out);
+	if (iova_likely(hit))
+		s->hits++;
+	else
+		s->misses++;
+	cache_unlock(&c->lock);
+	if (drop)
+		_iova_mag_free(d, drop);
+	return hit;
+}
+
+/*
+ * Both magazines of the slot are full: move loaded to the depot and load an
+ * empty one (a spare from the depot, or *spare).  If the depot already holds
+ * depot_max full magazines, give loaded's ranges back to the index instead
+ * (the opportunistic trim) and reuse it; *trimmed tells the caller to trim
+ * the index's node pool once the slot lock is dropped (no hook calls under
+ * a cache lock).  Returns false if no empty magazine was at hand: the
+ * caller allocates one outside the locks and retries.
+ */
+static bool slot_make_room(struct iova_domain *d, struct iova_rcache *rc,
+			   unsigned int order, struct cache_slot *s,
+			   struct iova_mag **spare, bool *trimmed)
+{
+	struct cache_depot *dp = &rc->depot[order];
+	struct iova_mag *m = s->loaded, *e;
+	size_t n;
+
+	cache_lock(&dp->lock);
+	if (dp->nr_full >= rc->depot_max) {
+		dp->trims++;
+		cache_unlock(&dp->lock);
+		/* Slot lock -> domain lock: allowed by the lock order. */
+		iova_lock(&d->lock);
+		n = m->n;
+		m->n = 0;
+		_iova_cache_release_locked(d, m->pfn, n, order);
+		iova_unlock(&d->lock);
+		*trimmed = true;
+		return true;
+	}
+	e = dp->empty;
+	if (e) {
+		dp->empty = e->next;
+		dp->nr_empty--;
+	} else if (*spare) {
+		e = *spare;
+		*spare = NULL;
+	} else {
+		cache_unlock(&dp->lock);
+		return false;
+	}
+	m->next = dp->full;
+	dp->full = m;
+	dp->nr_full++;
+	dp->pushes++;
+	cache_unlock(&dp->lock);
+	e->n = 0;
+	s->loaded = e;
+	return true;
+}
+
+/* Cache pfn; false if no magazine could be had (free it to the index). */
+static bool cache_put(struct iova_domain *d, struct iova_rcache *rc,
+		      unsigned int order, uint64_t pfn)
+{
+	struct iova_mag *spare = NULL;
+	struct cache_cpu *c;
+	struct cache_slot *s;
+	bool done = false, trimmed = false;
+
+	for (;;) {
+		c = cpu_lock(rc);
+		s = &c->slot[order];
+		if (iova_likely(s->loaded->n < rc->mag_size)) {
+			done = true;
+		} else if (s->prev->n < rc->mag_size) {
+			struct iova_mag *t = s->loaded;
+
+			s->loaded = s->prev;
+			s->prev = t;
+			done = true;
+		} else {
+			done = slot_make_room(d, rc, order, s, &spare,
+					      &trimmed);
+			_iova_cache_maybe_yield(rc);
+		}
+		if (iova_likely(done)) {
+			s->loaded->pfn[s->loaded->n++] = pfn;
+			cache_unlock(&c->lock);
+			break;
+		}
+		cache_unlock(&c->lock);
+		_iova_cache_maybe_yield(rc);
+		spare = _iova_mag_alloc(d);
+		if (!spare) {
+			struct cache_depot *dp = &rc->depot[order];
+
+			cache_lock(&dp->lock);
+			dp->put_fallbacks++;
+			cache_unlock(&dp->lock);
+			return false;
+		}
+	}
+	if (trimmed) {
+		iova_lock(&d->lock);
+		_iova_cache_unlock_trim(d);
+	}
+	if (spare) {
+		/* Not needed after all (another path made room): keep or free. */
+		struct cache_depot *dp = &rc->depot[order];
+
+		cache_lock(&dp->lock);
+		if (dp->nr_empty < rc->depot_max) {
+			spare->next = dp->empty;
+			dp->empty = spare;
+			dp->nr_empty++;
+			spare = NULL;
+		}
+		cache_unlock(&dp->lock);
+		if (spare)
+			_iova_mag_free(d, spare);
+	}
+	return true;
+}
+
+/* --- the index side ------------------------------------------------ */
+
+static int index_alloc(struct iova_domain *d, uint64_t size, unsigned int order,
+		       uint64_t max_pfn, uint64_t *pfn_out)
+{
+	int ret;
+
+	iova_lock(&d->lock);
+	ret = _iova_alloc_locked(d, size, (uint64_t)1 << order, 0, max_pfn,
+				 IOVA_TOP_DOWN, NULL, pfn_out);
+	iova_unlock(&d->lock);
+	return ret;
+}
+
+/* With d->lock held: is [pfn, pfn + size - 1] exactly a live range? */
+static bool is_live_range(struct iova_domain *d, uint64_t pfn, uint64_t size)
+{
+	struct gt_range g;
+
+	return gt_find(&d->tree, pfn, &g) && !g.rsv && g.lo == pfn &&
+	       g.hi - g.lo == size - 1;
+}
+
+static int index_free(struct iova_domain *d, uint64_t pfn, uint64_t size)
+{
+	int ret;
+
+	iova_lock(&d->lock);
+	if (is_live_range(d, pfn, size)) {
+		ret = _iova_free_locked(d, pfn, true, NULL);
+	} else {
+		d->st.bad_frees++;
+		ret = -ENOENT;
+	}
+	_iova_cache_unlock_trim(d);
+	return ret;
+}
+
+/* --- the API ------------------------------------------------------- */
+
+int iova_alloc_fast(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
+		    bool flush_retry, uint64_t *pfn_out)
+{
+	struct iova_rcache *rc;
+	unsigned int order;
+	int ret;
+
+	if (iova_unlikely(!d || !pfn_out || !size))
+		return -EINVAL;
+	order = iova_clog2(size);
+	rc = d->rcache;
+	if (iova_likely(rc && order < rc->max_order)) {
+		uint64_t span = ((uint64_t)1 << order) - 1;
+
+		if (iova_likely(max_pfn >= span) &&
+		    cache_get(d, rc, order, max_pfn - span, pfn_out))
+			return 0;
+		size = span + 1;
+	} else if (order > 63) {
+		return -EINVAL;
+	}
+	ret = index_alloc(d, size, order, max_pfn, pfn_out);
+	if (ret == -ENOMEM && flush_retry && rc) {
+		iova_cache_flush_all(d);
+		ret = index_alloc(d, size, order, max_pfn, pfn_out);
+	}
+	return ret;
+}
+
+int iova_free_fast(struct iova_domain *d, uint64_t pfn, uint64_t size)
+{
+	struct iova_rcache *rc;
+	unsigned int order;
+
+	if (iova_unlikely(!d || !size))
+		return -EINVAL;
+	order = iova_clog2(size);
+	rc = d->rcache;
+	if (iova_likely(rc && order < rc->max_order)) {
+		uint64_t span = ((uint64_t)1 << order) - 1;
+
+		/* Cheap checks, always: aligned and inside the domain. */
+		if (iova_unlikely((pfn & span) || pfn < d->tree.start ||
+				  pfn > d->tree.end || d->tree.end - pfn < span))
+			return -ENOENT;
+		if (IOVA_DEBUG >= 1 || (rc->flags & IOVA_CACHE_CHECK_FREES)) {
+			bool live;
+
+			iova_lock(&d->lock);
+			live = is_live_range(d, pfn, span + 1);
+			if (!live)
+				d->st.bad_frees++;
+			iova_unlock(&d->lock);
+			if (!live || _iova_cache_contains(d, order, pfn))
+				return -ENOENT;
+		}
+		if (iova_likely(cache_put(d, rc, order, pfn)))
+			return 0;
+		size = span + 1;
+	}
+	return index_free(d, pfn, size);
 }

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * libiova per-CPU magazine caches (docs/caches.md).
+ *
+ * A fast path in front of the index for small, size-aligned ranges: freed
+ * ranges of a cached order go into a magazine of this CPU instead of back to
+ * the index, and the next allocation of that order takes one from there.
+ * A cached range stays allocated in the index: it never looks free there,
+ * and only iova_alloc_fast() of the same order can hand it out again.
+ *
+ * Shape (per domain): orders 0..max_order-1 are cached; per CPU and order a
+ * "loaded" and a "prev" magazine of mag_size pfns; per order a depot of full
+ * magazines, at most depot_max of them (the surplus is given back to the
+ * index when it is pushed; iova_cache_trim() gives back the rest).
+ *
+ * Conventions as in iova.h: 0 or a negative errno; thread-safe; memory from
+ * the domain's hooks, never obtained with a cache or domain lock held.
+ */
+#ifndef IOVA_CACHE_H
+#define IOVA_CACHE_H
+
+#include "iova/iova.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Cache flags (struct iova_cache_config.flags). */
+#define IOVA_CACHE_CHECK_FREES 0x1u /* full live/duplicate check on every
+				     * iova_free_fast(), in any build */
+
+struct iova_cache_config {
+	unsigned int max_order;	/* cache orders 0..max_order-1; 0 = 6 (max 32) */
+	unsigned int mag_size;	/* pfns per magazine; 0 = 127 (max 65535) */
+	unsigned int nr_cpus;	/* CPU slots; 0 = sysconf(_SC_NPROCESSORS_CONF).
+				 * CPU n uses slot n % nr_cpus (1 = one slot,
+				 * fully deterministic) */
+	unsigned int depot_max;	/* full depot magazines kept per order;
+				 * 0 = nr_cpus */
+	unsigned int flags;	/* IOVA_CACHE_* */
+};
+
+/*
+ * Set up the caches of d (once).  cfg may be NULL for the defaults.  Call
+ * it before other threads use iova_alloc_fast()/iova_free_fast() on d.
+ * Allocates two magazines per CPU slot and order up front.
+ * Errors: -EINVAL (d NULL, max_order > 32, mag_size > 65535, unknown flag),
+ * -ENOMEM (hooks failed; nothing changed), -EEXIST (already set up).
+ */
+int iova_domain_init_caches(struct iova_domain *d,
+			    const struct iova_cache_config *cfg);
+
+/*
+ * Allocate a size-aligned range of size pfns at or below max_pfn (and at or
+ * above the domain's start), the highest such range when the index is used.
+ * A size whose order ceil(log2 size) is cached is rounded up to 2^order, and
+ * the range comes first from this CPU's loaded magazine (the most recently
+ * cached range that fits under max_pfn), else from the index.  When the
+ * index has no room and flush_retry is set, every cache is flushed back to
+ * the index and the index is asked once more.  Works (uncached) when the
+ * caches were never set up.  On success *pfn_out = the range's start.
+ * Errors: -EINVAL (d or pfn_out NULL, size 0 or above 2^63), -ENOMEM.
+ */
+int iova_alloc_fast(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
+		    bool flush_retry, uint64_t *pfn_out);
+
+/*
+ * Free a range obtained from iova_alloc_fast() with the same size (the
+ * unrounded size is fine: it maps to the same order).  A cached order goes
+ * into this CPU's magazine; otherwise, or if a magazine cannot be obtained,
+ * the range goes back to the index.  Never fails for a live range.
+ * Errors: -EINVAL (d NULL, size 0), -ENOENT (pfn is not the start of a live
+ * range of that (rounded) size: always checked when the range goes to the
+ * index; on the cached path a misaligned or out-of-domain pfn is always
+ * caught, and a free range or a double free is caught in debug builds
+ * (IOVA_DEBUG >= 1) or with IOVA_CACHE_CHECK_FREES).  On -ENOENT nothing
+ * changed.
+ */
+int iova_free_fast(struct iova_domain *d, uint64_t pfn, uint64_t size);
+
+/* Give the ranges in CPU slot cpu's magazines back to the index (the
+ * magazines stay, empty).  A cpu without a slot, or no caches: no-op. */
+void iova_cache_flush_cpu(struct iova_domain *d, unsigned int cpu);
+
+/* Flush every CPU slot, then give every depot magazine back to the index. */
+void iova_cache_flush_all(struct iova_domain *d);
+
+/*
+ * Give every full depot magazine back to the index, and free the spare
+ * empty ones.  The CPU magazines are left alone.  Returns the number of
+ * full magazines given back (0 without caches).
+ */
+unsigned int iova_cache_trim(struct iova_domain *d);
+
+/* Per-order statistics. */
+struct iova_cache_stats {
+	uint64_t hits, misses;	/* iova_alloc_fast() of this order */
+	uint64_t depot_mags;	/* full magazines in the depot now */
+	uint64_t flushes;	/* flush calls that visited this order */
+	uint64_t trims;		/* full depot magazines given to the index */
+	uint64_t cached_ranges;	/* ranges of this order in caches now */
+	uint64_t depot_pushes, depot_pops; /* full magazines in / out */
+	uint64_t flushed_ranges; /* ranges given back by flushes */
+	uint64_t put_fallbacks;	/* frees that went to the index because no
+				 * magazine could be allocated */
+	uint64_t mag_bytes;	/* magazine memory of this order now */
+};
+
+/*
+ * Snapshot the statistics of one order.  Errors: -EINVAL (d or st NULL, or
+ * order not cached), -ENOENT (no caches).
+ */
+int iova_cache_get_stats(struct iova_domain *d, unsigned int order,
+			 struct iova_cache_stats *st);
+
+/* The configuration in force (defaults filled in).  -ENOENT: no caches. */
+int iova_cache_get_config(struct iova_domain *d,
+			  struct iova_cache_config *cfg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* IOVA_CACHE_H */

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * Per-CPU magazine caches: internal types shared by the files of src/cache/ and the
+ * tests (which may include this header to look inside).
+ *
+ * Invariants (checked by _iova_cache_validate(); cited as "C1)" etc.):
+ *  C1) Every CPU slot has a non-NULL loaded and prev magazine per order,
+ *      each holding n <= mag_size pfns.
+ *  C2) A depot's full list holds nr_full magazines, each with exactly
+ *      mag_size pfns; its empty list holds nr_empty spare magazines; both
+ *      counts are <= depot_max.
+ *  C3) Every cached pfn of order k is the start of a live (not reserved)
+ *      index range of exactly 2^k pfns, so the index never sees it as free.
+ *  C4) No pfn is cached twice (so no range can be handed out twice).
+ *
+ * A range is at any instant in exactly one of: held by a user, one
+ * magazine slot (C3, C4), in flight between a magazine and the index (a
+ * local array of a flush or trim: still live in the index), or free in the
+ * index.  Moves between "user" and "magazine" happen under the CPU slot's
+ * lock; moves of whole magazines between a slot and the depot happen under
+ * both the slot's and the depot's lock.
+ *
+ * Lock order: CPU slot lock -> depot lock -> domain lock.  CPU slot locks
+ * are only ever nested in ascending slot order (validate, stats).  The
+ * memory hooks are never called with any of these held.
+ */
+#ifndef IOVA_CACHE_INTERNAL_H
+#define IOVA_CACHE_INTERNAL_H
+
+#include "../internal.h"
+#include "iova/cache.h"
+#include "cache_lock.h"
+
+/* Tunables: public defaults and limits (include/iova/cache.h). */
+enum {
+	IOVA_CACHE_DEF_MAX_ORDER = 6,	/* orders 0..5: 1..32 pfns, as Linux */
+	IOVA_CACHE_DEF_MAG_SIZE = 127,	/* 8 + 127 * 8 = 1024 B, as Linux */
+	IOVA_CACHE_MAX_ORDER = 32,
+	IOVA_CACHE_MAX_MAG_SIZE = 65535,
+	IOVA_CACHE_LINE = 64,
+};
+
+/*
+ * A magazine: a stack of pfns of one order.  In a CPU slot, n is the count
+ * (pfn[0..n-1] valid, pfn[n-1] the top).  In the depot the word links the
+ * list instead: a full-list magazine holds mag_size pfns and an empty-list
+ * one holds none, so the count is implied.  8 + 8 * mag_size bytes.
+ */
+struct iova_mag {
+	union {
+		size_t n;
+		struct iova_mag *next;
+	};
+	uint64_t pfn[];
+};
+
+/* One order of one CPU slot.  Written only under the slot's lock. */
+struct cache_slot {
+	struct iova_mag *loaded;	/* allocations pop here first */
+	struct iova_mag *prev;		/* swapped in when loaded runs dry/full */
+	uint64_t hits, misses;
+};
+
+/* A CPU slot: a cache-line aligned array entry of rc->cpu_stride bytes. */
+struct cache_cpu {
+	cache_lock_t lock;
+	unsigned int index;
+	uint64_t _pad;
+	struct cache_slot slot[];	/* rc->max_order of them */
+};
+
+/*
+ * The depot of one order.  Counting identities: nr_full == length of full,
+ * nr_empty == length of empty; pushes - pops - trims - (magazines flushed)
+ * == nr_full.
+ */
+struct cache_depot {
+	_Alignas(IOVA_CACHE_LINE) cache_lock_t lock;
+	unsigned int nr_full, nr_empty;
+	struct iova_mag *full;		/* full magazines, newest first */
+	struct iova_mag *empty;		/* spare empty magazines */
+	uint64_t pushes, pops, trims, flushes, flushed_ranges, put_fallbacks;
+};
+
+struct iova_rcache {
+	/* Read-only after init (shared by every CPU without bouncing). */
+	_Alignas(IOVA_CACHE_LINE) unsigned int max_order;
+	unsigned int mag_size, nr_cpus, depot_max, flags;
+	bool debug_yield;		/* test hook: yield at handoffs */
+	size_t mag_bytes;		/* 8 + 8 * mag_size */
+	size_t cpu_stride;		/* bytes per CPU slot, a line multiple */
+	char *cpus;			/* nr_cpus slots, line aligned */
+	struct cache_depot *depot;	/* max_order depots, line aligned */
+	void *cpus_raw, *depot_raw;	/* what the hooks returned */
+	size_t cpus_raw_bytes, depot_raw_bytes;
+	void *self_raw;			/* this struct, as allocated */
+	size_t self_raw_bytes;
+};
+
+static inline struct cache_cpu *cache_cpu_at(const struct iova_rcache *rc,
+					     unsigned int i)
+{
+	return (struct cache_cpu *)(void *)(rc->cpus + (size_t)i * rc->cpu_stride);
+}
+
+/* --- shared by cache.c and depot.c --------------------------------- */
+
+/* Magazine memory through the domain's hooks (fault-injectable). */
+struct iova_mag *_iova_mag_alloc(struct iova_domain *d);
+void _iova_mag_free(struct iova_domain *d, struct iova_mag *m);
+
+/*
+ * With d->lock held: give n cached pfns of order back to the index.
+ * Returns how many were not live ranges of that size (a cache bug or a
+ * bad free that slipped past the checks; they are skipped).
+ */
+size_t _iova_cache_release_locked(struct iova_domain *d, const uint64_t *pfn,
+				  size_t n, unsigned int order);
+
+/* Drop d->lock, then free the index nodes the pool does not need. */
+void _iova_cache_unlock_trim(struct iova_domain *d);
+
+/* Test hook: random yields at magazine and depot handoffs. */
+void _iova_cache_maybe_yield(const struct iova_rcache *rc);
+
+/* Is pfn in any magazine of order (takes each lock in turn)? */
+bool _iova_cache_contains(struct iova_domain *d, unsigned int order,
+			  uint64_t pfn);
+
+/* --- for tests ----------------------------------------------------- */
+
+/*
+ * Check C1-C4 with every cache lock and the domain lock held.  Returns 0,
+ * or -EIO and a static string naming the broken invariant in *why.
+ * -ENOMEM if the scratch array could not be allocated.  No caches: 0.
+ */
+int _iova_cache_validate(struct iova_domain *d, const char **why);
+
+/* Turn the random handoff yields on or off (before threads start). */
+void _iova_cache_set_debug_yield(struct iova_domain *d, bool on);
+
+/* Counts of CPU slot cpu, order: loaded n, prev n.  -ENOENT/-EINVAL. */
+int _iova_cache_slot_counts(struct iova_domain *d, unsigned int cpu,
+			    unsigned int order, unsigned int *loaded,
+			    unsigned int *prev);
+
+/* The depot's full and empty magazine counts of one order. */
+int _iova_cache_depot_counts(struct iova_domain *d, unsigned int order,
+			     unsigned int *nr_full, unsigned int *nr_empty);
+
+#endif /* IOVA_CACHE_INTERNAL_H */

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * Per-CPU magazine caches: giving ranges back to the index (flushes and
+ * trims), statistics and validation.  Invariants C1-C4 and the lock order
+ * are at the top of cache_internal.h.
+ *
+ * Trim policy (docs/caches.md): the depot of an order holds at most
+ * depot_max full magazines (default: one per CPU slot, the level mainline's
+ * worker trims down to).  A free that would push one more gives that
+ * magazine's ranges back to the index at once instead, so no background
+ * thread is needed and the depot never exceeds its bound.  iova_cache_trim()
+ * gives back every full depot magazine and frees the spare empty ones; an
+ * idle program calls it to return IOVA space and memory.
+ */
+#include <stdlib.h>
+
+#include "cache_internal.h"
+
+/* --- back to the index --------------------------------------------- */
+
+size_t _iova_cache_release_locked(struct iova_domain *d, const uint64_t *pfn,
+				  size_t n, unsigned int order)
+{
+	struct iova_range r;
+	size_t i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		if (_iova_free_locked(d, pfn[i], true, &r)) {
+			bad++;
+			continue;
+		}
+		iova_assert(r.hi - r.lo == ((uint64_t)1 << order) - 1,
+			    "C3) a cached pfn was a range of another size");
+	}
+	return bad;
+}
+
+/* As domain.c's unlock path: keep what the next insert needs, free the rest. */
+void _iova_cache_unlock_trim(struct iova_domain *d)
+{
+	struct gt_tree *t = &d->tree;
+	void *leaves = NULL, *inners = NULL, *n;
+
+	while (t->pool.nr_leaves > IOVA_POOL_SPARE_LEAVES) {
+		n = gt_pool_get(t, true);
+		*(void **)n = leaves;
+		leaves = n;
+	}
+	while (t->pool.nr_inners > t->height + 1) {
+		n = gt_pool_get(t, false);
+		*(void **)n = inners;
+		inners = n;
+	}
+	iova_unlock(&d->lock);
+	while (leaves) {
+		n = *(void **)leaves;
+		_iova_node_free(d, leaves, t->leaf_size);
+		leaves = n;
+	}
+	while (inners) {
+		n = *(void **)inners;
+		_iova_node_free(d, inners, gt_inner_size());
+		inners = n;
+	}
+}
+
+/* Give a list of full magazines back to the index, then recycle them. */
+static void release_full_list(struct iova_domain *d, unsigned int order,
+			      struct iova_mag *list)
+{
+	struct iova_rcache *rc = d->rcache;
+	struct cache_depot *dp = &rc->depot[order];
+	struct iova_mag *m, *next;
+
+	if (!list)
+		return;
+	iova_lock(&d->lock);
+	for (m = list; m; m = m->next)
+		_iova_cache_release_locked(d, m->pfn, rc->mag_size, order);
+	_iova_cache_unlock_trim(d);
+	/* Keep up to depot_max spares; free the rest outside the lock. */
+	cache_lock(&dp->lock);
+	for (m = list; m && dp->nr_empty < rc->depot_max; m = next) {
+		next = m->next;
+		m->next = dp->empty;
+		dp->empty = m;
+		dp->nr_empty++;
+	}
+	cache_unlock(&dp->lock);
+	for (; m; m = next) {
+		next = m->next;
+		_iova_mag_free(d, m);
+	}
+}
+
+/* --- flushes and trims --------------------------------------------- */
+
+static void flush_slot(struct iova_domain *d, struct cache_cpu *c)
+{
+	struct iova_rcache *rc = d->rcache;
+	uint64_t flushed[IOVA_CACHE_MAX_ORDER];
+	unsigned int o;
+
+	cache_lock(&c->lock);
+	/* Slot lock -> domain lock; node memory is freed after both. */
+	iova_lock(&d->lock);
+	for (o = 0; o < rc->max_order; o++) {
+		struct cache_slot *s = &c->slot[o];
+
+		flushed[o] = s->loaded->n + s->prev->n;
+		_iova_cache_release_locked(d, s->loaded->pfn, s->loaded->n, o);
+		_iova_cache_release_locked(d, s->prev->pfn, s->prev->n, o);
+		s->loaded->n = 0;
+		s->prev->n = 0;
+	}
+	iova_unlock(&d->lock);
+	_iova_cache_maybe_yield(rc);
+	for (o = 0; o < rc->max_order; o++) {
+		struct cache_depot *dp = &rc->depot[o];
+
+		cache_lock(&dp->lock);
+		dp->flushes++;
+		dp->flushed_ranges += flushed[o];
+		cache_unlock(&dp->lock);
+	}
+	cache_unlock(&c->lock);
+	iova_lock(&d->lock);
+	_iova_cache_unlock_trim(d);
+}
+
+void iova_cache_flush_cpu(struct iova_domain *d, unsigned int cpu)
+{
+	if (!d || !d->rcache || cpu >= d->rcache->nr_cpus)
+		return;
+	flush_slot(d, cache_cpu_at(d->rcache, cpu));
+}
+
+/* Detach the depot's full list of order; *nr gets its length. */
+static struct iova_mag *depot_take_all(struct cache_depot *dp, unsigned int *nr)
+{
+	struct iova_mag *list;
+
+	cache_lock(&dp->lock);
+	list = dp->full;
+	*nr = dp->nr_full;
+	dp->full = NULL;
+	dp->nr_full = 0;
+	cache_unlock(&dp->lock);
+	return list;
+}
+
+void iova_cache_flush_all(struct iova_domain *d)
+{
+	struct iova_rcache *rc;
+	unsigned int i, o, nr;
+
+	if (!d || !d->rcache)
+		return;
+	rc = d->rcache;
+	for (i = 0; i < rc->nr_cpus; i++)
+		flush_slot(d, cache_cpu_at(rc, i));
+	for (o = 0; o < rc->max_order; o++) {
+		struct cache_depot *dp = &rc->depot[o];
+		struct iova_mag *list = depot_take_all(dp, &nr);
+
+		_iova_cache_maybe_yield(rc);
+		release_full_list(d, o, list);
+		cache_lock(&dp->lock);
+		dp->flushed_ranges += (uint64_t)nr * rc->mag_size;
+		cache_unlock(&dp->lock);
+	}
+}
+
+unsigned int iova_cache_trim(struct iova_domain *d)
+{
+	struct iova_rcache *rc;
+	unsigned int o, nr, total = 0;
+
+	if (!d || !d->rcache)
+		return 0;
+	rc = d->rcache;
+	for (o = 0; o < rc->max_order; o++) {
+		struct cache_depot *dp = &rc->depot[o];
+		struct iova_mag *list = depot_take_all(dp, &nr), *spares, *m;
+
+		release_full_list(d, o, list);
+		cache_lock(&dp->lock);
+		dp->trims += nr;
+		spares = dp->empty;
+		dp->empty = NULL;
+		dp->nr_empty = 0;
+		cache_unlock(&dp->lock);
+		while (spares) {
+			m = spares->next;
+			_iova_mag_free(d, spares);
+			spares = m;
+		}
+		total += nr;
+	}
+	return total;
+}
+
+/* --- lookups, statistics ------------------------------------------- */
+
+static bool mag_has(const struct iova_mag *m, size_t n, uint64_t pfn)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (m->pfn[i] == pfn)
+			return true;
+	return false;
+}
+
+bool _iova_cache_contains(struct iova_domain *d, unsigned int order,
+			  uint64_t pfn)
+{
+	struct iova_rcache *rc = d->rcache;
+	struct cache_depot *dp = &rc->depot[order];
+	const struct iova_mag *m;
+	bool found = false;
+	unsigned int i;
+
+	for (i = 0; i < rc->nr_cpus && !found; i++) {
+		struct cache_cpu *c = cache_cpu_at(rc, i);
+		struct cache_slot *s = &c->slot[order];
+
+		cache_lock(&c->lock);
+		found = mag_has(s->loaded, s->loaded->n, pfn) ||
+			mag_has(s->prev, s->prev->n, pfn);
+		cache_unlock(&c->lock);
+	}
+	cache_lock(&dp->lock);
+	for (m = dp->full; m && !found; m = m->next)
+		found = mag_has(m, rc->mag_size, pfn);
+	cache_unlock(&dp->lock);
+	return found;
+}
+
+int iova_cache_get_stats(struct iova_domain *d, unsigned int order,
+			 struct iova_cache_stats *st)
+{
+	struct iova_rcache *rc;
+	struct cache_depot *dp;
+	unsigned int i;
+
+	if (!d || !st)
+		return -EINVAL;
+	rc = d->rcache;
+	if (!rc)
+		return -ENOENT;
+	if (order >= rc->max_order)
+		return -EINVAL;
+	*st = (struct iova_cache_stats){ 0 };
+	for (i = 0; i < rc->nr_cpus; i++) {
+		struct cache_cpu *c = cache_cpu_at(rc, i);
+		struct cache_slot *s = &c->slot[order];
+
+		cache_lock(&c->lock);
+		st->hits += s->hits;
+		st->misses += s->misses;
+		st->cached_ranges += s->loaded->n + s->prev->n;
+		cache_unlock(&c->lock);
+	}
+	dp = &rc->depot[order];
+	cache_lock(&dp->lock);
+	st->depot_mags = dp->nr_full;
+	st->flushes = dp->flushes;
+	st->trims = dp->trims;
+	st->cached_ranges += (uint64_t)dp->nr_full * rc->mag_size;
+	st->depot_pushes = dp->pushes;
+	st->depot_pops = dp->pops;
+	st->flushed_ranges = dp->flushed_ranges;
+	st->put_fallbacks = dp->put_fallbacks;
+	st->mag_bytes = ((uint64_t)rc->nr_cpus * 2 + dp->nr_full + dp->nr_empty) *
+			rc->mag_bytes;
+	cache_unlock(&dp->lock);
+	return 0;
+}
+
+int iova_cache_get_config(struct iova_domain *d, struct iova_cache_config *cfg)
+{
+	struct iova_rcache *rc;
+
+	if (!d || !cfg)
+		return -EINVAL;
+	rc = d->rcache;
+	if (!rc)
+		return -ENOENT;
+	cfg->max_order = rc->max_order;
+	cfg->mag_size = rc->mag_size;
+	cfg->nr_cpus = rc->nr_cpus;
+	cfg->depot_max = rc->depot_max;
+	cfg->flags = rc->flags;
+	return 0;
+}
+
+/* --- test hooks and validation ------------------------------------- */
+
+void _iova_cache_set_debug_yield(struct iova_domain *d, bool on)
+{
+	if (d && d->rcache)
+		d->rcache->debug_yield = on;
+}
+
+int _iova_cache_slot_counts(struct iova_domain *d, unsigned int cpu,
+			    unsigned int order, unsigned int *loaded,
+			    unsigned int *prev)
+{
+	struct iova_rcache *rc = d ? d->rcache : NULL;
+	struct cache_cpu *c;
+
+	if (!rc)
+		return -ENOENT;
+	if (cpu >= rc->nr_cpus || order >= rc->max_order)
+		return -EINVAL;
+	c = cache_cpu_at(rc, cpu);
+	cache_lock(&c->lock);
+	*loaded = (unsigned int)c->slot[order].loaded->n;
+	*prev = (unsigned int)c->slot[order].prev->n;
+	cache_unlock(&c->lock);
+	return 0;
+}
+
+int _iova_cache_depot_counts(struct iova_domain *d, unsigned int order,
+			     unsigned int *nr_full, unsigned int *nr_empty)
+{
+	struct iova_rcache *rc = d ? d->rcache : NULL;
+	struct cache_depot *dp;
+
+	if (!rc)
+		return -ENOENT;
+	if (order >= rc->max_order)
+		return -EINVAL;
+	dp = &rc->depot[order];
+	cache_lock(&dp->lock);
+	*nr_full = dp->nr_full;
+	*nr_empty = dp->nr_empty;
+	cache_unlock(&dp->lock);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Append a magazine's pfns to the scratch array, checking C3 on the way. */
+static const char *check_mag(struct iova_domain *d, const struct iova_mag *m,
+			     size_t n, unsigned int order, uint64_t *all,
+			     size_t *nall)
+{
+	uint64_t size = (uint64_t)1 << order;
+	struct gt_range g;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t pfn = m->pfn[i];
+
+		if (!gt_find(&d->tree, pfn, &g) || g.rsv || g.lo != pfn ||
+		    g.hi - g.lo != size - 1)
+			return "C3) a cached pfn is not a live range of its order";
+		all[(*nall)++] = pfn;
+	}
+	return NULL;
+}
+
+static const char *validate_all_locked(struct iova_domain *d, uint64_t *all,
+				       size_t cap, size_t *nall)
+{
+	struct iova_rcache *rc = d->rcache;
+	const char *w = NULL;
+	unsigned int i, o, k;
+
+	for (i = 0; i < rc->nr_cpus && !w; i++) {
+		struct cache_cpu *c = cache_cpu_at(rc, i);
+
+		for (o = 0; o < rc->max_order && !w; o++) {
+			struct cache_slot *s = &c->slot[o];
+
+			if (!s->loaded || !s->prev || s->loaded == s->prev)
+				return "C1) a CPU slot lacks a magazine";
+			if (s->loaded->n > rc->mag_size || s->prev->n > rc->mag_size)
+				return "C1) a magazine holds more than mag_size";
+			if (*nall + s->loaded->n + s->prev->n > cap)
+				return "C2) more cached pfns than the bounds allow";
+			w = check_mag(d, s->loaded, s->loaded->n, o, all, nall);
+			if (!w)
+				w = check_mag(d, s->prev, s->prev->n, o, all, nall);
+		}
+	}
+	for (o = 0; o < rc->max_order && !w; o++) {
+		struct cache_depot *dp = &rc->depot[o];
+		const struct iova_mag *m;
+
+		if (dp->nr_full > rc->depot_max || dp->nr_empty > rc->depot_max)
+			return "C2) a depot holds more than depot_max magazines";
+		for (k = 0, m = dp->empty; m; m = m->next)
+			k++;
+		if (k != dp->nr_empty)
+			return "C2) the depot's empty count differs from its list";
+		for (k = 0, m = dp->full; m && !w; m = m->next, k++) {
+			if (*nall + rc->mag_size > cap)
+				return "C2) more cached pfns than the bounds allow";
+			w = check_mag(d, m, rc->mag_size, o, all, nall);
+		}
+		if (!w && k != dp->nr_full)
+			return "C2) the depot's full count differs from its list";
+	}
+	if (w)
+		return w;
+	qsort(all, *nall, sizeof(*all), cmp_u64);
+	for (i = 1; i < *nall; i++)
+		if (all[i] == all[i - 1])
+			return "C4) a pfn is cached twice";
+	return NULL;
+}
+
+int _iova_cache_validate(struct iova_domain *d, const char **why)
+{
+	struct iova_rcache *rc;
+	const char *w;
+	uint64_t *all;
+	size_t cap, nall = 0;
+	unsigned int i, o;
+
+	if (why)
+		*why = NULL;
+	if (!d)
+		return -EINVAL;
+	rc = d->rcache;
+	if (!rc)
+		return 0;
+	/* Bound of C1 + C2: what can be cached at most. */
+	cap = ((size_t)rc->nr_cpus * 2 + rc->depot_max) * rc->mag_size *
+	      rc->max_order;
+	all = malloc(cap * sizeof(*all) + 1);
+	if (!all)
+		return -ENOMEM;
+	for (i = 0; i < rc->nr_cpus; i++)
+		cache_lock(&cache_cpu_at(rc, i)->lock);
+	for (o = 0; o < rc->max_order; o++)
+		cache_lock(&rc->depot[o].lock);
+	iova_lock(&d->lock);
+	w = validate_all_locked(d, all, cap, &nall);
+	iova_unlock(&d->lock);
+	for (o = rc->max_order; o-- > 0;)
+		cache_unlock(&rc->depot[o].lock);
+	for (i = rc->nr_cpus; i-- > 0;)
+		cache_unlock(&cache_cpu_at(rc, i)->lock);
+	free(all);
+	if (why)
+		*why = w;
+	return w ? -EIO : 0;
+}
