@@ -24,6 +24,7 @@ size_t _iova_cache_release_locked(struct iova_domain *d, const uint64_t *pfn,
 	struct iova_range r;
 	size_t i, bad = 0;
 
+	(void)order;	/* only the assert reads it */
 	for (i = 0; i < n; i++) {
 		if (_iova_free_locked(d, pfn[i], true, &r)) {
 			bad++;
