@@ -588,7 +588,7 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		iova_set_udata(p->nd, pfn, NULL);
 		drop_struct(p, r.udata);
 	}
-	if (iova_free_fast(p->nd, pfn, size))
+	if (iova_free_fast(p->nd, pfn, want))
 		bad_free(iovad, p, pfn,
 			 "not the start of a live fast range of that size");
 }
