@@ -10,7 +10,7 @@
  *  2. A mixed-mask churn: sizes 1..64 size-aligned, masks 32/39/44/48 bits
  *     (30% 32-bit), random frees, at a steady population.
  *
- * usage: iova-demo [--max-n N] [--repeat R] [--seed S]
+ * usage: iova-demo [--max-n N] [--repeat R] [--seed S] [--part 1|2]
  * Times are medians over R repeats of a batch; the machine may be noisy.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -178,7 +178,7 @@ static void mixed_churn(uint64_t live, int repeat)
 int main(int argc, char **argv)
 {
 	uint64_t max_n = 1000000;
-	int repeat = 7, i;
+	int repeat = 7, i, part = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--max-n") && i + 1 < argc)
@@ -187,8 +187,11 @@ int main(int argc, char **argv)
 			repeat = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			rng = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--part") && i + 1 < argc)
+			part = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: %s [--max-n N] [--repeat R] [--seed S]\n",
+			fprintf(stderr, "usage: %s [--max-n N] [--repeat R] [--seed S]"
+				" [--part 1|2]\n",
 				argv[0]);
 			return 2;
 		}
@@ -197,7 +200,9 @@ int main(int argc, char **argv)
 		repeat = 1;
 	printf("libiova %d.%d demo (4 KiB granule, start_pfn 1)\n\n",
 	       IOVA_VERSION_MAJOR, IOVA_VERSION_MINOR);
-	limit_independence(max_n, repeat);
-	mixed_churn(max_n < 1000000 ? max_n : 1000000, repeat);
+	if (part != 2)
+		limit_independence(max_n, repeat);
+	if (part != 1)
+		mixed_churn(max_n < 1000000 ? max_n : 1000000, repeat);
 	return 0;
 }

@@ -91,34 +91,6 @@ void iova_req_init(struct iova_req *r, uint64_t size, uint64_t align,
 	}
 }
 
-enum iova_fit iova_req_test(const struct iova_req *r, uint64_t gap,
-			    uint64_t akey)
-{
-	unsigned int ord;
-
-	if (gap < r->size)
-		return IOVA_FIT_NO;
-	switch (r->mode) {
-	case IOVA_REQ_GAP:
-		return IOVA_FIT_YES;
-	case IOVA_REQ_KEY:
-		return akey >= r->q ? IOVA_FIT_YES : IOVA_FIT_NO;
-	default:
-		break;
-	}
-	if ((r->q && akey >= r->q) || (r->suff_gap && gap >= r->suff_gap))
-		return IOVA_FIT_YES;
-	/*
-	 * Over-aligned (size <= 2^(k-1)): a run whose order m + 1 < k can only
-	 * fit sizes below 2^(m+1), so a subtree whose best order is below k
-	 * and at most log2(size) holds no fit.
-	 */
-	ord = (unsigned int)(akey >> IOVA_KEY_SHIFT);
-	if (r->q && ord < r->k && ord < 64 && r->size >= (UINT64_C(1) << ord))
-		return IOVA_FIT_NO;
-	return IOVA_FIT_MAYBE;
-}
-
 bool iova_fit_top(const struct iova_req *r, uint64_t a, uint64_t b,
 		  uint64_t *x)
 {

@@ -50,8 +50,42 @@ void iova_req_init(struct iova_req *r, uint64_t size, uint64_t align,
 		   uint64_t min, uint64_t max);
 
 /* Can a subtree with these summaries hold a fit (ignoring the bounds)? */
-enum iova_fit iova_req_test(const struct iova_req *r, uint64_t gap,
-			    uint64_t akey);
+static inline enum iova_fit iova_req_test(const struct iova_req *r,
+					  uint64_t gap, uint64_t akey)
+{
+	unsigned int ord;
+
+	if (gap < r->size)
+		return IOVA_FIT_NO;
+	switch (r->mode) {
+	case IOVA_REQ_GAP:
+		return IOVA_FIT_YES;
+	case IOVA_REQ_KEY:
+		return akey >= r->q ? IOVA_FIT_YES : IOVA_FIT_NO;
+	default:
+		break;
+	}
+	if ((r->q && akey >= r->q) || (r->suff_gap && gap >= r->suff_gap))
+		return IOVA_FIT_YES;
+	/*
+	 * Over-aligned (size <= 2^(k-1)): a run whose order m + 1 < k can only
+	 * fit sizes below 2^(m+1), so a subtree whose best order is below k
+	 * and at most log2(size) holds no fit.
+	 */
+	ord = (unsigned int)(akey >> IOVA_KEY_SHIFT);
+	if (r->q && ord < r->k && ord < 64 && r->size >= (UINT64_C(1) << ord))
+		return IOVA_FIT_NO;
+	return IOVA_FIT_MAYBE;
+}
+
+/*
+ * A bound strictly above the aligned-run key of any run of len pfns: the
+ * order m of such a run is at most floor(log2 len).
+ */
+static inline uint64_t iova_run_key_bound(uint64_t len)
+{
+	return (uint64_t)(iova_flog2(len) + 2) << IOVA_KEY_SHIFT;
+}
 
 /* The aligned-run key of the free run [a, b], a <= b. */
 uint64_t iova_run_key(uint64_t a, uint64_t b);

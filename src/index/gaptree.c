@@ -178,7 +178,8 @@ static void leaf_summary(const struct gt_leaf *l, uint64_t pred,
 
 			if (len > g)
 				g = len;
-			k = iova_max64(k, iova_run_key(a, l->lo[j] - 1));
+			if (k < iova_run_key_bound(len))
+				k = iova_max64(k, iova_run_key(a, l->lo[j] - 1));
 		}
 		a = l->hi[j] + 1;
 	}
@@ -258,6 +259,61 @@ static void fix_up(struct gt_tree *t, struct gt_path *p, int d)
 	}
 }
 
+/*
+ * The gaps below p->node[d] grew to include a run with these summaries (an
+ * erase merged two gaps; nothing else changed): raise the slots on the path
+ * with a max, stopping as soon as one is already large enough.
+ */
+static void bump_up(struct gt_path *p, int d, uint64_t gap, uint64_t akey)
+{
+	for (; d > 0; d--) {
+		struct gt_inner *parent = p->node[d - 1];
+		unsigned int i = p->idx[d - 1];
+
+		if (parent->gap[i] >= gap && parent->akey[i] >= akey)
+			return;
+		parent->gap[i] = iova_max64(parent->gap[i], gap);
+		parent->akey[i] = iova_max64(parent->akey[i], akey);
+	}
+}
+
+/*
+ * Would splitting the gap [a, b) of a leaf leave its summaries unchanged?
+ * Yes if that gap was strictly below both maxima of the leaf's slot: the
+ * pieces are sub-runs, and gap sizes and aligned-run keys only shrink on
+ * sub-runs, so the maxima still come from another gap.
+ */
+static bool split_keeps_summary(const struct gt_tree *t,
+				const struct gt_path *p, uint64_t a, uint64_t b)
+{
+	uint32_t ld = t->height - 1;
+	const struct gt_inner *parent;
+	unsigned int i;
+
+	if (ld == 0 || a == b)
+		return ld == 0 || a == b;
+	parent = p->node[ld - 1];
+	i = p->idx[ld - 1];
+	return b - a < parent->gap[i] && iova_run_key(a, b - 1) < parent->akey[i];
+}
+
+/* The first child of in with key >= pfn, else the last child. */
+static inline unsigned int inner_lower_bound(const struct gt_inner *in,
+					     uint64_t pfn)
+{
+	unsigned int lo = 0, hi = in->n - 1;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (in->key[mid] >= pfn)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 /* Descend towards pfn: in each inner node, the first child with key >= pfn. */
 static struct gt_leaf *descend(const struct gt_tree *t, uint64_t pfn,
 			       struct gt_path *p)
@@ -268,16 +324,8 @@ static struct gt_leaf *descend(const struct gt_tree *t, uint64_t pfn,
 
 	for (d = 0; d + 1 < t->height; d++) {
 		struct gt_inner *in = node;
-		unsigned int lo = 0, hi = in->n - 1;
+		unsigned int lo = inner_lower_bound(in, pfn);
 
-		while (lo < hi) {	/* first key >= pfn, else the last */
-			unsigned int mid = (lo + hi) / 2;
-
-			if (in->key[mid] >= pfn)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
 		if (p) {
 			p->node[d] = in;
 			p->idx[d] = lo;
@@ -675,8 +723,11 @@ void gt_insert(struct gt_tree *t, uint64_t lo, uint64_t hi, bool rsv,
 	t->count++;
 
 	if (l->n < GT_LEAF_CAP) {
+		bool same = pos < l->n && split_keeps_summary(t, &p, a, l->lo[pos]);
+
 		leaf_insert_at(t, l, pos, lo, hi, rsv, udata);
-		fix_up(t, &p, (int)ld);
+		if (!same)	/* else neither key nor summaries changed */
+			fix_up(t, &p, (int)ld);
 		return;
 	}
 	if (ld > 0 && shift_to_sibling(t, &p, l, pos, lo, hi, rsv, udata))
@@ -814,8 +865,14 @@ bool gt_erase(struct gt_tree *t, uint64_t pfn, bool must_start, bool rsv,
 	leaf_copy(t, l, j, l, j + 1, l->n - j - 1);
 	l->n--;
 	l->rsv &= low_bits(l->n);
-	if (l->n)
+	if (!last_in_leaf) {
+		/* The successor in this leaf now owns [a, its lo): only grew. */
+		uint64_t b = l->lo[j];
+
+		bump_up(&p, (int)ld, b - a, iova_run_key(a, b - 1));
+	} else if (l->n) {
 		fix_up(t, &p, (int)ld);
+	}
 	if (ld > 0)
 		rebalance(t, &p, (int)ld);
 	/* A successor in another leaf owns the grown gap. */
@@ -844,9 +901,23 @@ static bool search_leaf(struct search *s, const struct gt_leaf *l,
 			uint64_t pred)
 {
 	const struct iova_req *r = s->r;
-	unsigned int n = l->n, k;
+	unsigned int n = l->n, k, j0;
 
-	for (k = 0; k < n; k++) {
+	if (!n)
+		return false;
+	/*
+	 * Start at the range whose gap holds the near bound: top-down, the
+	 * gaps of ranges after the first one with hi >= max start above max;
+	 * bottom-up, the gaps of ranges before the first one with hi > min
+	 * end below min.
+	 */
+	if (s->top) {
+		j0 = leaf_lower_bound(l, r->max);
+		k = n - 1 - (j0 < n ? j0 : n - 1);
+	} else {
+		k = r->min == UINT64_MAX ? n : leaf_lower_bound(l, r->min + 1);
+	}
+	for (; k < n; k++) {
 		unsigned int j = s->top ? n - 1 - k : k;
 		uint64_t a = leaf_gap_lo(l, j, pred), b;
 
@@ -871,12 +942,21 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 	s->t->search_nodes++;
 	if (d + 1 == s->t->height)
 		return search_leaf(s, node, pred);
+	/*
+	 * Start at the child that holds the near bound: for top-down, every
+	 * child after the first one with key >= max starts above max.
+	 */
 	n = in->n;
-	for (k = 0; k < n; k++) {
+	k = s->top ? n - 1 - inner_lower_bound(in, r->max)
+		   : (r->min == UINT64_MAX ? n : inner_lower_bound(in, r->min + 1));
+	for (; k < n; k++) {
 		unsigned int i = s->top ? n - 1 - k : k;
-		uint64_t cp = child_pred(in, i, pred);
+		uint64_t cp;
 		enum iova_fit f;
 
+		if (in->gap[i] < r->size)	/* necessary for every request */
+			continue;
+		cp = child_pred(in, i, pred);
 		/* Gaps of child i lie inside [cp, key[i] - 1]. */
 		if (s->top) {
 			if (in->key[i] <= r->min)
