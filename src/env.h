@@ -19,6 +19,16 @@
 #include <linux/bug.h>
 #include <linux/bitops.h>
 #include <linux/string.h>
+#include <linux/limits.h>
+#ifndef UINT64_MAX
+#define UINT64_MAX U64_MAX
+#endif
+#ifndef UINT32_MAX
+#define UINT32_MAX U32_MAX
+#endif
+#ifndef UINT64_C
+#define UINT64_C(x) (x##ULL)
+#endif
 #define iova_env_panic(msg) WARN(1, "libiova: %s\n", msg)
 #define iova_memmove memmove
 #else
