@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cache_internal.h"
+#include "cache_cpu.h"
 
 /* --- memory -------------------------------------------------------- */
 
@@ -143,6 +144,8 @@ int iova_domain_init_caches(struct iova_domain *d,
 	rc->nr_cpus = c.nr_cpus;
 	rc->depot_max = c.depot_max;
 	rc->flags = c.flags;
+	rc->start = d->tree.start;
+	rc->room = d->tree.end - d->tree.start;
 	rc->mag_bytes = sizeof(struct iova_mag) + (size_t)c.mag_size * sizeof(uint64_t);
 	slot_bytes = sizeof(struct cache_cpu) + c.max_order * sizeof(struct cache_slot);
 	rc->cpu_stride = (slot_bytes + IOVA_CACHE_LINE - 1) & ~(size_t)(IOVA_CACHE_LINE - 1);
@@ -194,27 +197,35 @@ void _iova_cache_destroy(struct iova_domain *d)
 
 static inline unsigned int this_cpu(const struct iova_rcache *rc)
 {
-	int c = sched_getcpu();
-	unsigned int u = c < 0 ? 0u : (unsigned int)c;
+	unsigned int u = cache_getcpu();
 
 	return iova_likely(u < rc->nr_cpus) ? u : u % rc->nr_cpus;
 }
 
 /*
- * Lock the slot of the CPU we run on.  If it is busy (another thread on
- * this CPU was preempted holding it, or a flush runs), wait, then look
- * again: we may have been moved to another CPU meanwhile.  Correctness
- * never depends on using the "right" slot, only on holding its lock.
+ * The slot we picked is busy (another thread on this CPU was preempted
+ * holding it, or a flush runs): wait, then look again, since we may have
+ * been moved to another CPU meanwhile.  Correctness never depends on using
+ * the "right" slot, only on holding the lock of the one we use.
  */
+static __attribute__((noinline)) struct cache_cpu *
+cpu_lock_slow(const struct iova_rcache *rc, struct cache_cpu *c)
+{
+	do {
+		cache_lock_wait(&c->lock);
+		c = cache_cpu_at(rc, this_cpu(rc));
+	} while (!cache_trylock(&c->lock));
+	return c;
+}
+
+/* Lock the slot of the CPU we run on. */
 static inline struct cache_cpu *cpu_lock(const struct iova_rcache *rc)
 {
 	struct cache_cpu *c = cache_cpu_at(rc, this_cpu(rc));
 
-	while (iova_unlikely(!cache_trylock(&c->lock))) {
-		cache_lock_wait(&c->lock);
-		c = cache_cpu_at(rc, this_cpu(rc));
-	}
-	return c;
+	if (iova_likely(cache_trylock(&c->lock)))
+		return c;
+	return cpu_lock_slow(rc, c);
 }
 
 void _iova_cache_maybe_yield(const struct iova_rcache *rc)
@@ -236,14 +247,14 @@ void _iova_cache_maybe_yield(const struct iova_rcache *rc)
  * Take the topmost pfn <= top.  LIFO when the top entry fits; otherwise the
  * entry found is replaced by the top one.
  */
-static inline bool mag_take(struct iova_mag *m, uint64_t top, uint64_t *out)
+static bool mag_take(struct iova_mag *m, uint64_t top, uint64_t *out)
 {
 	size_t i = m->n;
 
 	while (i--) {
 		uint64_t pfn = m->pfn[i];
 
-		if (iova_likely(pfn <= top)) {
+		if (pfn <= top) {
 			*out = pfn;
 			m->pfn[i] = m->pfn[--m->n];
 			return true;
@@ -288,21 +299,22 @@ static struct iova_mag *slot_refill(struct iova_rcache *rc, unsigned int order,
 	return drop;
 }
 
-/* Cache hit: *pfn_out; miss: false.  top = highest acceptable start. */
-static bool cache_get(struct iova_domain *d, struct iova_rcache *rc,
-		      unsigned int order, uint64_t top, uint64_t *pfn_out)
+/* cache_get() when the top of loaded is missing or above the limit. */
+static __attribute__((noinline)) bool
+cache_get_slow(struct iova_domain *d, struct iova_rcache *rc,
+	       struct cache_cpu *c, unsigned int order, uint64_t top,
+	       uint64_t *pfn_out)
 {
-	struct cache_cpu *c = cpu_lock(rc);
 	struct cache_slot *s = &c->slot[order];
 	struct iova_mag *drop = NULL;
 	bool hit;
 
-	if (iova_unlikely(!s->loaded->n)) {
+	if (!s->loaded->n) {
 		drop = slot_refill(rc, order, s);
 		_iova_cache_maybe_yield(rc);
 	}
 	hit = mag_take(s->loaded, top, pfn_out);
-	if (iova_likely(hit))
+	if (hit)
 		s->hits++;
 	else
 		s->misses++;
@@ -310,6 +322,30 @@ static bool cache_get(struct iova_domain *d, struct iova_rcache *rc,
 	if (drop)
 		_iova_mag_free(d, drop);
 	return hit;
+}
+
+/* Cache hit: *pfn_out; miss: false.  top = highest acceptable start. */
+static inline bool cache_get(struct iova_domain *d, struct iova_rcache *rc,
+			     unsigned int order, uint64_t top,
+			     uint64_t *pfn_out)
+{
+	struct cache_cpu *c = cpu_lock(rc);
+	struct cache_slot *s = &c->slot[order];
+	struct iova_mag *m = s->loaded;
+	size_t n = m->n;
+
+	if (iova_likely(n)) {
+		uint64_t pfn = m->pfn[n - 1];
+
+		if (iova_likely(pfn <= top)) {
+			m->n = n - 1;
+			s->hits++;
+			cache_unlock(&c->lock);
+			*pfn_out = pfn;
+			return true;
+		}
+	}
+	return cache_get_slow(d, rc, c, order, top, pfn_out);
 }
 
 /*
@@ -363,19 +399,19 @@ static bool slot_make_room(struct iova_domain *d, struct iova_rcache *rc,
 	return true;
 }
 
-/* Cache pfn; false if no magazine could be had (free it to the index). */
-static bool cache_put(struct iova_domain *d, struct iova_rcache *rc,
-		      unsigned int order, uint64_t pfn)
+/* cache_put() when loaded is full; entered with slot c locked. */
+static __attribute__((noinline)) bool
+cache_put_slow(struct iova_domain *d, struct iova_rcache *rc,
+	       struct cache_cpu *c, unsigned int order, uint64_t pfn)
 {
+	struct cache_depot *dp = &rc->depot[order];
 	struct iova_mag *spare = NULL;
-	struct cache_cpu *c;
 	struct cache_slot *s;
-	bool done = false, trimmed = false;
+	bool done, trimmed = false;
 
 	for (;;) {
-		c = cpu_lock(rc);
 		s = &c->slot[order];
-		if (iova_likely(s->loaded->n < rc->mag_size)) {
+		if (s->loaded->n < rc->mag_size) {
 			done = true;
 		} else if (s->prev->n < rc->mag_size) {
 			struct iova_mag *t = s->loaded;
@@ -388,7 +424,7 @@ static bool cache_put(struct iova_domain *d, struct iova_rcache *rc,
 					      &trimmed);
 			_iova_cache_maybe_yield(rc);
 		}
-		if (iova_likely(done)) {
+		if (done) {
 			s->loaded->pfn[s->loaded->n++] = pfn;
 			cache_unlock(&c->lock);
 			break;
@@ -397,13 +433,12 @@ static bool cache_put(struct iova_domain *d, struct iova_rcache *rc,
 		_iova_cache_maybe_yield(rc);
 		spare = _iova_mag_alloc(d);
 		if (!spare) {
-			struct cache_depot *dp = &rc->depot[order];
-
 			cache_lock(&dp->lock);
 			dp->put_fallbacks++;
 			cache_unlock(&dp->lock);
 			return false;
 		}
+		c = cpu_lock(rc);	/* maybe another CPU by now */
 	}
 	if (trimmed) {
 		iova_lock(&d->lock);
@@ -411,8 +446,6 @@ static bool cache_put(struct iova_domain *d, struct iova_rcache *rc,
 	}
 	if (spare) {
 		/* Not needed after all (another path made room): keep or free. */
-		struct cache_depot *dp = &rc->depot[order];
-
 		cache_lock(&dp->lock);
 		if (dp->nr_empty < rc->depot_max) {
 			spare->next = dp->empty;
@@ -425,6 +458,23 @@ static bool cache_put(struct iova_domain *d, struct iova_rcache *rc,
 			_iova_mag_free(d, spare);
 	}
 	return true;
+}
+
+/* Cache pfn; false if no magazine could be had (free it to the index). */
+static inline bool cache_put(struct iova_domain *d, struct iova_rcache *rc,
+			     unsigned int order, uint64_t pfn)
+{
+	struct cache_cpu *c = cpu_lock(rc);
+	struct iova_mag *m = c->slot[order].loaded;
+	size_t n = m->n;
+
+	if (iova_likely(n < rc->mag_size)) {
+		m->pfn[n] = pfn;
+		m->n = n + 1;
+		cache_unlock(&c->lock);
+		return true;
+	}
+	return cache_put_slow(d, rc, c, order, pfn);
 }
 
 /* --- the index side ------------------------------------------------ */
@@ -467,12 +517,25 @@ static int index_free(struct iova_domain *d, uint64_t pfn, uint64_t size)
 
 /* --- the API ------------------------------------------------------- */
 
+/* The cache missed (or the order is not cached): the index, then a flush. */
+static __attribute__((noinline)) int
+alloc_miss(struct iova_domain *d, uint64_t size, unsigned int order,
+	   uint64_t max_pfn, bool flush_retry, uint64_t *pfn_out)
+{
+	int ret = index_alloc(d, size, order, max_pfn, pfn_out);
+
+	if (ret == -ENOMEM && flush_retry && d->rcache) {
+		iova_cache_flush_all(d);
+		ret = index_alloc(d, size, order, max_pfn, pfn_out);
+	}
+	return ret;
+}
+
 int iova_alloc_fast(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
 		    bool flush_retry, uint64_t *pfn_out)
 {
 	struct iova_rcache *rc;
 	unsigned int order;
-	int ret;
 
 	if (iova_unlikely(!d || !pfn_out || !size))
 		return -EINVAL;
@@ -488,12 +551,21 @@ int iova_alloc_fast(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
 	} else if (order > 63) {
 		return -EINVAL;
 	}
-	ret = index_alloc(d, size, order, max_pfn, pfn_out);
-	if (ret == -ENOMEM && flush_retry && rc) {
-		iova_cache_flush_all(d);
-		ret = index_alloc(d, size, order, max_pfn, pfn_out);
-	}
-	return ret;
+	return alloc_miss(d, size, order, max_pfn, flush_retry, pfn_out);
+}
+
+/* Debug check of a cached free: live range of that size, not cached. */
+static __attribute__((noinline)) bool
+bad_cached_free(struct iova_domain *d, unsigned int order, uint64_t pfn)
+{
+	bool live;
+
+	iova_lock(&d->lock);
+	live = is_live_range(d, pfn, (uint64_t)1 << order);
+	if (!live)
+		d->st.bad_frees++;
+	iova_unlock(&d->lock);
+	return !live || _iova_cache_contains(d, order, pfn);
 }
 
 int iova_free_fast(struct iova_domain *d, uint64_t pfn, uint64_t size)
@@ -509,20 +581,12 @@ int iova_free_fast(struct iova_domain *d, uint64_t pfn, uint64_t size)
 		uint64_t span = ((uint64_t)1 << order) - 1;
 
 		/* Cheap checks, always: aligned and inside the domain. */
-		if (iova_unlikely((pfn & span) || pfn < d->tree.start ||
-				  pfn > d->tree.end || d->tree.end - pfn < span))
+		if (iova_unlikely((pfn & span) || span > rc->room ||
+				  pfn - rc->start > rc->room - span))
 			return -ENOENT;
-		if (IOVA_DEBUG >= 1 || (rc->flags & IOVA_CACHE_CHECK_FREES)) {
-			bool live;
-
-			iova_lock(&d->lock);
-			live = is_live_range(d, pfn, span + 1);
-			if (!live)
-				d->st.bad_frees++;
-			iova_unlock(&d->lock);
-			if (!live || _iova_cache_contains(d, order, pfn))
-				return -ENOENT;
-		}
+		if ((IOVA_DEBUG >= 1 || (rc->flags & IOVA_CACHE_CHECK_FREES)) &&
+		    bad_cached_free(d, order, pfn))
+			return -ENOENT;
 		if (iova_likely(cache_put(d, rc, order, pfn)))
 			return 0;
 		size = span + 1;

@@ -87,6 +87,7 @@ struct iova_rcache {
 	_Alignas(IOVA_CACHE_LINE) unsigned int max_order;
 	unsigned int mag_size, nr_cpus, depot_max, flags;
 	bool debug_yield;		/* test hook: yield at handoffs */
+	uint64_t start, room;		/* domain start, end - start */
 	size_t mag_bytes;		/* 8 + 8 * mag_size */
 	size_t cpu_stride;		/* bytes per CPU slot, a line multiple */
 	char *cpus;			/* nr_cpus slots, line aligned */

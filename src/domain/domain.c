@@ -294,6 +294,7 @@ int _iova_alloc_locked(struct iova_domain *d, uint64_t size, uint64_t align,
 	struct gt_tree *t = &d->tree;
 	uint64_t lo, hi, pfn;
 	struct iova_req req;
+	struct gt_cursor cur;
 	int ret;
 
 	ret = _iova_pool_fill(d);
@@ -310,10 +311,13 @@ int _iova_alloc_locked(struct iova_domain *d, uint64_t size, uint64_t align,
 			goto nospace;
 	} else {
 		iova_req_init(&req, size, align, lo, hi);
-		if (!gt_search(t, &req, policy == IOVA_TOP_DOWN, &pfn))
+		if (!gt_search(t, &req, policy == IOVA_TOP_DOWN, &pfn, &cur))
 			goto nospace;
 	}
-	gt_insert(t, pfn, pfn + size - 1, false, udata);
+	if (policy == IOVA_EXACT)
+		gt_insert(t, pfn, pfn + size - 1, false, udata);
+	else
+		gt_insert_at(t, &cur, pfn, pfn + size - 1, false, udata);
 	d->live_ranges++;
 	d->live_pages += size;
 	d->st.allocs++;

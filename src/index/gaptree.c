@@ -41,11 +41,7 @@
 #define MERGE_LEAF (GT_LEAF_CAP - GT_LEAF_CAP / 8)
 #define MERGE_INNER (GT_INNER_CAP - GT_INNER_CAP / 8)
 
-struct gt_path {
-	void *node[GT_MAX_HEIGHT];
-	uint32_t idx[GT_MAX_HEIGHT];	/* child (or range) index per depth */
-	uint64_t pred[GT_MAX_HEIGHT];	/* pred_end of node[d] */
-};
+#define gt_path gt_cursor	/* a root-to-leaf path */
 
 /* ------------------------------------------------------------------ */
 /* Pool                                                                */
@@ -693,21 +689,18 @@ static bool shift_to_sibling(struct gt_tree *t, struct gt_path *p,
 	return true;
 }
 
-void gt_insert(struct gt_tree *t, uint64_t lo, uint64_t hi, bool rsv,
-	       void *udata)
+/* Insert [lo, hi] at position pos of the leaf at the end of path p. */
+static void insert_path(struct gt_tree *t, struct gt_path *p, unsigned int pos,
+			uint64_t lo, uint64_t hi, bool rsv, void *udata)
 {
-	struct gt_path p;
 	uint32_t ld = t->height - 1;
-	struct gt_leaf *l;
-	unsigned int pos;
+	struct gt_leaf *l = p->node[ld];
 	uint64_t a;	/* the gap being split starts at a */
 
 	iova_assert(gt_pool_ready(t), "gt_insert without a ready pool");
 	iova_assert(lo <= hi && lo >= t->start && hi <= t->end,
 		    "gt_insert: range outside the domain");
-	l = descend(t, lo, &p);
-	pos = leaf_lower_bound(l, lo);
-	a = leaf_gap_lo(l, pos, p.pred[ld]);
+	a = leaf_gap_lo(l, pos, p->pred[ld]);
 	iova_assert(a <= lo, "gt_insert: range overlaps its predecessor");
 	/* The gap [a, b) splits into [a, lo) and [hi + 1, b). */
 	t->free_gaps += nonempty(a, lo);
@@ -723,16 +716,37 @@ void gt_insert(struct gt_tree *t, uint64_t lo, uint64_t hi, bool rsv,
 	t->count++;
 
 	if (l->n < GT_LEAF_CAP) {
-		bool same = pos < l->n && split_keeps_summary(t, &p, a, l->lo[pos]);
+		bool same = pos < l->n && split_keeps_summary(t, p, a, l->lo[pos]);
 
 		leaf_insert_at(t, l, pos, lo, hi, rsv, udata);
 		if (!same)	/* else neither key nor summaries changed */
-			fix_up(t, &p, (int)ld);
+			fix_up(t, p, (int)ld);
 		return;
 	}
-	if (ld > 0 && shift_to_sibling(t, &p, l, pos, lo, hi, rsv, udata))
+	if (ld > 0 && shift_to_sibling(t, p, l, pos, lo, hi, rsv, udata))
 		return;
-	link_left(t, &p, (int)ld, split_leaf(t, l, pos, lo, hi, rsv, udata));
+	link_left(t, p, (int)ld, split_leaf(t, l, pos, lo, hi, rsv, udata));
+}
+
+void gt_insert(struct gt_tree *t, uint64_t lo, uint64_t hi, bool rsv,
+	       void *udata)
+{
+	struct gt_path p;
+	struct gt_leaf *l = descend(t, lo, &p);
+
+	insert_path(t, &p, leaf_lower_bound(l, lo), lo, hi, rsv, udata);
+}
+
+void gt_insert_at(struct gt_tree *t, struct gt_cursor *c, uint64_t lo,
+		  uint64_t hi, bool rsv, void *udata)
+{
+	if (!c->valid) {
+		gt_insert(t, lo, hi, rsv, udata);
+		return;
+	}
+	iova_assert(c->height == t->height, "gt_insert_at: stale cursor");
+	c->valid = false;
+	insert_path(t, c, c->pos, lo, hi, rsv, udata);
 }
 
 /* ------------------------------------------------------------------ */
@@ -889,6 +903,7 @@ struct search {
 	const struct iova_req *r;
 	bool top;
 	uint64_t pfn;
+	struct gt_cursor *c;	/* records the path to the chosen gap */
 };
 
 static bool fit_run(struct search *s, uint64_t a, uint64_t b)
@@ -926,8 +941,18 @@ static bool search_leaf(struct search *s, const struct gt_leaf *l,
 		b = l->lo[j] - 1;
 		if (s->top ? b < r->min : a > r->max)
 			break;		/* every later gap is out of bounds */
-		if (fit_run(s, a, b))
+		if (fit_run(s, a, b)) {
+			if (s->c) {
+				uint32_t ld = s->t->height - 1;
+
+				s->c->node[ld] = (void *)l;
+				s->c->pred[ld] = pred;
+				s->c->pos = j;	/* the new range goes before j */
+				s->c->height = s->t->height;
+				s->c->valid = true;
+			}
 			return true;
+		}
 	}
 	return false;
 }
@@ -972,6 +997,11 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 		f = iova_req_test(r, in->gap[i], in->akey[i]);
 		if (f == IOVA_FIT_NO)
 			continue;
+		if (s->c) {
+			s->c->node[d] = (void *)in;
+			s->c->idx[d] = i;
+			s->c->pred[d] = pred;
+		}
 		if (search_node(s, in->child[i], d + 1, cp))
 			return true;
 		/* Only an edge child or an inexact test may come back empty. */
@@ -984,9 +1014,12 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 }
 
 bool gt_search(struct gt_tree *t, const struct iova_req *req, bool top_down,
-	       uint64_t *pfn)
+	       uint64_t *pfn, struct gt_cursor *c)
 {
-	struct search s = { .t = t, .r = req, .top = top_down };
+	struct search s = { .t = t, .r = req, .top = top_down, .c = c };
+
+	if (c)
+		c->valid = false;
 	uint64_t ta = 0;
 	bool tail = tail_gap(t, &ta);
 

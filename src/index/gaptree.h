@@ -75,6 +75,19 @@ struct gt_range {
 	void *udata;
 };
 
+/*
+ * A root-to-leaf path, recorded by gt_search() so that gt_insert_at() can
+ * place the range without a second descent.  Valid until the tree changes.
+ */
+struct gt_cursor {
+	void *node[GT_MAX_HEIGHT];
+	uint32_t idx[GT_MAX_HEIGHT];	/* child index per depth */
+	uint64_t pred[GT_MAX_HEIGHT];	/* pred_end of node[d] */
+	uint32_t pos;		/* leaf position of the new range */
+	uint32_t height;
+	bool valid;		/* false: the fit was the tail gap */
+};
+
 /* A placement request, prepared by iova_req_init() (policy.h). */
 struct iova_req;
 
@@ -137,10 +150,15 @@ bool gt_set_udata(struct gt_tree *t, uint64_t pfn, void *udata);
 
 /*
  * The highest (top_down) or lowest placement of req; false if none.  Visits
- * O(height) nodes for unaligned and size-aligned requests.
+ * O(height) nodes for unaligned and size-aligned requests.  If c is not
+ * NULL it records where the placement goes, for gt_insert_at().
  */
 bool gt_search(struct gt_tree *t, const struct iova_req *req, bool top_down,
-	       uint64_t *pfn);
+	       uint64_t *pfn, struct gt_cursor *c);
+
+/* gt_insert() of the range gt_search() just placed through cursor c. */
+void gt_insert_at(struct gt_tree *t, struct gt_cursor *c, uint64_t lo,
+		  uint64_t hi, bool rsv, void *udata);
 
 /* True if [lo, hi] (inside the domain) is entirely free. */
 bool gt_range_free(const struct gt_tree *t, uint64_t lo, uint64_t hi);
