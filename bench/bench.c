@@ -229,7 +229,7 @@ struct opts {
 	uint64_t seed, ops;
 	double budget, op_cap, setup_budget;
 	const char *csv;
-	bool quick, callgrind, list;
+	bool quick, full, callgrind, list;
 };
 
 static void usage(FILE *f)
@@ -244,10 +244,13 @@ static void usage(FILE *f)
 "  --seed S          random seed (default 1)\n"
 "  --ops K           timed operations per repeat (default per workload)\n"
 "  --budget SEC      time budget of one timed phase; beyond it the run is\n"
-"                    marked capped and reported from the ops done (default 3)\n"
+"                    marked capped and reported from the ops done\n"
+"                    (default 1; 3 with --full; 0.5 with --quick)\n"
 "  --op-cap SEC      one op slower than this stops the run, capped (default 1)\n"
 "  --setup-budget SEC  set-up longer than this: no result, capped (default 60)\n"
 "  --csv FILE        also write one CSV row per workload/N/allocator\n"
+"  --full            the whole suite: larger N lists (1e6 dac32, 1e7 scale),\n"
+"                    3 s budgets (about 20 minutes)\n"
 "  --quick           smaller N lists, 1 repeat, short budgets\n"
 "  --callgrind       instruction-count mode: fixed small op count, 1 repeat;\n"
 "                    run under valgrind --tool=callgrind --instr-atstart=no\n"
@@ -344,6 +347,8 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 			o->csv = v;
 		} else if (!strcmp(a, "--quick")) {
 			o->quick = true;
+		} else if (!strcmp(a, "--full")) {
+			o->full = true;
 		} else if (!strcmp(a, "--callgrind")) {
 			o->callgrind = true;
 		} else if (!strcmp(a, "--list")) {
@@ -361,7 +366,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	if (!o->repeat)
 		o->repeat = o->quick || o->callgrind ? 1 : 3;
 	if (o->budget < 0)
-		o->budget = o->quick ? 1.0 : 3.0;
+		o->budget = o->quick ? 0.5 : o->full ? 3.0 : 1.0;
 }
 
 /* ---- one measurement: a workload at one N for one allocator ---- */
@@ -621,7 +626,8 @@ int main(int argc, char **argv)
 	print_header();
 	for (wi = 0; workloads[wi]; wi++) {
 		const struct bench_workload *w = workloads[wi];
-		const uint64_t *list = o.quick || o.callgrind ? w->n_quick : w->n_default;
+		const uint64_t *list = o.quick || o.callgrind ? w->n_quick
+				       : o.full ? w->n_full : w->n_default;
 		uint64_t ns[MAX_NS];
 		unsigned nn = 0;
 

@@ -87,8 +87,11 @@ void bench_snapshot(struct bench_run *r, void *a);
 struct bench_workload {
 	const char *name;
 	const char *what;		/* one line */
-	const uint64_t *n_default;	/* 0-terminated */
-	const uint64_t *n_quick;	/* 0-terminated */
+	/* n lists, 0-terminated: the default selection (make bench, < 3 min
+	 * in all), --full, and --quick. */
+	const uint64_t *n_default;
+	const uint64_t *n_full;
+	const uint64_t *n_quick;
 	uint64_t ops_default;		/* timed ops per repeat */
 	bool threads_ok;
 	/* Create the domain, set up, run the timed phase, snapshot, destroy.

@@ -89,16 +89,19 @@ static int run_mixed(struct bench_run *r)
 	return run_churn(r, &mixed_spec);
 }
 
+static const uint64_t n_1e4[] = { 10000, 0 };
 static const uint64_t n_1e5[] = { 100000, 0 };
 static const uint64_t n_mixed[] = { 100000, 1000000, 0 };
-static const uint64_t n_scale[] = { 1000, 10000, 100000, 1000000, 10000000, 0 };
-static const uint64_t n_scale_quick[] = { 1000, 10000, 100000, 1000000, 0 };
+static const uint64_t n_scale[] = { 1000, 10000, 100000, 1000000, 0 };
+static const uint64_t n_scale_full[] = { 1000, 10000, 100000, 1000000, 10000000, 0 };
+static const uint64_t n_scale_quick[] = { 1000, 10000, 100000, 0 };
 
 const struct bench_workload wl_nic = {
 	.name = "nic",
 	.what = "1-page churn at n live (64-bit mask): free random + alloc",
 	.n_default = n_1e5,
-	.n_quick = n_1e5,
+	.n_full = n_1e5,
+	.n_quick = n_1e4,
 	.ops_default = 20000,
 	.threads_ok = true,
 	.run = run_nic,
@@ -108,7 +111,8 @@ const struct bench_workload wl_nvme = {
 	.name = "nvme",
 	.what = "1..256-page churn at n live (64-bit mask): free random + alloc",
 	.n_default = n_1e5,
-	.n_quick = n_1e5,
+	.n_full = n_1e5,
+	.n_quick = n_1e4,
 	.ops_default = 20000,
 	.threads_ok = true,
 	.run = run_nvme,
@@ -118,7 +122,8 @@ const struct bench_workload wl_mixed = {
 	.name = "mixed",
 	.what = "masks 32/39/44/48 (30% 32-bit), 1..64 pages aligned: free random + alloc",
 	.n_default = n_mixed,
-	.n_quick = n_mixed,
+	.n_full = n_mixed,
+	.n_quick = n_1e5,
 	.ops_default = 20000,
 	.threads_ok = true,
 	.run = run_mixed,
@@ -128,6 +133,7 @@ const struct bench_workload wl_scale = {
 	.name = "scale",
 	.what = "1..16-page churn (64-bit mask) as n grows 1e3..1e7",
 	.n_default = n_scale,
+	.n_full = n_scale_full,
 	.n_quick = n_scale_quick,
 	.ops_default = 20000,
 	.threads_ok = true,

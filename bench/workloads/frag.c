@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * frag: long-lived plus short-lived ranges.  Set-up: n long-lived ranges
- * (1..64 pages) interleaved with 3n short-lived ones, then the short ones are
- * freed in random order, leaving the long-lived ranges scattered between
+ * (1..64 pages) interleaved with 3n short-lived ones (in batches), then the
+ * short ones are freed in random order, leaving the long-lived ranges scattered between
  * holes of every size.  Timed op: one cycle of a FIFO of 1024 short-lived
  * ranges (1..128 pages: free the oldest, allocate one); every 16th cycle also
  * replaces a random long-lived range.  All size-aligned, 64-bit mask.
@@ -13,9 +13,28 @@
 #include "../bench.h"
 
 #define WINDOW 1024
+#define BATCH 1024
+
+static unsigned size_class(uint64_t size)
+{
+	return size <= 1 ? 0u : 64u - (unsigned)__builtin_clzll(size - 1);
+}
+
+static int cmp_class(const void *x, const void *y)
+{
+	const struct req *a = x, *b = y;
+	unsigned ca = size_class(a->size), cb = size_class(b->size);
+
+	if (ca != cb)
+		return ca < cb ? -1 : 1;
+	/* Then by size; long and short ones of one size side by side. */
+	return a->size != b->size ? (a->size < b->size ? -1 : 1)
+				  : (a->limit > b->limit) - (a->limit < b->limit);
+}
 
 static int run_frag(struct bench_run *r)
 {
+	static struct req batch[4 * BATCH];
 	uint64_t rng = rng_seed(r->seed, 7), *lng, *shrt, win[WINDOW];
 	uint64_t nl = 0, ns = 0, i, k, t0, pfn, head = 0, used = 0;
 	const uint64_t lim = mask_limit(64);
@@ -29,14 +48,29 @@ static int run_frag(struct bench_run *r)
 	if (!lng || !shrt)
 		abort();
 	bench_setup_begin(r);
-	for (i = 0; i < r->n; i++) {
-		if (r->ops->alloc(a, 1 + rng_below(&rng, 64), lim, true, &pfn) == 0)
-			lng[nl++] = pfn;
-		for (k = 0; k < 3; k++)
-			if (r->ops->alloc(a, 1 + rng_below(&rng, 64), lim, true,
-					  &pfn) == 0)
+	/*
+	 * Batches of 1024 long-lived and 3072 short-lived requests, each batch
+	 * allocated in ascending size class (as populate_gen() does, so augrb's
+	 * set-up stays fast) with long and short ones interleaved.
+	 */
+	for (i = 0; i < r->n; i += BATCH) {
+		uint64_t cnt = r->n - i < BATCH ? r->n - i : BATCH, j;
+
+		for (j = 0; j < 4 * cnt; j++) {
+			batch[j].size = 1 + rng_below(&rng, 64);
+			batch[j].limit = j < cnt;	/* 1 = long-lived */
+			batch[j].aligned = true;
+		}
+		qsort(batch, 4 * cnt, sizeof(batch[0]), cmp_class);
+		for (j = 0; j < 4 * cnt; j++) {
+			if (r->ops->alloc(a, batch[j].size, lim, true, &pfn))
+				continue;
+			if (batch[j].limit)
+				lng[nl++] = pfn;
+			else
 				shrt[ns++] = pfn;
-		if ((i & 1023) == 0 && bench_setup_over(r, i, r->n))
+		}
+		if (bench_setup_over(r, i, r->n))
 			goto out;
 	}
 	while (ns) {
@@ -85,6 +119,7 @@ const struct bench_workload wl_frag = {
 	.name = "frag",
 	.what = "n long-lived ranges among freed short-lived holes; FIFO churn of short ones",
 	.n_default = n_def,
+	.n_full = n_def,
 	.n_quick = n_def,
 	.ops_default = 20000,
 	.threads_ok = false,

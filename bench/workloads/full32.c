@@ -70,6 +70,7 @@ const struct bench_workload wl_full32 = {
 	.name = "full32",
 	.what = "32-bit space full of n ranges: failing 32-bit requests",
 	.n_default = n_def,
+	.n_full = n_def,
 	.n_quick = n_def,
 	.ops_default = 4000,
 	.threads_ok = false,

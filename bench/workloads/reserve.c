@@ -79,6 +79,7 @@ const struct bench_workload wl_reserve = {
 	.name = "reserve",
 	.what = "reserve a hole + free + alloc among PCI/MSI/random reserved holes",
 	.n_default = n_def,
+	.n_full = n_def,
 	.n_quick = n_def,
 	.ops_default = 10000,
 	.threads_ok = false,

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * cache_bench: cost of the per-CPU magazine caches (docs/caches.md).
+ *
+ *   cache_bench [--pairs N] [--repeats R] [--threads T] [--csv]
+ *   cache_bench --callgrind N     (N pairs in run_pairs() only, for
+ *       valgrind --tool=callgrind --toggle-collect=run_pairs)
+ *
+ * Reports, for iova_alloc_fast()+iova_free_fast() pairs that hit the cache:
+ *  - single-thread pair cost: median (and min, max) ns over R repeats;
+ *  - the same with sizes cycling through 1..32 pfns (all six orders);
+ *  - batches of 512 allocations then 512 frees (magazine swaps and depot
+ *    pushes/pops on every batch);
+ *  - throughput with 1 thread and with T threads (each pinned to its own
+ *    CPU), and the T/1 ratio (median of R);
+ *  - for contrast, the uncached index path (iova_alloc + iova_free).
+ * Not a test: numbers depend on the machine and its load.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "iova/cache.h"
+
+#define LIMIT 0xFFFFFull	/* 32-bit limit at 4 KiB pages */
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "cache_bench: %s failed (%d)\n", what, err);
+	exit(1);
+}
+
+static struct iova_domain *make_domain(bool caches)
+{
+	struct iova_domain_config dc = { .start_pfn = 1 };
+	struct iova_domain *d;
+	int r = iova_domain_create(&dc, &d);
+
+	if (r)
+		die("iova_domain_create", r);
+	if (caches && (r = iova_domain_init_caches(d, NULL)))
+		die("iova_domain_init_caches", r);
+	return d;
+}
+
+static volatile uint64_t sink;
+
+/* The measured loop (callgrind toggles on this function). */
+__attribute__((noinline)) void run_pairs(struct iova_domain *d, uint64_t n,
+					 uint64_t size);
+__attribute__((noinline)) void run_pairs(struct iova_domain *d, uint64_t n,
+					 uint64_t size)
+{
+	uint64_t i, pfn = 0, acc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (iova_alloc_fast(d, size, LIMIT, true, &pfn))
+			die("iova_alloc_fast", -1);
+		acc += pfn;
+		iova_free_fast(d, pfn, size);
+	}
+	sink = acc;
+}
+
+static void run_pairs_mixed(struct iova_domain *d, uint64_t n)
+{
+	uint64_t i, pfn = 0, acc = 0;
+
+	for (i = 0; i < n; i++) {
+		uint64_t size = 1 + (i & 31);
+
+		if (iova_alloc_fast(d, size, LIMIT, true, &pfn))
+			die("iova_alloc_fast", -1);
+		acc += pfn;
+		iova_free_fast(d, pfn, size);
+	}
+	sink = acc;
+}
+
+#define BATCH 512
+static void run_batches(struct iova_domain *d, uint64_t n)
+{
+	static _Thread_local uint64_t held[BATCH];
+	uint64_t i, k;
+
+	for (i = 0; i < n; i += BATCH) {
+		for (k = 0; k < BATCH; k++)
+			if (iova_alloc_fast(d, 1, LIMIT, true, &held[k]))
+				die("iova_alloc_fast", -1);
+		for (k = 0; k < BATCH; k++)
+			iova_free_fast(d, held[k], 1);
+	}
+}
+
+static void run_index_pairs(struct iova_domain *d, uint64_t n)
+{
+	uint64_t i, pfn = 0, acc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (iova_alloc(d, 1, 1, 0, LIMIT, IOVA_TOP_DOWN, &pfn))
+			die("iova_alloc", -1);
+		acc += pfn;
+		iova_free(d, pfn);
+	}
+	sink = acc;
+}
+
+enum kind { K_PAIRS, K_MIXED, K_BATCH, K_INDEX };
+
+static void run_kind(enum kind k, struct iova_domain *d, uint64_t n)
+{
+	switch (k) {
+	case K_PAIRS:
+		run_pairs(d, n, 1);
+		break;
+	case K_MIXED:
+		run_pairs_mixed(d, n);
+		break;
+	case K_BATCH:
+		run_batches(d, n);
+		break;
+	case K_INDEX:
+		run_index_pairs(d, n);
+		break;
+	}
+}
+
+/* ns per pair: median, min, max over reps (one domain, warmed up). */
+static void time_single(enum kind k, uint64_t n, int reps, double out[3])
+{
+	struct iova_domain *d = make_domain(k != K_INDEX);
+	double *v = calloc((size_t)reps, sizeof(*v));
+	int r;
+
+	run_kind(k, d, n / 10 + BATCH);	/* warm up: magazines, index nodes */
+	for (r = 0; r < reps; r++) {
+		double t0 = now_ns();
+
+		run_kind(k, d, n);
+		v[r] = (now_ns() - t0) / (double)n;
+	}
+	out[1] = out[2] = v[0];
+	for (r = 0; r < reps; r++) {
+		out[1] = v[r] < out[1] ? v[r] : out[1];
+		out[2] = v[r] > out[2] ? v[r] : out[2];
+	}
+	out[0] = median(v, reps);
+	iova_domain_destroy(d);
+	free(v);
+}
+
+struct thr {
+	pthread_t th;
+	struct iova_domain *d;
+	enum kind k;
+	uint64_t n;
+	int cpu;
+	pthread_barrier_t *bar;
+};
+
+static void *thr_main(void *arg)
+{
+	struct thr *t = arg;
+	cpu_set_t set;
+
+	if (t->cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(t->cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
+	run_kind(t->k, t->d, t->n / 10 + BATCH);	/* warm up this CPU */
+	pthread_barrier_wait(t->bar);
+	run_kind(t->k, t->d, t->n);
+	return NULL;
+}
+
+/* Pairs per second with nthreads threads, each doing n pairs. */
+static double throughput(enum kind k, int nthreads, uint64_t n, bool pin)
+{
+	struct iova_domain *d = make_domain(k != K_INDEX);
+	struct thr *t = calloc((size_t)nthreads, sizeof(*t));
+	pthread_barrier_t bar;
+	double t0, t1;
+	int i;
+
+	pthread_barrier_init(&bar, NULL, (unsigned int)nthreads + 1);
+	for (i = 0; i < nthreads; i++) {
+		t[i] = (struct thr){ .d = d, .k = k, .n = n, .bar = &bar,
+				     .cpu = pin ? i : -1 };
+		pthread_create(&t[i].th, NULL, thr_main, &t[i]);
+	}
+	pthread_barrier_wait(&bar);
+	t0 = now_ns();
+	for (i = 0; i < nthreads; i++)
+		pthread_join(t[i].th, NULL);
+	t1 = now_ns();
+	pthread_barrier_destroy(&bar);
+	iova_domain_destroy(d);
+	free(t);
+	return (double)n * nthreads / ((t1 - t0) * 1e-9);
+}
+
+/* Median over reps of (rate with T threads) / (rate with 1 thread). */
+static void scaling(enum kind k, int nthreads, uint64_t n, int reps, bool pin,
+		    double out[3])
+{
+	double *ratio = calloc((size_t)reps, sizeof(double));
+	double *r1 = calloc((size_t)reps, sizeof(double));
+	double *rt = calloc((size_t)reps, sizeof(double));
+	int r;
+
+	for (r = 0; r < reps; r++) {
+		r1[r] = throughput(k, 1, n, pin);
+		rt[r] = throughput(k, nthreads, n, pin);
+		ratio[r] = rt[r] / r1[r];
+	}
+	out[0] = median(r1, reps);
+	out[1] = median(rt, reps);
+	out[2] = median(ratio, reps);
+	free(ratio);
+	free(r1);
+	free(rt);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t pairs = 10000000, cg = 0;
+	int reps = 11, nthreads = 2, i;
+	bool csv = false;
+	double s[3];
+	static const char *const names[] = { "pair size 1", "pair sizes 1..32",
+					     "batch 512 size 1", "index (no cache)" };
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--pairs") && i + 1 < argc)
+			pairs = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
+			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+			nthreads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--callgrind") && i + 1 < argc)
+			cg = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--csv"))
+			csv = true;
+		else {
+			fprintf(stderr, "usage: %s [--pairs N] [--repeats R] "
+				"[--threads T] [--csv] | --callgrind N\n", argv[0]);
+			return 2;
+		}
+	}
+	if (reps < 1)
+		reps = 1;
+	if (nthreads < 1)
+		nthreads = 1;
+	if (cg) {
+		struct iova_domain *d = make_domain(true);
+
+		run_pairs(d, 1000, 1);	/* fill the magazines first */
+		run_pairs(d, cg, 1);
+		printf("callgrind: %" PRIu64 " pairs in run_pairs (plus 1000 "
+		       "warm-up); divide Ir by %" PRIu64 "\n", cg, cg + 1000);
+		iova_domain_destroy(d);
+		return 0;
+	}
+
+	if (csv)
+		printf("case,median_ns,min_ns,max_ns\n");
+	else
+		printf("%-22s %10s %10s %10s   (%" PRIu64 " pairs x %d repeats)\n",
+		       "single thread", "median ns", "min ns", "max ns", pairs, reps);
+	for (i = K_PAIRS; i <= K_INDEX; i++) {
+		time_single((enum kind)i, i == K_INDEX ? pairs / 10 : pairs, reps, s);
+		if (csv)
+			printf("%s,%.2f,%.2f,%.2f\n", names[i], s[0], s[1], s[2]);
+		else
+			printf("%-22s %10.2f %10.2f %10.2f\n", names[i], s[0], s[1], s[2]);
+	}
+
+	if (!csv)
+		printf("\n%-22s %14s %14s %10s   (%" PRIu64 " pairs/thread, median of %d)\n",
+		       "throughput", "1 thr Mpair/s", "T thr Mpair/s", "T/1", pairs, reps < 5 ? reps : 5);
+	else
+		printf("case,threads,rate1_mps,rateT_mps,ratio\n");
+	{
+		static const struct { enum kind k; bool pin; const char *name; } sc[] = {
+			{ K_PAIRS, true, "pair size 1, pinned" },
+			{ K_PAIRS, false, "pair size 1, unpinned" },
+			{ K_BATCH, true, "batch 512, pinned" },
+			{ K_INDEX, true, "index (no cache)" },
+		};
+		unsigned int j;
+
+		for (j = 0; j < sizeof(sc) / sizeof(sc[0]); j++) {
+			uint64_t n = sc[j].k == K_INDEX ? pairs / 10 : pairs;
+
+			scaling(sc[j].k, nthreads, n, reps < 5 ? reps : 5, sc[j].pin, s);
+			if (csv)
+				printf("%s,%d,%.2f,%.2f,%.3f\n", sc[j].name, nthreads,
+				       s[0] / 1e6, s[1] / 1e6, s[2]);
+			else
+				printf("%-22s %14.2f %14.2f %10.3f   (T = %d)\n",
+				       sc[j].name, s[0] / 1e6, s[1] / 1e6, s[2], nthreads);
+		}
+	}
+	return 0;
+}
