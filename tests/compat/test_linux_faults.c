@@ -266,6 +266,18 @@ static void teardown(void)
 	N = NULL;
 }
 
+/* dst = a private copy of src (oracle_reserve edits in place). */
+static void oracle_copy(struct oracle *dst, const struct oracle *src)
+{
+	*dst = *src;
+	dst->cap = src->cap ? src->cap : 1;
+	dst->r = malloc(dst->cap * sizeof(*dst->r));
+	if (!dst->r)
+		abort();
+	if (src->n)
+		memcpy(dst->r, src->r, src->n * sizeof(*src->r));
+}
+
 /* --- running one op ------------------------------------------------- */
 
 enum { AS_MODELLED = 0, FAILED = 1, MISMATCH = -1 };
@@ -388,11 +400,9 @@ static int run_op(const struct op *o)
 		slot_it[o->slot] = it;
 		return AS_MODELLED;
 	case C_RESERVE: {
-		struct oracle save = oc;
+		struct oracle save;
 
-		/* oracle_reserve edits in place: try it on a copy first. */
-		save.r = malloc(oc.cap * sizeof(*oc.r));
-		memcpy(save.r, oc.r, oc.n * sizeof(*oc.r));
+		oracle_copy(&save, &oc);
 		exp = oracle_reserve(&save, o->a, o->b);
 		it = reserve_iova(&C, o->a, o->b);
 		if (exp) {
@@ -465,10 +475,9 @@ static int run_op(const struct op *o)
 			return MISMATCH;
 		return iova_free(N, slot_pfn[o->slot]) ? MISMATCH : AS_MODELLED;
 	case N_RESERVE: {
-		struct oracle save = on;
+		struct oracle save;
 
-		save.r = malloc(on.cap * sizeof(*on.r));
-		memcpy(save.r, on.r, on.n * sizeof(*on.r));
+		oracle_copy(&save, &on);
 		exp = oracle_reserve(&save, o->a, o->b);
 		ret = iova_reserve(N, o->a, o->b);
 		if (exp || ret) {
