@@ -280,9 +280,15 @@ unsigned long iova_linux_bad_frees(const struct iova_domain *iovad);
 
 /*
  * As iova_domain_init_rcaches(), with nr_cpus CPU slots (0 = every
- * configured CPU; 1 = one shared slot, fully deterministic).
+ * configured CPU; 1 = one shared slot, fully deterministic) and flags:
+ * IOVA_LINUX_CHECK_FREES checks every free_iova_fast() that goes into a
+ * cache against the index and the caches (a lookup under the domain lock),
+ * so that a double free or a free of a free pfn is reported in any build;
+ * without it only debug builds of the library do so (docs/linux-compat.md).
  */
-int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus);
+#define IOVA_LINUX_CHECK_FREES 0x1u
+int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
+			    unsigned int flags);
 
 /* True if the per-CPU caches are built into this library. */
 bool iova_linux_have_rcaches(void);

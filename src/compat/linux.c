@@ -49,7 +49,10 @@ struct iova_cache_config {
 	unsigned int max_order;
 	unsigned int mag_size;
 	unsigned int nr_cpus;
+	unsigned int depot_max;
+	unsigned int flags;
 };
+#define IOVA_CACHE_CHECK_FREES 0x1u
 int iova_domain_init_caches(struct iova_ndomain *d,
 			    const struct iova_cache_config *cfg);
 int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
@@ -493,17 +496,20 @@ bool iova_linux_have_rcaches(void)
 	return iova_domain_init_caches && iova_alloc_fast && iova_free_fast;
 }
 
-int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus)
+int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
+			    unsigned int flags)
 {
 	struct iova_cache_config cfg = {
 		.max_order = IOVA_RANGE_CACHE_MAX_SIZE,
 		.mag_size = IOVA_MAG_SIZE,
 		.nr_cpus = nr_cpus,
+		.flags = flags & IOVA_LINUX_CHECK_FREES ? IOVA_CACHE_CHECK_FREES : 0,
 	};
 	struct iova_linux_priv *p;
 	int ret;
 
-	if (!iovad || iovad->_magic != MAGIC_LIVE)
+	if (!iovad || iovad->_magic != MAGIC_LIVE ||
+	    (flags & ~IOVA_LINUX_CHECK_FREES))
 		return -EINVAL;
 	p = domain_priv(iovad);
 	if (!p)
@@ -520,7 +526,7 @@ int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus)
 
 int iova_domain_init_rcaches(struct iova_domain *iovad)
 {
-	return iova_linux_init_rcaches(iovad, 0);
+	return iova_linux_init_rcaches(iovad, 0, 0);
 }
 
 unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,

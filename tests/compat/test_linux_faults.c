@@ -419,7 +419,7 @@ static int run_op(const struct op *o)
 								  : MISMATCH;
 	}
 	case C_RCACHES:
-		ret = iova_linux_init_rcaches(&C, 1);
+		ret = iova_linux_init_rcaches(&C, 1, 0);
 		if (ret)
 			return ret == -ENOMEM ? FAILED : MISMATCH;
 		caches_on = iova_linux_have_rcaches();

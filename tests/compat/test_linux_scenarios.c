@@ -121,7 +121,7 @@ static void scenario_6(void)
 	struct iova *it;
 
 	fresh(&d);
-	ok(iova_linux_init_rcaches(&d, 1) == 0, "scenario 6: caches set up (one CPU slot)");
+	ok(iova_linux_init_rcaches(&d, 1, 0) == 0, "scenario 6: caches set up (one CPU slot)");
 	pfn = alloc_iova_fast(&d, 33, 0xFFFFF, true);
 	is_u64(pfn, 0xFFFC0, "scenario 6: alloc_iova_fast(33) -> 0xFFFC0, not rounded, aligned to 64 (as mainline)");
 	it = find_iova(&d, pfn);
@@ -322,7 +322,7 @@ static void scenario_15(void)
 	struct iova_domain d;
 
 	fresh(&d);
-	ok(iova_linux_init_rcaches(&d, 1) == 0, "scenario 15: caches set up (one CPU slot)");
+	ok(iova_linux_init_rcaches(&d, 1, 0) == 0, "scenario 15: caches set up (one CPU slot)");
 	is_u64(alloc_iova_fast(&d, 1, 0xFFFFF, true), 0xFFFFF, "scenario 15: fast(1) -> 0xFFFFF (as mainline)");
 	is_u64(alloc_iova_fast(&d, 1, 0xFFFFF, true), 0xFFFFE, "scenario 15: fast(1) -> 0xFFFFE (as mainline)");
 	is_u64(alloc_iova_fast(&d, 1, 0xFFFFF, true), 0xFFFFD, "scenario 15: fast(1) -> 0xFFFFD (as mainline)");
@@ -356,7 +356,7 @@ static void scenario_16(void)
 	bool all = true;
 
 	fresh(&d);
-	ok(iova_linux_init_rcaches(&d, 1) == 0, "scenario 16: caches set up (one CPU slot, depot_max 1)");
+	ok(iova_linux_init_rcaches(&d, 1, 0) == 0, "scenario 16: caches set up (one CPU slot, depot_max 1)");
 	nd = iova_linux_native(&d);
 	for (i = 0; i < N; i++) {
 		pfns[i] = alloc_iova_fast(&d, 1, 0xFFFFF, true);
@@ -419,7 +419,7 @@ static void scenario_17(void)
 	struct iova_domain d;
 
 	fresh(&d);
-	ok(iova_linux_init_rcaches(&d, 1) == 0, "scenario 17: caches set up");
+	ok(iova_linux_init_rcaches(&d, 1, 0) == 0, "scenario 17: caches set up");
 	is_u64(model_dma_alloc(&d, &pci, 4096, ap_end), 0xFFFFF000u,
 	       "scenario 17 (dma-iommu model): first map of a 64-bit PCI device -> top of the 32-bit space (as mainline)");
 	ok(reserve_iova(&d, 1, 0xFFFFE) != NULL, "scenario 17: set-up: the rest of the 32-bit space reserved");
