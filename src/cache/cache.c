@@ -148,7 +148,10 @@ int iova_domain_init_caches(struct iova_domain *d,
 	rc->room = d->tree.end - d->tree.start;
 	rc->mag_bytes = sizeof(struct iova_mag) + (size_t)c.mag_size * sizeof(uint64_t);
 	slot_bytes = sizeof(struct cache_cpu) + c.max_order * sizeof(struct cache_slot);
-	rc->cpu_stride = (slot_bytes + IOVA_CACHE_LINE - 1) & ~(size_t)(IOVA_CACHE_LINE - 1);
+	/* A power of two (a shift on the hot path), at least a line. */
+	rc->cpu_shift = iova_clog2(slot_bytes < IOVA_CACHE_LINE ? IOVA_CACHE_LINE
+							  : slot_bytes);
+	rc->cpu_stride = (size_t)1 << rc->cpu_shift;
 
 	/* Build everything privately; publish d->rcache at the end. */
 	rc->cpus = alloc_aligned(d, rc->cpu_stride * c.nr_cpus, &rc->cpus_raw,

@@ -89,7 +89,9 @@ struct iova_rcache {
 	bool debug_yield;		/* test hook: yield at handoffs */
 	uint64_t start, room;		/* domain start, end - start */
 	size_t mag_bytes;		/* 8 + 8 * mag_size */
-	size_t cpu_stride;		/* bytes per CPU slot, a line multiple */
+	size_t cpu_stride;		/* bytes per CPU slot: 1 << cpu_shift,
+					 * at least a cache line */
+	unsigned int cpu_shift;
 	char *cpus;			/* nr_cpus slots, line aligned */
 	struct cache_depot *depot;	/* max_order depots, line aligned */
 	void *cpus_raw, *depot_raw;	/* what the hooks returned */
@@ -101,7 +103,7 @@ struct iova_rcache {
 static inline struct cache_cpu *cache_cpu_at(const struct iova_rcache *rc,
 					     unsigned int i)
 {
-	return (struct cache_cpu *)(void *)(rc->cpus + (size_t)i * rc->cpu_stride);
+	return (struct cache_cpu *)(void *)(rc->cpus + ((size_t)i << rc->cpu_shift));
 }
 
 /* --- shared by cache.c and depot.c --------------------------------- */

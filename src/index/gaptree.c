@@ -41,8 +41,6 @@
 #define MERGE_LEAF (GT_LEAF_CAP - GT_LEAF_CAP / 8)
 #define MERGE_INNER (GT_INNER_CAP - GT_INNER_CAP / 8)
 
-#define gt_path gt_cursor	/* a root-to-leaf path */
-
 /* ------------------------------------------------------------------ */
 /* Pool                                                                */
 
@@ -242,7 +240,7 @@ static inline uint64_t child_pred(const struct gt_inner *in, unsigned int i,
  * Node p->node[d] changed (contents, not the number of its siblings).
  * Refresh its slot in each ancestor, stopping as soon as a slot is unchanged.
  */
-static void fix_up(struct gt_tree *t, struct gt_path *p, int d)
+static void fix_up(struct gt_tree *t, struct gt_cursor *p, int d)
 {
 	uint32_t leaf_depth = t->height - 1;
 
@@ -260,7 +258,7 @@ static void fix_up(struct gt_tree *t, struct gt_path *p, int d)
  * erase merged two gaps; nothing else changed): raise the slots on the path
  * with a max, stopping as soon as one is already large enough.
  */
-static void bump_up(struct gt_path *p, int d, uint64_t gap, uint64_t akey)
+static void bump_up(struct gt_cursor *p, int d, uint64_t gap, uint64_t akey)
 {
 	for (; d > 0; d--) {
 		struct gt_inner *parent = p->node[d - 1];
@@ -280,7 +278,7 @@ static void bump_up(struct gt_path *p, int d, uint64_t gap, uint64_t akey)
  * sub-runs, so the maxima still come from another gap.
  */
 static bool split_keeps_summary(const struct gt_tree *t,
-				const struct gt_path *p, uint64_t a, uint64_t b)
+				const struct gt_cursor *p, uint64_t a, uint64_t b)
 {
 	uint32_t ld = t->height - 1;
 	const struct gt_inner *parent;
@@ -312,7 +310,7 @@ static inline unsigned int inner_lower_bound(const struct gt_inner *in,
 
 /* Descend towards pfn: in each inner node, the first child with key >= pfn. */
 static struct gt_leaf *descend(const struct gt_tree *t, uint64_t pfn,
-			       struct gt_path *p)
+			       struct gt_cursor *p)
 {
 	void *node = t->root;
 	uint64_t pred = t->start;
@@ -410,7 +408,7 @@ void gt_destroy(struct gt_tree *t,
 
 bool gt_find_next(const struct gt_tree *t, uint64_t pfn, struct gt_range *out)
 {
-	struct gt_path p;
+	struct gt_cursor p;
 	struct gt_leaf *l = descend(t, pfn, &p);
 	unsigned int j = leaf_lower_bound(l, pfn);
 
@@ -549,12 +547,24 @@ static void inner_copy(struct gt_inner *dst, unsigned int di,
 	iova_memmove(&dst->child[di], &src->child[si], cnt * sizeof(void *));
 }
 
+/* Is p->node[d] the leftmost (or rightmost) node of its level? */
+static bool path_at_edge(const struct gt_cursor *p, int d, bool leftmost)
+{
+	for (; d > 0; d--) {
+		const struct gt_inner *up = p->node[d - 1];
+
+		if (p->idx[d - 1] != (leftmost ? 0 : up->n - 1))
+			return false;
+	}
+	return true;
+}
+
 /*
  * A node at depth d split: left is the new left sibling of p->node[d], and
  * both are complete.  Link left into the parent (splitting upward as
  * needed), refresh the slots of both, and fix the ancestors.
  */
-static void link_left(struct gt_tree *t, struct gt_path *p, int d, void *left)
+static void link_left(struct gt_tree *t, struct gt_cursor *p, int d, void *left)
 {
 	bool child_leaf = (uint32_t)d == t->height - 1;
 	void *right = p->node[d];
@@ -574,9 +584,18 @@ static void link_left(struct gt_tree *t, struct gt_path *p, int d, void *left)
 			fix_up(t, p, d - 1);
 			return;
 		}
-		/* Split the full parent too; the new left half takes nleft. */
+		/*
+		 * Split the full parent too; the new left half takes nleft.
+		 * At the tree's left or right edge (where sequential fills
+		 * grow) split off just the new child, elsewhere halve.
+		 */
 		nl = take_node(t, false);
-		nleft = i == 0 ? 1 : (i + 1 == n ? n : (n + 1) / 2);
+		if (i == 0 && path_at_edge(p, d - 1, true))
+			nleft = 1;
+		else if (i + 1 == n && path_at_edge(p, d - 1, false))
+			nleft = n;
+		else
+			nleft = (n + 1) / 2;
 		if (i < nleft) {
 			inner_copy(nl, 0, in, 0, i);
 			nl->child[i] = left;
@@ -645,7 +664,7 @@ static void leaf_insert_at(const struct gt_tree *t, struct gt_leaf *l,
  * one-range leaf from an end split always has full neighbours (tiny leaves
  * cannot chain).  Returns false if no sibling has room.
  */
-static bool shift_to_sibling(struct gt_tree *t, struct gt_path *p,
+static bool shift_to_sibling(struct gt_tree *t, struct gt_cursor *p,
 			     struct gt_leaf *l, unsigned int pos, uint64_t lo,
 			     uint64_t hi, bool rsv, void *udata)
 {
@@ -690,7 +709,7 @@ static bool shift_to_sibling(struct gt_tree *t, struct gt_path *p,
 }
 
 /* Insert [lo, hi] at position pos of the leaf at the end of path p. */
-static void insert_path(struct gt_tree *t, struct gt_path *p, unsigned int pos,
+static void insert_path(struct gt_tree *t, struct gt_cursor *p, unsigned int pos,
 			uint64_t lo, uint64_t hi, bool rsv, void *udata)
 {
 	uint32_t ld = t->height - 1;
@@ -731,7 +750,7 @@ static void insert_path(struct gt_tree *t, struct gt_path *p, unsigned int pos,
 void gt_insert(struct gt_tree *t, uint64_t lo, uint64_t hi, bool rsv,
 	       void *udata)
 {
-	struct gt_path p;
+	struct gt_cursor p;
 	struct gt_leaf *l = descend(t, lo, &p);
 
 	insert_path(t, &p, leaf_lower_bound(l, lo), lo, hi, rsv, udata);
@@ -763,7 +782,7 @@ static uint32_t node_count(const void *node, bool is_leaf)
 		       : ((const struct gt_inner *)node)->n;
 }
 
-static void rebalance(struct gt_tree *t, struct gt_path *p, int d)
+static void rebalance(struct gt_tree *t, struct gt_cursor *p, int d)
 {
 	for (; d > 0; d--) {
 		bool is_leaf = (uint32_t)d == t->height - 1;
@@ -831,7 +850,7 @@ static void rebalance(struct gt_tree *t, struct gt_path *p, int d)
  */
 static void refresh_at(struct gt_tree *t, uint64_t pfn)
 {
-	struct gt_path p;
+	struct gt_cursor p;
 
 	descend(t, pfn, &p);
 	fix_up(t, &p, (int)t->height - 1);
@@ -840,7 +859,7 @@ static void refresh_at(struct gt_tree *t, uint64_t pfn)
 bool gt_erase(struct gt_tree *t, uint64_t pfn, bool must_start, bool rsv,
 	      struct gt_range *out)
 {
-	struct gt_path p;
+	struct gt_cursor p;
 	uint32_t ld = t->height - 1;
 	struct gt_leaf *l = descend(t, pfn, &p);
 	unsigned int j = leaf_lower_bound(l, pfn);
