@@ -534,13 +534,15 @@ alloc_miss(struct iova_domain *d, uint64_t size, unsigned int order,
 	return ret;
 }
 
-int iova_alloc_fast(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
-		    bool flush_retry, uint64_t *pfn_out)
+/* Everything but a hit on an uncontended slot (see iova_alloc_fast()). */
+static __attribute__((noinline)) int
+alloc_fast_slow(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
+		bool flush_retry, uint64_t *pfn_out)
 {
 	struct iova_rcache *rc;
 	unsigned int order;
 
-	if (iova_unlikely(!d || !pfn_out || !size))
+	if (!d || !pfn_out || !size)
 		return -EINVAL;
 	order = iova_clog2(size);
 	rc = d->rcache;
@@ -571,12 +573,14 @@ bad_cached_free(struct iova_domain *d, unsigned int order, uint64_t pfn)
 	return !live || _iova_cache_contains(d, order, pfn);
 }
 
-int iova_free_fast(struct iova_domain *d, uint64_t pfn, uint64_t size)
+/* Everything but a push to an uncontended slot (see iova_free_fast()). */
+static __attribute__((noinline)) int
+free_fast_slow(struct iova_domain *d, uint64_t pfn, uint64_t size)
 {
 	struct iova_rcache *rc;
 	unsigned int order;
 
-	if (iova_unlikely(!d || !size))
+	if (!d || !size)
 		return -EINVAL;
 	order = iova_clog2(size);
 	rc = d->rcache;
@@ -595,4 +599,76 @@ int iova_free_fast(struct iova_domain *d, uint64_t pfn, uint64_t size)
 		size = span + 1;
 	}
 	return index_free(d, pfn, size);
+}
+
+/*
+ * The two entry points are leaf functions on their common case: a
+ * trylock of this CPU's slot, a pop or push on the loaded magazine, and an
+ * unlock.  Anything else (no caches, uncached order, empty or full
+ * magazine, a limit the top entry misses, a busy slot, debug checks) goes
+ * to the *_slow() versions above, which redo the whole call; they never
+ * depend on what the fast attempt saw.
+ */
+int iova_alloc_fast(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
+		    bool flush_retry, uint64_t *pfn_out)
+{
+	struct iova_rcache *rc;
+	unsigned int order;
+
+	if (iova_likely(d && pfn_out && size) && (rc = d->rcache) &&
+	    (order = iova_clog2(size)) < rc->max_order) {
+		uint64_t span = ((uint64_t)1 << order) - 1;
+		struct cache_cpu *c = cache_cpu_at(rc, this_cpu(rc));
+
+		if (iova_likely(max_pfn >= span) &&
+		    iova_likely(cache_trylock(&c->lock))) {
+			struct cache_slot *s = &c->slot[order];
+			struct iova_mag *m = s->loaded;
+			size_t n = m->n;
+
+			if (iova_likely(n) &&
+			    iova_likely(m->pfn[n - 1] <= max_pfn - span)) {
+				uint64_t pfn = m->pfn[n - 1];
+
+				m->n = n - 1;
+				s->hits++;
+				cache_unlock(&c->lock);
+				*pfn_out = pfn;
+				return 0;
+			}
+			cache_unlock(&c->lock);
+		}
+	}
+	return alloc_fast_slow(d, size, max_pfn, flush_retry, pfn_out);
+}
+
+int iova_free_fast(struct iova_domain *d, uint64_t pfn, uint64_t size)
+{
+	struct iova_rcache *rc;
+	unsigned int order;
+
+	if (iova_likely(d && size) && (rc = d->rcache) &&
+	    (order = iova_clog2(size)) < rc->max_order &&
+	    !(IOVA_DEBUG >= 1) && !(rc->flags & IOVA_CACHE_CHECK_FREES)) {
+		uint64_t span = ((uint64_t)1 << order) - 1;
+		struct cache_cpu *c;
+
+		if (iova_unlikely((pfn & span) || span > rc->room ||
+				  pfn - rc->start > rc->room - span))
+			return -ENOENT;
+		c = cache_cpu_at(rc, this_cpu(rc));
+		if (iova_likely(cache_trylock(&c->lock))) {
+			struct iova_mag *m = c->slot[order].loaded;
+			size_t n = m->n;
+
+			if (iova_likely(n < rc->mag_size)) {
+				m->pfn[n] = pfn;
+				m->n = n + 1;
+				cache_unlock(&c->lock);
+				return 0;
+			}
+			cache_unlock(&c->lock);
+		}
+	}
+	return free_fast_slow(d, pfn, size);
 }

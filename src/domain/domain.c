@@ -397,7 +397,9 @@ int iova_free(struct iova_domain *d, uint64_t pfn)
 
 /* --- lookup -------------------------------------------------------- */
 
-int iova_find(struct iova_domain *d, uint64_t pfn, struct iova_range *out)
+/* The range containing pfn (next == false) or the first with hi >= pfn. */
+static int lookup(struct iova_domain *d, uint64_t pfn, bool next,
+		  struct iova_range *out)
 {
 	struct gt_range g;
 	bool found;
@@ -405,7 +407,8 @@ int iova_find(struct iova_domain *d, uint64_t pfn, struct iova_range *out)
 	if (!d || !out)
 		return -EINVAL;
 	iova_lock(&d->lock);
-	found = gt_find(&d->tree, pfn, &g);
+	found = next ? gt_find_next(&d->tree, pfn, &g)
+		     : gt_find(&d->tree, pfn, &g);
 	iova_unlock(&d->lock);
 	if (!found)
 		return -ENOENT;
@@ -413,20 +416,14 @@ int iova_find(struct iova_domain *d, uint64_t pfn, struct iova_range *out)
 	return 0;
 }
 
+int iova_find(struct iova_domain *d, uint64_t pfn, struct iova_range *out)
+{
+	return lookup(d, pfn, false, out);
+}
+
 int iova_find_next(struct iova_domain *d, uint64_t pfn, struct iova_range *out)
 {
-	struct gt_range g;
-	bool found;
-
-	if (!d || !out)
-		return -EINVAL;
-	iova_lock(&d->lock);
-	found = gt_find_next(&d->tree, pfn, &g);
-	iova_unlock(&d->lock);
-	if (!found)
-		return -ENOENT;
-	to_range(&g, out);
-	return 0;
+	return lookup(d, pfn, true, out);
 }
 
 int iova_set_udata(struct iova_domain *d, uint64_t pfn, void *udata)
