@@ -21,7 +21,6 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 B=${KCHECK_BUILD:-$HERE/build}
 SRC=$B/linux-source-6.12
-SRC_OURS=$B/src-ours
 JOBS=${KCHECK_JOBS:-$(nproc)}
 TIMEOUT=${KCHECK_TIMEOUT:-300}
 IOMMUS=${KCHECK_IOMMUS:-intel virtio}
@@ -37,12 +36,14 @@ say() { printf '[kcheck %4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }
 die() { say "FAIL: $*"; echo "kernel-check: FAIL: $*" >> "$SUMMARY"; exit 1; }
 timed() { # timed LABEL cmd...: run, print and record the wall time
 	local label=$1 s e; shift
+	local rc=0
 	s=$(date +%s.%N)
-	"$@"
+	"$@" || rc=$?
 	e=$(date +%s.%N)
 	local d; d=$(awk -v a="$s" -v b="$e" 'BEGIN{printf "%.1f", b-a}')
 	say "time: $label ${d}s"
 	echo "time $label $d" >> "$B/times.txt"
+	return $rc
 }
 
 # ---------------------------------------------------------------- dependencies
@@ -68,7 +69,7 @@ extract() {
 	local tarball
 	tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -1)
 	[ -n "$tarball" ] || die "no /usr/src/linux-source-6.12.tar.*"
-	rm -rf "$SRC" "$SRC_OURS"
+	rm -rf "$SRC" "$B/pristine" "$B"/obj-*
 	say "source: extracting $tarball"
 	timed extract tar -C "$B" -xf "$tarball"
 	[ -f "$SRC/Makefile" ] || die "extraction did not give $SRC/Makefile"
@@ -78,29 +79,58 @@ extract() {
 # ---------------------------------------------------------------- kernel builds
 have_ours() { [ -f "$HERE/linux/iova.c" ] && [ -f "$HERE/linux/iova.h" ]; }
 
-# Copy $1 to $2 only when the content differs, so make sees no change otherwise.
-put() {
-	if ! cmp -s "$1" "$2"; then rm -f "$2"; mkdir -p "$(dirname "$2")"; cp "$1" "$2"; fi
+# Both kernels are built from the one extracted tree, each in its own object folder
+# (obj-stock, obj-ours). Only a handful of files differ, so the tree is switched in
+# place: the stock versions are kept in build/pristine/ with their original times, and
+# ours are copied over them. obj-ours starts as a copy of obj-stock, so after the first
+# stock build only what includes <linux/iova.h> is compiled again for ours.
+SWAPPED="drivers/iommu/iova.c include/linux/iova.h"
+OVERLAY_DIRS="drivers/iommu/libiova drivers/iommu/iova_kunit.c"
+
+overlay_list() { # lines "SRC DEST" of what makes the tree ours
+	echo "$HERE/linux/iova.c drivers/iommu/iova.c"
+	echo "$HERE/linux/iova.h include/linux/iova.h"
+	[ -f "$HERE/linux/iova_kunit.c" ] && echo "$HERE/linux/iova_kunit.c drivers/iommu/iova_kunit.c"
+	# libiova's core, compiled unchanged (included by our iova.c)
+	local f
+	for f in "$ROOT/src/env.h" "$ROOT"/src/index/*.[ch] "$ROOT/src/domain/policy.c" "$ROOT/src/domain/policy.h"; do
+		[ -f "$f" ] && echo "$f drivers/iommu/libiova/${f#"$ROOT"/}"
+	done
+	return 0
 }
 
-# The "ours" tree is a hard-linked copy of the pristine tree (cheap, shares every file),
-# with our files written as new inodes over the linked ones. Nothing ever edits a file
-# in place there, so the pristine tree stays pristine.
-overlay() {
-	if [ ! -f "$SRC_OURS/.kcheck-linked" ]; then
-		rm -rf "$SRC_OURS"
-		timed link-tree cp -al "$SRC" "$SRC_OURS"
-		touch "$SRC_OURS/.kcheck-linked"
-	fi
-	put "$HERE/linux/iova.c" "$SRC_OURS/drivers/iommu/iova.c"
-	put "$HERE/linux/iova.h" "$SRC_OURS/include/linux/iova.h"
-	# libiova's core, compiled unchanged inside drivers/iommu/libiova/
-	local f rel
-	for f in "$ROOT/src/env.h" "$ROOT"/src/index/*.[ch] "$ROOT"/src/domain/*.[ch] "$ROOT"/include/iova/*.h; do
-		[ -f "$f" ] || continue
-		rel=${f#"$ROOT"/}
-		put "$f" "$SRC_OURS/drivers/iommu/libiova/$rel"
+save_pristine() {
+	local f
+	for f in $SWAPPED; do
+		if [ ! -f "$B/pristine/$f" ]; then
+			mkdir -p "$(dirname "$B/pristine/$f")"
+			cp -p "$SRC/$f" "$B/pristine/$f"
+		fi
 	done
+}
+
+tree_stock() {
+	local f
+	save_pristine
+	for f in $SWAPPED; do
+		cmp -s "$B/pristine/$f" "$SRC/$f" || { rm -f "$SRC/$f"; cp -p "$B/pristine/$f" "$SRC/$f"; }
+	done
+	for f in $OVERLAY_DIRS; do rm -rf "${SRC:?}/$f"; done
+}
+
+tree_ours() {
+	local src dst sum
+	save_pristine
+	while read -r src dst; do
+		cmp -s "$src" "$SRC/$dst" || { rm -f "$SRC/$dst"; mkdir -p "$(dirname "$SRC/$dst")"; cp -p "$src" "$SRC/$dst"; }
+	done < <(overlay_list)
+	# Copies keep their own times, so switching back and forth costs nothing; when the
+	# content changed since obj-ours was last built, touch them so make sees it.
+	sum=$(overlay_list | while read -r src dst; do sha256sum < "$src"; done | sha256sum | cut -c1-64)
+	if [ "$(cat "$B/obj-ours/.kcheck-ours-sum" 2>/dev/null)" != "$sum" ]; then
+		overlay_list | while read -r src dst; do touch "$SRC/$dst"; done
+	fi
+	OURS_SUM=$sum
 }
 
 configure() { # configure SRCDIR OBJDIR
@@ -137,26 +167,39 @@ configure() { # configure SRCDIR OBJDIR
 	touch "$obj/.kcheck-configured"
 }
 
-build_kernel() { # build_kernel NAME SRCDIR
-	local name=$1 src=$2 obj=$B/obj-$1
-	configure "$src" "$obj"
+build_kernel() { # build_kernel NAME
+	local name=$1 obj=$B/obj-$1 rc=0
+	configure "$SRC" "$obj"
 	say "build: $name kernel (make -j$JOBS, log $obj/build.log)"
-	if ! timed "build-$name" make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" bzImage > "$obj/build.log" 2>&1; then
+	timed "build-$name" make -C "$SRC" O="$obj" ARCH=x86_64 -j"$JOBS" bzImage > "$obj/build.log" 2>&1 || rc=$?
+	if [ $rc -ne 0 ]; then
 		grep -E "error|Error" "$obj/build.log" | head -30
 		die "$name kernel build failed (see $obj/build.log)"
 	fi
 	[ -f "$obj/arch/x86/boot/bzImage" ] || die "no bzImage for $name"
-	grep -E "warning:" "$obj/build.log" | grep -E "iova|libiova" | head -20 || true
+	say "build: $name: $(grep -cE '^\s+CC ' "$obj/build.log") files compiled; $(grep -E 'warning:' "$obj/build.log" | grep -cE 'iova|libiova') warnings in iova files"
+	grep -E 'warning:' "$obj/build.log" | grep -E 'iova|libiova' | head -20 || true
 }
 
 builds() {
 	local k
 	for k in $KERNELS; do
 		case $k in
-			stock) build_kernel stock "$SRC" ;;
+			stock) tree_stock; build_kernel stock ;;
 			ours)
-				if have_ours; then overlay; build_kernel ours "$SRC_OURS"
-				else say "build: kernel/linux/iova.c not present yet: skipping the 'ours' kernel"; fi ;;
+				if ! have_ours; then
+					say "build: kernel/linux/iova.c not present yet: skipping the 'ours' kernel"
+					continue
+				fi
+				if [ -f "$B/obj-stock/arch/x86/boot/bzImage" ] && { [ ! -f "$B/obj-ours/.kcheck-configured" ] ||
+					! cmp -s "$B/obj-stock/.config" "$B/obj-ours/.config"; }; then
+					rm -rf "$B/obj-ours"
+					timed seed-obj-ours cp -a "$B/obj-stock" "$B/obj-ours"
+					rm -f "$B/obj-ours/.kcheck-ours-sum"
+				fi
+				tree_ours; build_kernel ours
+				echo "$OURS_SUM" > "$B/obj-ours/.kcheck-ours-sum"
+				tree_stock ;;
 			*) die "unknown kernel '$k'" ;;
 		esac
 	done
@@ -224,7 +267,7 @@ run_one() { # run_one KERNEL IOMMU
 	local events="iommu:map,iommu:unmap,dma:dma_map_page,dma:dma_unmap_page,dma:dma_map_sg,dma:dma_unmap_sg"
 	events="$events,dma:dma_map_resource,dma:dma_unmap_resource,dma:dma_alloc,dma:dma_free"
 	events="$events,dma:dma_alloc_pages,dma:dma_free_pages,dma:dma_alloc_sgt,dma:dma_free_sgt"
-	local append="console=ttyS0 panic=-1 oops=panic loglevel=6 iommu.passthrough=0 iommu.strict=1"
+	local append="console=ttyS0 panic=-1 oops=panic loglevel=7 iommu.passthrough=0 iommu.strict=1"
 	append="$append intel_iommu=on trace_event=$events trace_buf_size=16M trace_options=nooverwrite"
 	append="$append kcheck.kernel=$k kcheck.iommu=$mmu"
 	# User-mode networking only, with restrict=on: the guest can reach QEMU's own
@@ -236,6 +279,7 @@ run_one() { # run_one KERNEL IOMMU
 	timed "boot-$k-$mmu" timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 		-machine "$machine" -cpu max -smp 2 -m 768 -nodefaults -no-reboot \
 		-display none -monitor none -serial "file:$d/console.log" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		$iommu_dev \
 		-kernel "$kimg" -initrd "$W/initramfs.cpio.gz" -append "$append" \
 		-drive if=none,id=dvblk,file="$d/vblk.img",format=raw \
@@ -248,6 +292,8 @@ run_one() { # run_one KERNEL IOMMU
 		-device virtio-net-pci,netdev=nvirt,iommu_platform=on,disable-legacy=on,romfile= \
 		-netdev "$net,id=ne1k" \
 		-device e1000e,netdev=ne1k,romfile= || rc=$?
+	# The guest leaves through isa-debug-exit with 0x31: QEMU exits with (0x31 << 1) | 1.
+	[ $rc -eq 99 ] && rc=0
 	if [ $rc -ne 0 ]; then
 		tail -40 "$d/console.log" || true
 		[ $rc -eq 124 ] && die "QEMU run $k/$mmu timed out after ${TIMEOUT}s"

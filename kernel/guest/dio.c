@@ -9,6 +9,7 @@
  *   dio fill   FILE OFF LEN SEED             write the pattern (buffered; host side)
  *   dio write  DEV  OFF LEN BS SEED          write the pattern with O_DIRECT, BS bytes per I/O
  *   dio verify [-b] DEV OFF LEN BS SEED      read back (O_DIRECT unless -b) and compare
+ *   dio exit CODE                            write CODE to QEMU's isa-debug-exit port 0xf4
  *
  * The pattern depends on the seed and on the absolute byte offset of every 8-byte word,
  * so data landing at the wrong place (a stale or misdirected DMA mapping) is caught,
@@ -24,6 +25,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <sys/io.h>
+#endif
 
 static uint64_t word_at(uint64_t seed, uint64_t byte_off)
 {
@@ -205,6 +209,14 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "now")) {
 		printf("%.3f\n", now());
 		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "exit")) {
+#if defined(__x86_64__) || defined(__i386__)
+		if (ioperm(0xf4, 4, 1) == 0)
+			outb((unsigned char)num(argv[2]), 0xf4);
+#endif
+		perror("dio: exit port");
+		return 1;
 	}
 	if (argc == 6 && !strcmp(argv[1], "fill"))
 		return do_fill(argv[2], num(argv[3]), num(argv[4]), num(argv[5]));

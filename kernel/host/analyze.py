@@ -214,6 +214,7 @@ def check_trace(d, dev_group, fails, info):
     nlive = peak_live = 0
     dma_events = unmatched = 0
     overlaps = []
+    dlo = dhi = None     # lowest/highest IOVA handed to a device (dma:* events)
     for line in open(path, errors="replace"):
         m = TRACE_LINE.search(line)
         if not m:
@@ -264,6 +265,8 @@ def check_trace(d, dev_group, fails, info):
             sp = spaces.setdefault(grp, Space())
             recs = []
             for addr, size in adds:
+                dlo = addr if dlo is None else min(dlo, addr)
+                dhi = addr + size - 1 if dhi is None else max(dhi, addr + size - 1)
                 plo = addr & ~(PAGE - 1)
                 phi = (addr + max(size, 1) + PAGE - 1) & ~(PAGE - 1)
                 clash = sp.add(plo, phi, owner_seq)
@@ -287,7 +290,8 @@ def check_trace(d, dev_group, fails, info):
             for grp2, plo, own in recs:
                 spaces[grp2].remove(plo, own)
             nlive -= 1
-    info.update(maps=maps, unmaps=unmaps, lowest_iova=lo_iova, highest_iova=hi_iova,
+    info.update(maps=maps, unmaps=unmaps, lowest_iova=dlo, highest_iova=dhi,
+                lowest_mapped=lo_iova, highest_mapped=hi_iova,
                 peak_live_mappings=peak_live, peak_live_bytes=peak_bytes,
                 dma_events=dma_events, unmatched_unmaps=unmatched, overlaps=len(overlaps))
     if maps == 0:
@@ -299,9 +303,9 @@ def check_trace(d, dev_group, fails, info):
         for o in overlaps:
             if o:
                 print("    " + o)
-    print("  trace: %d iommu:map, %d iommu:unmap, %d dma:* events, IOVA 0x%x..0x%x, peak %d live"
-          " mappings (%.1f MiB), %d unmatched unmaps, %d double-mapped"
-          % (maps, unmaps, dma_events, lo_iova or 0, hi_iova or 0, peak_live,
+    print("  trace: %d iommu:map, %d iommu:unmap, %d dma:* events, device IOVAs 0x%x..0x%x, peak %d"
+          " live mappings (%.1f MiB mapped), %d unmatched unmaps, %d double-mapped"
+          % (maps, unmaps, dma_events, dlo or 0, dhi or 0, peak_live,
              peak_bytes / 1048576.0, unmatched, len(overlaps)))
 
 
@@ -375,8 +379,8 @@ def cmd_table(dirs):
         ("  network (s)", lambda r: "%.2f" % r.get("times", {}).get("net", 0)),
         ("iommu maps", lambda r: str(r.get("maps", "-"))),
         ("iommu unmaps", lambda r: str(r.get("unmaps", "-"))),
-        ("lowest IOVA", lambda r: hx(r.get("lowest_iova"))),
-        ("highest IOVA", lambda r: hx(r.get("highest_iova"))),
+        ("lowest DMA IOVA", lambda r: hx(r.get("lowest_iova"))),
+        ("highest DMA IOVA", lambda r: hx(r.get("highest_iova"))),
         ("peak live mappings", lambda r: str(r.get("peak_live_mappings", "-"))),
         ("peak live MiB", lambda r: "%.2f" % (r.get("peak_live_bytes", 0) / 1048576.0)),
         ("cache hit rate", lambda r: "%.1f%%" % (100 * r["cache_hit_rate"]) if "cache_hit_rate" in r else "-"),
