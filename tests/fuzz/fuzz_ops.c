@@ -21,6 +21,7 @@
  *   - calls that must not allocate (free, find, stats, ...) allocate nothing.
  *
  * Byte layout (all reads past the end give 0, so every input is valid):
+ *   a first byte >= 0xe0 selects the Linux-compatible API (fuzz_linux.c);
  *   geometry: 1 selector byte + parameters, 1 flags byte;
  *   then one opcode byte per operation followed by its parameters.
  *
@@ -39,6 +40,8 @@
 #include "oracle/oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* fuzz_linux.c: inputs whose first byte is >= 0xe0 go there. */
+void fuzz_linux_run(const uint8_t *data, size_t size);
 
 /* Population cap: the oracle is O(n) per operation. */
 #define FZ_MAX_RANGES 1000
@@ -998,6 +1001,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f;
 
+	if (size && data[0] >= 0xe0) {
+		disarm();
+		fuzz_linux_run(data + 1, size - 1);
+		disarm();
+		return 0;
+	}
 	memset(&f, 0, sizeof(f));
 	memset(&hs, 0, sizeof(hs));
 	f.in.p = data;
