@@ -560,6 +560,55 @@ static bool path_at_edge(const struct gt_cursor *p, int d, bool leftmost)
 }
 
 /*
+ * The full inner node in = p->node[e] (e >= 1) must take the new child left
+ * at slot i = p->idx[e], before right.  If a sibling of in under the same
+ * parent has room, pass it one child slot instead of splitting (B*-style,
+ * as shift_to_sibling() does for leaves).  pred is left's pred_end.
+ */
+static bool inner_shift(struct gt_tree *t, struct gt_cursor *p, int e,
+			void *left, void *right, uint64_t pred, bool child_leaf)
+{
+	struct gt_inner *in = p->node[e], *gp = p->node[e - 1], *s;
+	unsigned int i = p->idx[e], gi = p->idx[e - 1], n = in->n;
+	uint64_t gpred = p->pred[e - 1];
+
+	if (gi > 0 && (s = gp->child[gi - 1])->n < GT_INNER_CAP) {
+		/* The left sibling takes left itself, or in's first child. */
+		if (i == 0) {
+			s->child[s->n] = left;
+			set_slot(s, s->n++, left, child_leaf, pred);
+		} else {
+			inner_copy(s, s->n++, in, 0, 1);
+			inner_copy(in, 0, in, 1, i - 1);
+			in->child[i - 1] = left;
+			set_slot(in, i - 1, left, child_leaf, pred);
+		}
+		/* right stays at slot i either way */
+		set_slot(in, i, right, child_leaf, node_last(left, child_leaf) + 1);
+		set_slot(gp, gi - 1, s, false, child_pred(gp, gi - 1, gpred));
+	} else if (gi + 1 < gp->n && i + 1 < n &&
+		   (s = gp->child[gi + 1])->n < GT_INNER_CAP) {
+		/* The right sibling takes in's last child. */
+		inner_copy(s, 1, s, 0, s->n);
+		inner_copy(s, 0, in, n - 1, 1);
+		s->n++;
+		inner_copy(in, i + 1, in, i, n - 1 - i);
+		in->child[i] = left;
+		set_slot(in, i, left, child_leaf, pred);
+		set_slot(in, i + 1, right, child_leaf,
+			 node_last(left, child_leaf) + 1);
+	} else {
+		return false;
+	}
+	set_slot(gp, gi, in, false, child_pred(gp, gi, gpred));
+	if (gi + 1 < gp->n)
+		set_slot(gp, gi + 1, gp->child[gi + 1], false,
+			 child_pred(gp, gi + 1, gpred));
+	fix_up(t, p, e - 1);
+	return true;
+}
+
+/*
  * A node at depth d split: left is the new left sibling of p->node[d], and
  * both are complete.  Link left into the parent (splitting upward as
  * needed), refresh the slots of both, and fix the ancestors.
@@ -584,6 +633,9 @@ static void link_left(struct gt_tree *t, struct gt_cursor *p, int d, void *left)
 			fix_up(t, p, d - 1);
 			return;
 		}
+		if (d > 1 && inner_shift(t, p, d - 1, left, right, pred,
+					 child_leaf))
+			return;
 		/*
 		 * Split the full parent too; the new left half takes nleft.
 		 * At the tree's left or right edge (where sequential fills
