@@ -9,6 +9,7 @@
  * The seed is printed; rerun with it to reproduce a failure.
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -51,7 +52,14 @@ struct ctx {
 	uint64_t ops, mismatches, validate_every;
 	uint64_t epoch_ops;
 	const char *geo;
+	bool udata;		/* domain keeps a user pointer per range */
 };
+
+/* The user pointer a live range carries in udata epochs. */
+static void *tag(uint64_t lo)
+{
+	return (void *)(uintptr_t)(lo * 0x9E3779B97F4A7C15ull | 1);
+}
 
 static unsigned long long fails;
 static uint64_t max_height, n_alloc_ok, n_alloc_fail, n_free_ok, n_rsv_ok, n_busy;
@@ -191,7 +199,11 @@ static void op_alloc(struct ctx *x)
 		r2 = oracle_place(&x->o, size, align, min, max,
 				  pol == IOVA_TOP_DOWN, &want);
 	}
-	r1 = iova_alloc(x->d, size, align, min, max, pol, &got);
+	r1 = x->udata ? iova_alloc_udata(x->d, size, align, min, max, pol,
+					 tag(want), &got)
+		      : iova_alloc(x->d, size, align, min, max, pol, &got);
+	if (x->udata && r1 == 0 && got != want)	/* keep the tag honest */
+		iova_set_udata(x->d, got, tag(got));
 	CHECK(r1 == r2, "alloc(size %" PRIx64 " align %" PRIx64 " [%" PRIx64
 		       ", %" PRIx64 "] pol %d) = %d, oracle %d (at %" PRIx64 ")",
 	      size, align, min, max, pol, r1, r2, want);
@@ -256,6 +268,9 @@ static void op_find(struct ctx *x)
 		CHECK(r.lo == x->o.r[i].lo && r.hi == x->o.r[i].hi &&
 			      !!(r.flags & IOVA_RANGE_RESERVED) == x->o.r[i].rsv,
 		      "find(%" PRIx64 ") range differs", pfn);
+	if (r1 == 0 && i >= 0)
+		CHECK(r.udata == (x->udata && !x->o.r[i].rsv ? tag(r.lo) : NULL),
+		      "find(%" PRIx64 ") user pointer differs", pfn);
 	/* find_next */
 	{
 		size_t j = oracle_lower(&x->o, pfn);
@@ -332,7 +347,8 @@ static int cmp_cb(const struct iova_range *r, void *arg)
 	}
 	o = &c->x->o.r[c->i++];
 	if (r->lo != o->lo || r->hi != o->hi ||
-	    !!(r->flags & IOVA_RANGE_RESERVED) != o->rsv)
+	    !!(r->flags & IOVA_RANGE_RESERVED) != o->rsv ||
+	    r->udata != (c->x->udata && !o->rsv ? tag(o->lo) : NULL))
 		c->bad = true;
 	return c->bad;
 }
@@ -407,6 +423,8 @@ static void new_epoch(struct ctx *x)
 		cfg.end_pfn = cfg.start_pfn + 64 + below(2048);
 		break;
 	}
+	x->udata = chance(30);
+	cfg.flags = x->udata ? IOVA_DOMAIN_UDATA : 0;
 	r = iova_domain_create(&cfg, &x->d);
 	if (r) {
 		printf("# create failed %d\n", r);
