@@ -38,6 +38,37 @@ uint64_t bench_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static uint64_t cpu_now(void)
+{
+	struct timespec ts;
+
+	if (no_clock)
+		return 0;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void bench_cpu_begin(struct bench_stat *s)
+{
+	s->cpu_t0 = cpu_now();
+}
+
+void bench_cpu_end(struct bench_stat *s)
+{
+	s->cpu_ns += cpu_now() - s->cpu_t0;
+}
+
+/* Wall clock here: a thread-CPU clock read is a system call, too costly. */
+void bench_untimed_begin(struct bench_stat *s)
+{
+	s->untimed_t0 = bench_now();
+}
+
+void bench_untimed_end(struct bench_stat *s)
+{
+	s->untimed_ns += bench_now() - s->untimed_t0 + 2 * bench_timer_ns;
+}
+
 static int cmp_u64(const void *x, const void *y)
 {
 	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
@@ -157,6 +188,7 @@ void bench_measure_begin(struct bench_run *r)
 {
 	atomic_store(&r->ops_live, 0);
 	r->t_phase = r->t_progress = bench_now();
+	bench_cpu_begin(&r->st);
 #ifdef BENCH_HAVE_CALLGRIND_H
 	if (r->callgrind) {
 		CALLGRIND_ZERO_STATS;
@@ -168,6 +200,7 @@ void bench_measure_begin(struct bench_run *r)
 void bench_measure_end(struct bench_run *r)
 {
 	r->wall_ns = bench_now() - r->t_phase;
+	bench_cpu_end(&r->st);
 #ifdef BENCH_HAVE_CALLGRIND_H
 	if (r->callgrind) {
 		char desc[200];
@@ -373,13 +406,21 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 
 struct result {
 	const struct bench_alloc_ops *ops;
-	double ns_op;		/* median over repeats of mean ns per op */
+	double ns_op;		/* median over repeats of CPU ns per op */
+	double wall_op;		/* median over repeats of mean wall ns per op */
 	double mops;		/* aggregate throughput, median repeat */
 	struct bench_hist hist;	/* merged over repeats */
 	uint64_t nops, fails, bytes, ranges;
 	int capped;
 	bool ok;		/* a measurement exists */
 };
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
 
 static const char *cap_name(int c)
 {
@@ -399,7 +440,7 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 		    uint64_t n, const struct bench_alloc_ops *ops,
 		    struct result *res)
 {
-	double ns[64], mops[64];
+	double ns[64], mops[64], wall[64];
 	unsigned rep, k = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -438,7 +479,15 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 		if (r->capped > res->capped)
 			res->capped = r->capped;
 		if (r->st.ops) {
-			ns[k] = (double)r->st.op_ns / (double)r->st.ops;
+			double busy = (double)r->st.cpu_ns -
+				      (double)r->st.untimed_ns -
+				      2.0 * (double)bench_timer_ns *
+					      (double)r->st.ops;
+
+			if (o->callgrind || w->wall_ns || busy <= 0)
+				busy = (double)r->st.op_ns;
+			ns[k] = busy / (double)r->st.ops;
+			wall[k] = (double)r->st.op_ns / (double)r->st.ops;
 			mops[k] = r->wall_ns ? (double)r->st.ops * 1e3 /
 						       (double)r->wall_ns
 					     : 0;
@@ -467,6 +516,9 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 				mops[j - 1] = t;
 			}
 		res->ns_op = k % 2 ? ns[k / 2] : (ns[k / 2 - 1] + ns[k / 2]) / 2;
+		qsort(wall, k, sizeof(wall[0]), cmp_double);
+		res->wall_op = k % 2 ? wall[k / 2]
+				     : (wall[k / 2 - 1] + wall[k / 2]) / 2;
 		res->mops = mops[k / 2];
 		res->ok = true;
 	}
@@ -548,7 +600,7 @@ static void report(FILE *csv, const struct opts *o,
 		       x->capped ? ", " : "", (unsigned long long)x->nops);
 		if (csv)
 			fprintf(csv,
-				"%s,%llu,%s,%u,%u,%llu,%.1f,%llu,%llu,%llu,%.2f,%llu,%llu,%s,%.4g,%.4g,%.4g\n",
+				"%s,%llu,%s,%u,%u,%llu,%.1f,%llu,%llu,%llu,%.2f,%llu,%llu,%s,%.4g,%.4g,%.4g,%.1f\n",
 				w->name, (unsigned long long)n, x->ops->name,
 				w->threads_ok ? o->threads : 1, o->repeat,
 				(unsigned long long)x->nops,
@@ -560,7 +612,7 @@ static void report(FILE *csv, const struct opts *o,
 				x->capped ? cap_name(x->capped) : "no",
 				classic && classic->ok && x->ok ? classic->ns_op / x->ns_op : 0,
 				augrb && augrb->ok && x->ok ? augrb->ns_op / x->ns_op : 0,
-				x->mops);
+				x->mops, x->ok ? x->wall_op : -1.0);
 	}
 	fflush(stdout);
 	if (csv)
@@ -611,13 +663,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "iova-bench: %s: %s\n", o.csv, strerror(errno));
 			return 2;
 		}
-		fprintf(csv, "workload,n,alloc,threads,repeats,ops,ns_per_op,p50_ns,p99_ns,p999_ns,bytes_per_range,ranges,fails,capped,ratio_vs_classic,ratio_vs_augrb,mops\n");
+		fprintf(csv, "workload,n,alloc,threads,repeats,ops,ns_per_op,p50_ns,p99_ns,p999_ns,bytes_per_range,ranges,fails,capped,ratio_vs_classic,ratio_vs_augrb,mops,wall_ns_per_op\n");
 	}
 	printf("# iova-bench on %s, %s", host, ctime(&now));
 	printf("# seed %llu, repeats %u, threads %u, budget %.1f s/phase, op cap %.2f s, timer cost %llu ns (subtracted)\n",
 	       (unsigned long long)o.seed, o.repeat, o.threads, o.budget,
 	       o.op_cap, (unsigned long long)bench_timer_ns);
-	printf("# ns/op: median over repeats of the mean time per op; p50/p99/p99.9 from a log2/8 histogram (bucket upper edge);\n"
+	printf("# ns/op: median over repeats of thread CPU time per op (descheduling excluded; clock reads and untimed work subtracted);\n"
+	       "# p50/p99/p99.9: per-op wall time, log2/8 histogram (bucket upper edge), all repeats;\n"
 	       "# vs.clas / vs.augrb: baseline ns/op divided by this row's (x faster); '+' = the baseline was capped (a lower bound)\n");
 #ifndef BENCH_HAVE_CALLGRIND_H
 	if (o.callgrind)

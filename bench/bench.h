@@ -30,9 +30,24 @@ uint64_t hist_quantile(const struct bench_hist *h, double q);
 struct bench_stat {
 	struct bench_hist hist;
 	uint64_t ops;		/* timed operations done */
-	uint64_t op_ns;		/* sum of their durations (timer cost removed) */
+	uint64_t op_ns;		/* sum of their wall durations (timer cost removed) */
 	uint64_t fails;		/* allocations that failed (-ENOMEM) */
+	/* Thread CPU time of the timed phase, and of untimed work inside it. */
+	uint64_t cpu_ns, cpu_t0, untimed_ns, untimed_t0;
 };
+
+/*
+ * CPU-time accounting of a timed phase on the calling thread: ns/op is
+ * (CPU time - untimed work - clock reads) / ops, which a descheduled thread
+ * on a loaded machine does not inflate (per-op wall times still feed the
+ * percentiles).  bench_measure_begin/end do this for r->st.
+ */
+void bench_cpu_begin(struct bench_stat *s);
+void bench_cpu_end(struct bench_stat *s);
+/* Bracket work inside a timed phase that is not part of any op (only
+ * needed when the workload does not set wall_ns). */
+void bench_untimed_begin(struct bench_stat *s);
+void bench_untimed_end(struct bench_stat *s);
 
 enum bench_cap {
 	CAP_NONE = 0,
@@ -94,6 +109,9 @@ struct bench_workload {
 	const uint64_t *n_quick;
 	uint64_t ops_default;		/* timed ops per repeat */
 	bool threads_ok;
+	/* ns/op from per-op wall times, not phase CPU time: for workloads that
+	 * do untimed work inside the timed phase. */
+	bool wall_ns;
 	/* Create the domain, set up, run the timed phase, snapshot, destroy.
 	 * Returns 0, or -1 if the domain could not be created. */
 	int (*run)(struct bench_run *r);

@@ -95,6 +95,7 @@ static void *churn_worker(void *arg)
 	uint64_t k, i, t0, pfn;
 	struct req q;
 
+	bench_cpu_begin(&t->st);
 	for (k = 0; k < t->ops; k++) {
 		i = rng_below(&t->rng, t->nslots);
 		t->spec->gen(&t->rng, &q);
@@ -110,6 +111,7 @@ static void *churn_worker(void *arg)
 		if (bench_op_done(r, &t->st, t0))
 			break;
 	}
+	bench_cpu_end(&t->st);
 	return NULL;
 }
 
@@ -163,7 +165,9 @@ int run_churn(struct bench_run *r, const struct churn_spec *spec)
 			pthread_join(tid[i], NULL);
 	}
 	bench_measure_end(r);
+	r->st.cpu_ns = 0;	/* the workers' own CPU time, not the waiting */
 	for (i = 0; i < nt; i++) {
+		r->st.cpu_ns += th[i].st.cpu_ns;
 		hist_merge(&r->st.hist, &th[i].st.hist);
 		r->st.ops += th[i].st.ops;
 		r->st.op_ns += th[i].st.op_ns;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * frag: long-lived plus short-lived ranges.  Set-up: n long-lived ranges
- * (1..64 pages) interleaved with 3n short-lived ones (in batches), then the
- * short ones are freed in random order, leaving the long-lived ranges scattered between
+ * (1..64 pages) interleaved with 3n short-lived ones (by size class), then
+ * the short ones are freed in random order, leaving the long-lived ranges scattered between
  * holes of every size.  Timed op: one cycle of a FIFO of 1024 short-lived
  * ranges (1..128 pages: free the oldest, allocate one); every 16th cycle also
  * replaces a random long-lived range.  All size-aligned, 64-bit mask.
@@ -13,7 +13,6 @@
 #include "../bench.h"
 
 #define WINDOW 1024
-#define BATCH 1024
 
 static unsigned size_class(uint64_t size)
 {
@@ -34,8 +33,8 @@ static int cmp_class(const void *x, const void *y)
 
 static int run_frag(struct bench_run *r)
 {
-	static struct req batch[4 * BATCH];
-	uint64_t rng = rng_seed(r->seed, 7), *lng, *shrt, win[WINDOW];
+	struct req *batch = NULL;
+	uint64_t j, rng = rng_seed(r->seed, 7), *lng, *shrt, win[WINDOW];
 	uint64_t nl = 0, ns = 0, i, k, t0, pfn, head = 0, used = 0;
 	const uint64_t lim = mask_limit(64);
 	void *a;
@@ -49,28 +48,27 @@ static int run_frag(struct bench_run *r)
 		abort();
 	bench_setup_begin(r);
 	/*
-	 * Batches of 1024 long-lived and 3072 short-lived requests, each batch
-	 * allocated in ascending size class (as populate_gen() does, so augrb's
-	 * set-up stays fast) with long and short ones interleaved.
+	 * n long-lived and 3n short-lived requests allocated in ascending size
+	 * class (as populate_gen() does, so that augrb's set-up stays fast),
+	 * long and short ones side by side within each class.
 	 */
-	for (i = 0; i < r->n; i += BATCH) {
-		uint64_t cnt = r->n - i < BATCH ? r->n - i : BATCH, j;
-
-		for (j = 0; j < 4 * cnt; j++) {
-			batch[j].size = 1 + rng_below(&rng, 64);
-			batch[j].limit = j < cnt;	/* 1 = long-lived */
-			batch[j].aligned = true;
-		}
-		qsort(batch, 4 * cnt, sizeof(batch[0]), cmp_class);
-		for (j = 0; j < 4 * cnt; j++) {
-			if (r->ops->alloc(a, batch[j].size, lim, true, &pfn))
-				continue;
+	batch = malloc(4 * r->n * sizeof(*batch));
+	if (!batch)
+		abort();
+	for (j = 0; j < 4 * r->n; j++) {
+		batch[j].size = 1 + rng_below(&rng, 64);
+		batch[j].limit = (j & 3) == 0;	/* 1 = long-lived */
+		batch[j].aligned = true;
+	}
+	qsort(batch, 4 * r->n, sizeof(batch[0]), cmp_class);
+	for (j = 0; j < 4 * r->n; j++) {
+		if (r->ops->alloc(a, batch[j].size, lim, true, &pfn) == 0) {
 			if (batch[j].limit)
 				lng[nl++] = pfn;
 			else
 				shrt[ns++] = pfn;
 		}
-		if (bench_setup_over(r, i, r->n))
+		if ((j & 1023) == 0 && bench_setup_over(r, j, 4 * r->n))
 			goto out;
 	}
 	while (ns) {
@@ -110,6 +108,7 @@ out:
 	r->ops->destroy(a);
 	free(lng);
 	free(shrt);
+	free(batch);
 	return 0;
 }
 
