@@ -463,6 +463,7 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 		r->setup_budget_ns = (uint64_t)(o->setup_budget * 1e9);
 		r->callgrind = o->callgrind;
 		r->repeat_idx = (int)rep;
+		r->repeats = (int)o->repeat;
 		atomic_init(&r->stop, 0);
 		atomic_init(&r->ops_live, 0);
 		snprintf(progress_label, sizeof(progress_label),

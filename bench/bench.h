@@ -68,7 +68,7 @@ struct bench_run {
 	uint64_t op_cap_ns;	/* a single op longer than this stops the run */
 	uint64_t setup_budget_ns;
 	bool callgrind;		/* instruction-count mode */
-	int repeat_idx;
+	int repeat_idx, repeats;
 	/* state */
 	uint64_t t_phase;	/* start of the current phase */
 	atomic_int stop;	/* set when capped: every thread stops */

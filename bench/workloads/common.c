@@ -115,6 +115,19 @@ static void *churn_worker(void *arg)
 	return NULL;
 }
 
+/*
+ * The populated domain is kept from one repeat to the next (repeat k churns
+ * on from where repeat k-1 stopped: the steady state), so the set-up is paid
+ * once per workload/n/allocator.
+ */
+static struct {
+	const struct bench_alloc_ops *ops;
+	const struct churn_spec *spec;
+	uint64_t n, seed;
+	void *a;
+	uint64_t *slots;
+} kept;
+
 int run_churn(struct bench_run *r, const struct churn_spec *spec)
 {
 	unsigned nt = r->threads ? r->threads : 1, i;
@@ -126,22 +139,39 @@ int run_churn(struct bench_run *r, const struct churn_spec *spec)
 
 	if (nt > r->n)
 		nt = 1;
-	a = r->ops->create(DOM_START, DOM_END);
-	if (!a)
-		return -1;
-	slots = malloc(r->n * sizeof(*slots));
 	th = calloc(nt, sizeof(*th));
 	tid = calloc(nt, sizeof(*tid));
-	if (!slots || !th || !tid) {
+	if (!th || !tid) {
 		fprintf(stderr, "bench: out of memory\n");
 		exit(2);
 	}
-	bench_setup_begin(r);
-	filled = populate_gen(r, a, spec->gen, spec->refill, slots, r->n, &rng);
-	if (filled < 0)
-		goto out;	/* capped in set-up */
-	for (i = (uint64_t)filled; i < r->n; i++)
-		slots[i] = NO_PFN;
+	if (kept.a && kept.ops == r->ops && kept.spec == spec &&
+	    kept.n == r->n && kept.seed == r->seed && r->repeat_idx > 0) {
+		a = kept.a;
+		slots = kept.slots;
+		kept.a = NULL;
+	} else {
+		if (kept.a) {
+			kept.ops->destroy(kept.a);
+			free(kept.slots);
+			kept.a = NULL;
+		}
+		a = r->ops->create(DOM_START, DOM_END);
+		if (!a)
+			return -1;
+		slots = malloc(r->n * sizeof(*slots));
+		if (!slots) {
+			fprintf(stderr, "bench: out of memory\n");
+			exit(2);
+		}
+		bench_setup_begin(r);
+		filled = populate_gen(r, a, spec->gen, spec->refill, slots,
+				      r->n, &rng);
+		if (filled < 0)
+			goto out;	/* capped in set-up */
+		for (i = (uint64_t)filled; i < r->n; i++)
+			slots[i] = NO_PFN;
+	}
 	per = r->n / nt;
 	for (i = 0; i < nt; i++) {
 		th[i].r = r;
@@ -150,7 +180,7 @@ int run_churn(struct bench_run *r, const struct churn_spec *spec)
 		th[i].slots = slots + (uint64_t)i * per;
 		th[i].nslots = i == nt - 1 ? r->n - (uint64_t)i * per : per;
 		th[i].ops = r->ops_target / nt;
-		th[i].rng = rng_seed(r->seed, 100 + i);
+		th[i].rng = rng_seed(r->seed, 100 + i + 1000 * (uint64_t)r->repeat_idx);
 	}
 	bench_measure_begin(r);
 	if (nt == 1) {
@@ -173,10 +203,22 @@ int run_churn(struct bench_run *r, const struct churn_spec *spec)
 		r->st.op_ns += th[i].st.op_ns;
 		r->st.fails += th[i].st.fails;
 	}
-out:
 	bench_snapshot(r, a);
-	r->ops->destroy(a);
-	free(slots);
+	if (r->repeat_idx + 1 < r->repeats) {
+		kept.ops = r->ops;
+		kept.spec = spec;
+		kept.n = r->n;
+		kept.seed = r->seed;
+		kept.a = a;
+		kept.slots = slots;
+		a = NULL;
+	}
+out:
+	if (a) {
+		bench_snapshot(r, a);
+		r->ops->destroy(a);
+		free(slots);
+	}
 	free(th);
 	free(tid);
 	return 0;
