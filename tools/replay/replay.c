@@ -293,7 +293,7 @@ int replay_run(const struct trace *t, const struct replay_backend *be,
 	       const struct replay_opts *o, struct replay_result *res)
 {
 	struct shadow sh;
-	uint64_t every, ovh, start, next_check = 4096;
+	uint64_t every, ovh, start, next_check = 4096, last_draw = 0;
 	size_t i, cap_samples;
 	bool bar = false;
 	void *ctx;
@@ -429,8 +429,10 @@ int replay_run(const struct trace *t, const struct replay_backend *be,
 			uint64_t el = replay_now_ns() - start;
 
 			next_check += 4096;
-			if (o && o->progress && el > 1000000000u) {
+			if (o && o->progress && el > 1000000000u &&
+			    el - last_draw >= 100000000u) {
 				bar = true;
+				last_draw = el;
 				progress(be->name, i + 1, t->nops, el);
 			}
 		}

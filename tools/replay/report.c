@@ -100,7 +100,7 @@ void report_one(FILE *f, const struct trace *t, const struct replay_result *r)
 	fprintf(f, "== %s ==\n", r->name);
 	if (!r->placement_only) {
 		fprintf(f, "  %" PRIu64 " ops in %.3f s of operations "
-			"(%.3f s wall): %.2f Mops/s\n", r->nops,
+			"(%.3f s wall): %.3g Mops/s\n", r->nops,
 			(double)r->op_ns / 1e9, r->wall_s, mops(r));
 		fprintf(f, "  alloc ns: p50 %" PRIu64 "  p90 %" PRIu64
 			"  p99 %" PRIu64 "  p99.9 %" PRIu64 "  max %" PRIu64
@@ -212,10 +212,10 @@ void report_compare(FILE *f, const struct trace *t,
 			}
 			switch (k) {
 			case R_MOPS:
-				snprintf(b, sizeof(b), "%.2f", mops(x));
+				snprintf(b, sizeof(b), "%.3g", mops(x));
 				break;
 			case R_RATIO:
-				snprintf(b, sizeof(b), "%.2fx",
+				snprintf(b, sizeof(b), "%.3gx",
 					 base && mops(base) > 0 ?
 						 mops(x) / mops(base) : 0.0);
 				break;
