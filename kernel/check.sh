@@ -199,10 +199,34 @@ builds() {
 				fi
 				tree_ours; build_kernel ours
 				echo "$OURS_SUM" > "$B/obj-ours/.kcheck-ours-sum"
-				tree_stock ;;
+				tree_stock
+				make_patch ;;
 			*) die "unknown kernel '$k'" ;;
 		esac
 	done
+}
+
+# Our change as one git-format-patch file against the Debian 6.12 tree, plus its diffstat.
+make_patch() {
+	local p=$B/patch out=$B/0001-iommu-iova-use-libiova.patch src dst f
+	rm -rf "$p"; mkdir -p "$p"
+	for f in $SWAPPED; do mkdir -p "$p/$(dirname "$f")"; cp "$B/pristine/$f" "$p/$f"; done
+	local g=(git -C "$p" -c user.name="libiova kernel-check" -c user.email=libiova@invalid
+		-c commit.gpgsign=false)
+	"${g[@]}" init -q
+	"${g[@]}" add -A
+	GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z" \
+		"${g[@]}" commit -q -m "linux-source-6.12: files touched by the libiova patch"
+	while read -r src dst; do mkdir -p "$p/$(dirname "$dst")"; cp "$src" "$p/$dst"; done < <(overlay_list)
+	"${g[@]}" add -A
+	GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z" \
+		"${g[@]}" commit -q -F <(sed -e '/^SPDX-License-Identifier/d' -e '/./,$!d' "$HERE/linux/COMMIT_MSG")
+	"${g[@]}" format-patch -1 --stdout > "$out"
+	"${g[@]}" diff --stat HEAD~1 HEAD > "$B/patch.diffstat"
+	# it must apply to the pristine tree
+	(cd "$SRC" && git apply --check "$out") || die "the patch does not apply to $SRC"
+	say "patch: $out"
+	cat "$B/patch.diffstat"
 }
 
 # ---------------------------------------------------------------- guest image

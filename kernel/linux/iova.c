@@ -236,18 +236,19 @@ static bool iova_place_locked(struct iova_domain *iovad, unsigned long size,
 {
 	struct gt_tree *t = iova_index(iovad);
 	u64 lo = iovad->start_pfn, hi = min_t(u64, limit_pfn, t->end), x;
+	struct gt_cursor cur;
 	struct iova_req req;
 
 	if (lo > hi || size - 1 > hi - lo)
 		return false;
 	iova_req_init(&req, size, align, lo, hi);
-	if (!gt_search(t, &req, true, &x))
+	if (!gt_search(t, &req, true, &x, &cur))
 		return false;
 	if (rec) {
 		rec->pfn_lo = x;
 		rec->pfn_hi = x + size - 1;
 	}
-	gt_insert(t, x, x + size - 1, false, rec);
+	gt_insert_at(t, &cur, x, x + size - 1, false, rec);
 	iovad->live_ranges++;
 	iovad->live_pages += size;
 	*pfn = x;
