@@ -20,7 +20,7 @@ const char *report_bytes(char *buf, size_t len, double bytes)
 	if (u == 0)
 		snprintf(buf, len, "%.0f %s", bytes, unit[u]);
 	else
-		snprintf(buf, len, "%.4g %s", bytes, unit[u]);
+		snprintf(buf, len, "%.5g %s", bytes, unit[u]);
 	return buf;
 }
 
@@ -99,9 +99,9 @@ void report_one(FILE *f, const struct trace *t, const struct replay_result *r)
 
 	fprintf(f, "== %s ==\n", r->name);
 	if (!r->placement_only) {
-		fprintf(f, "  %" PRIu64 " ops in %.3f s of operations "
-			"(%.3f s wall): %.3g Mops/s\n", r->nops,
-			(double)r->op_ns / 1e9, r->wall_s, mops(r));
+		fprintf(f, "  %" PRIu64 " ops in %.3f ms of operations "
+			"(%.3f ms wall): %.3g Mops/s\n", r->nops,
+			(double)r->op_ns / 1e6, r->wall_s * 1e3, mops(r));
 		fprintf(f, "  alloc ns: p50 %" PRIu64 "  p90 %" PRIu64
 			"  p99 %" PRIu64 "  p99.9 %" PRIu64 "  max %" PRIu64
 			"  (n=%" PRIu64 ")\n",
@@ -356,16 +356,16 @@ int report_plot(const char *path, const char *trace_name,
 	fprintf(g, "\nset xlabel 'operations'\n");
 	fprintf(g, "set ylabel 'largest gap <4 GiB (MiB)'\n");
 	fprintf(g, "plot for [i=0:%zu] dat index i using 1:($3/1048576.0) "
-		"with lines title word(names, i+1)\n", n - 1);
+		"with lines lw 2 dt i+1 title word(names, i+1)\n", n - 1);
 	fprintf(g, "set ylabel 'largest gap <max limit (GiB)'\n");
 	fprintf(g, "plot for [i=0:%zu] dat index i using 1:($4/1073741824.0) "
-		"with lines title word(names, i+1)\n", n - 1);
+		"with lines lw 2 dt i+1 title word(names, i+1)\n", n - 1);
 	fprintf(g, "set ylabel 'free gaps'\n");
 	fprintf(g, "plot for [i=0:%zu] dat index i using 1:5 "
-		"with lines title word(names, i+1)\n", n - 1);
+		"with lines lw 2 dt i+1 title word(names, i+1)\n", n - 1);
 	fprintf(g, "set ylabel 'index bytes / live range'\n");
 	fprintf(g, "plot for [i=0:%zu] dat index i using 1:($2 > 0 ? $6/$2 : 0) "
-		"with lines title word(names, i+1)\n", n - 1);
+		"with lines lw 2 dt i+1 title word(names, i+1)\n", n - 1);
 	fprintf(g, "unset multiplot\n");
 	if (ferror(g) || ferror(d))
 		err = -EIO;
