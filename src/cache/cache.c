@@ -545,17 +545,23 @@ alloc_fast_slow(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
 	if (!d || !pfn_out || !size)
 		return -EINVAL;
 	order = iova_clog2(size);
+	if (order > 63)
+		return -EINVAL;
 	rc = d->rcache;
-	if (iova_likely(rc && order < rc->max_order)) {
+	if (rc && order < rc->max_order) {
 		uint64_t span = ((uint64_t)1 << order) - 1;
 
 		if (iova_likely(max_pfn >= span) &&
 		    cache_get(d, rc, order, max_pfn - span, pfn_out))
 			return 0;
-		size = span + 1;
-	} else if (order > 63) {
-		return -EINVAL;
 	}
+	/*
+	 * Round as if the caches were there (default orders without them), so
+	 * a range allocated before iova_domain_init_caches() with the default
+	 * orders is freed correctly after it.
+	 */
+	if (order < (rc ? rc->max_order : IOVA_CACHE_DEF_MAX_ORDER))
+		size = (uint64_t)1 << order;
 	return alloc_miss(d, size, order, max_pfn, flush_retry, pfn_out);
 }
 
@@ -596,8 +602,9 @@ free_fast_slow(struct iova_domain *d, uint64_t pfn, uint64_t size)
 			return -ENOENT;
 		if (iova_likely(cache_put(d, rc, order, pfn)))
 			return 0;
-		size = span + 1;
 	}
+	if (order < (rc ? rc->max_order : IOVA_CACHE_DEF_MAX_ORDER))
+		size = (uint64_t)1 << order;	/* as iova_alloc_fast() */
 	return index_free(d, pfn, size);
 }
 

@@ -319,6 +319,7 @@ static void test_bad_frees(void)
 					.flags = IOVA_CACHE_CHECK_FREES };
 	struct iova_domain *d = mk(1, 0, &cc), *u;
 	struct iova_cache_config got;
+	struct iova_range r;
 	uint64_t pfn = 0;
 
 	is_int(iova_domain_init_caches(d, &cc), -EEXIST, "init twice: -EEXIST");
@@ -336,13 +337,26 @@ static void test_bad_frees(void)
 
 	/* Without caches the fast API is the plain size-aligned one. */
 	is_u64(A(u, 3, L), 0xFFFFC, "uncached: size 3 rounds to 4");
-	is_int(iova_free_fast(u, 0xFFFFC, 3), 0, "uncached free");
+	ok(iova_find(u, 0xFFFFF, &r) == 0 && r.lo == 0xFFFFC, "4 pfns taken");
+	is_u64(A(u, 33, L), 0xFFFC0, "uncached: size 33 stays 33");
+	ok(iova_find(u, 0xFFFE0, &r) == 0 && iova_find(u, 0xFFFE1, &r) == -ENOENT,
+	   "33 pfns taken");
+	is_int(iova_free_fast(u, 0xFFFC0, 33), 0, "uncached free of 33");
+	/* Caches set up later: the earlier range is freed correctly. */
+	is_int(iova_domain_init_caches(u, NULL), 0, "caches after allocations");
+	is_int(iova_free_fast(u, 0xFFFFC, 3), 0, "free the size-3 range");
+	is_u64(cst(u, 2).cached_ranges, 1, "cached as order 2");
+	is_u64(A(u, 4, L), 0xFFFFC, "and handed out again as 4");
+	is_int(iova_free_fast(u, 0xFFFFC, 4), 0, "free it");
+	iova_cache_flush_all(u);
 	is_u64(live(u), 0, "freed");
 	is_int(iova_alloc_fast(u, 0, L, true, &pfn), -EINVAL, "size 0: -EINVAL");
 	is_int(iova_alloc_fast(u, (1ull << 63) + 1, UINT64_MAX, true, &pfn),
 	       -EINVAL, "size above 2^63: -EINVAL");
 	is_int(iova_alloc_fast(u, 1, 0, true, &pfn), -ENOMEM,
 	       "limit below start: -ENOMEM");
+	iova_domain_destroy(u);
+	u = mk(1, 0, NULL);
 	iova_cache_flush_all(u);
 	is_int((int)iova_cache_trim(u), 0, "trim without caches: 0");
 	iova_domain_destroy(u);
