@@ -53,9 +53,11 @@ int iova_domain_init_caches(struct iova_domain *d,
 /*
  * Allocate a size-aligned range of size pfns at or below max_pfn (and at or
  * above the domain's start), the highest such range when the index is used.
- * A size whose order ceil(log2 size) is cached is rounded up to 2^order, and
+ * A size whose order ceil(log2 size) is cached (without caches: below the
+ * default max_order 6, i.e. sizes up to 32) is rounded up to 2^order, and
  * the range comes first from this CPU's loaded magazine (the most recently
- * cached range that fits under max_pfn), else from the index.  When the
+ * cached range that fits under max_pfn), else from the index.  The index
+ * aligns the start to 2^ceil(log2 size) in every case.  When the
  * index has no room and flush_retry is set, every cache is flushed back to
  * the index and the index is asked once more.  Works (uncached) when the
  * caches were never set up.  On success *pfn_out = the range's start.
