@@ -100,6 +100,16 @@ struct iova_rcache {
 	size_t self_raw_bytes;
 };
 
+/* Derived facts the code relies on. */
+_Static_assert(sizeof(size_t) == sizeof(void *),
+	       "a magazine's first word is a count or a link");
+_Static_assert(((8 + 8 * IOVA_CACHE_DEF_MAG_SIZE) &
+		(8 + 8 * IOVA_CACHE_DEF_MAG_SIZE - 1)) == 0,
+	       "the default magazine is a power of two bytes (1024)");
+_Static_assert(IOVA_CACHE_DEF_MAX_ORDER <= IOVA_CACHE_MAX_ORDER,
+	       "default orders within the limit");
+_Static_assert(IOVA_CACHE_MAX_ORDER < 64, "2^order fits in a pfn");
+
 static inline struct cache_cpu *cache_cpu_at(const struct iova_rcache *rc,
 					     unsigned int i)
 {
