@@ -7,10 +7,15 @@
  * free_iova_fast() for size-aligned requests (what dma-iommu does),
  * alloc_iova() / free_iova() otherwise, reserve_iova(), put_iova_domain().
  * Limits are clamped to the trace's end_pfn (a Linux domain has no top).
+ * Memory is the native index behind the compat domain (iova_linux_native).
  */
 #include <errno.h>
 #include <stdlib.h>
 
+/* Both APIs in one file: the native tag is renamed (see iova/linux.h). */
+#define iova_domain iova_ndomain
+#include "iova/iova.h"
+#undef iova_domain
 #include "iova/linux.h"
 
 #define IOVA_REPLAY_HAVE_LINUX 1
@@ -104,6 +109,15 @@ static int lb_reserve(void *ctx, uint64_t lo, uint64_t hi)
 		       0 : -ENOMEM;
 }
 
+static uint64_t lb_bytes(void *ctx)
+{
+	struct lctx *c = ctx;
+	struct iova_ndomain *n = iova_linux_native(&c->dom);
+	struct iova_stats st;
+
+	return n && !iova_get_stats(n, &st) ? st.index_bytes : 0;
+}
+
 const struct replay_backend replay_linux_backend = {
 	.name = "iova-linux",
 	.create = lb_create,
@@ -111,5 +125,5 @@ const struct replay_backend replay_linux_backend = {
 	.alloc = lb_alloc,
 	.free = lb_free,
 	.reserve = lb_reserve,
-	.bytes = NULL,
+	.bytes = lb_bytes,
 };
