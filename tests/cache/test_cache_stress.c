@@ -4,7 +4,8 @@
  *   test_cache_stress [THREADS [OPS_PER_THREAD [SEED]]]
  *
  * Each thread allocates and frees ranges of mixed sizes under mixed limits
- * and now and then flushes, trims or injects a memory failure.  A shared
+ * and now and then flushes, trims, injects a memory failure or moves itself
+ * to another CPU.  A shared
  * map holds the owner of every pfn, claimed and released with atomic
  * exchanges: a range handed out twice (or a pfn outside its range) shows up
  * as a non-zero previous owner.  At the end every range is accounted for:
@@ -16,8 +17,11 @@
  * run in seconds natively and well under a minute under TSan on 2 cores.
  * Not a benchmark.
  */
+#define _GNU_SOURCE	/* pthread_setaffinity_np: forced migrations */
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -28,6 +32,7 @@
 #define HELD_MAX 32
 
 static _Atomic unsigned char owner[DOM_END + 64];
+static long ncpus = 1;
 static atomic_ulong violations, bad_frees, enomem, allocs;
 
 struct worker {
@@ -126,6 +131,14 @@ static void *worker_main(void *arg)
 	for (k = 0; k < w->ops; k++) {
 		uint64_t r = rnd(w);
 
+		if ((r & 1023) == 3 && ncpus > 1) {
+			/* Move to another CPU now and then (migrations). */
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET((int)((r >> 16) % (uint64_t)ncpus), &set);
+			pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+		}
 		if ((r & 4095) == 7) {
 			switch ((r >> 12) % 4) {
 			case 0:
@@ -232,6 +245,9 @@ int main(int argc, char **argv)
 
 	if (nthreads < 1 || nthreads > 200)
 		nthreads = 4;
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpus > 64)
+		ncpus = 64;
 	diag("threads %u, ops/thread %lu, seed %" PRIu64, nthreads, ops, seed);
 	phase("defaults", &defaults, false, nthreads, ops, seed);
 	phase("one shared slot", &shared, true, nthreads, ops, seed + 1);
