@@ -5,9 +5,10 @@
  * statistics and validation are in depot.c.  Invariants C1-C4 and the lock
  * order are at the top of cache_internal.h.
  *
- * Hot path (a hit): sched_getcpu() (a read of the rseq area in glibc >=
- * 2.35), one atomic exchange to take the CPU slot's lock, a pop from or a
- * push to the loaded magazine, a release store to drop the lock.
+ * Hot path (a hit, inlined in the two entry points at the end): the CPU
+ * number from the rseq area (cache_cpu.h), one atomic exchange to take the
+ * CPU slot's lock, a pop from or a push to the loaded magazine, a release
+ * store to drop the lock.  Everything else is out of line.
  */
 #include <unistd.h>
 
