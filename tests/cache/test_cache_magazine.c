@@ -230,6 +230,39 @@ static void test_transitions(void)
 	iova_domain_destroy(d);
 }
 
+/* Scenario 16 with the default magazines of 127, one slot. */
+static void test_linux_depot(void)
+{
+	struct iova_cache_config cc = { .nr_cpus = 1 };
+	struct iova_domain *d = mk(1, 0, &cc);
+	static uint64_t p[400];
+	struct iova_cache_stats s;
+	int i;
+
+	for (i = 0; i < 400; i++)
+		p[i] = A(d, 1, L);
+	for (i = 0; i < 127; i++)
+		iova_free_fast(d, p[i], 1);
+	slot_is(d, 0, 127, 0, "s16: 127 frees fill loaded");
+	iova_free_fast(d, p[127], 1);
+	slot_is(d, 0, 1, 127, "s16: the 128th fills prev (swap)");
+	for (i = 128; i < 254; i++)
+		iova_free_fast(d, p[i], 1);
+	depot_is(d, 0, 0, 0, "s16: 254 frees: depot still empty");
+	iova_free_fast(d, p[254], 1);
+	depot_is(d, 0, 1, 0, "s16: the 255th moves a full magazine to the depot");
+	for (i = 255; i < 400; i++)
+		iova_free_fast(d, p[i], 1);
+	s = cst(d, 0);
+	is_u64(s.depot_mags, 1, "s16: depot bound 1 (= nr_cpus)");
+	is_u64(s.trims, 1, "s16: the 382nd free trimmed 127 ranges to the index");
+	is_u64(s.cached_ranges, 400 - 127, "s16: 273 cached");
+	is_u64(live(d), 273, "s16: 273 live");
+	is_u64(s.mag_bytes, 3 * 1024, "s16: 3 magazines of 1 KiB");
+	check_valid(d, "scenario 16");
+	iova_domain_destroy(d);
+}
+
 /* A failed allocation flushes every cache and retries once. */
 static void test_flush_retry(void)
 {
@@ -379,6 +412,7 @@ int main(void)
 {
 	test_linux_lifo();
 	test_transitions();
+	test_linux_depot();
 	test_flush_retry();
 	test_faults();
 	test_bad_frees();
