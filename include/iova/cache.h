@@ -98,7 +98,8 @@ unsigned int iova_cache_trim(struct iova_domain *d);
 struct iova_cache_stats {
 	uint64_t hits, misses;	/* iova_alloc_fast() of this order */
 	uint64_t depot_mags;	/* full magazines in the depot now */
-	uint64_t flushes;	/* flush calls that visited this order */
+	uint64_t flushes;	/* CPU slot flushes (flush_cpu; flush_all
+				 * counts one per slot) */
 	uint64_t trims;		/* full depot magazines given to the index */
 	uint64_t cached_ranges;	/* ranges of this order in caches now */
 	uint64_t depot_pushes, depot_pops; /* full magazines in / out */
