@@ -100,7 +100,8 @@ struct iova_cache_stats {
 	uint64_t depot_mags;	/* full magazines in the depot now */
 	uint64_t flushes;	/* CPU slot flushes (flush_cpu; flush_all
 				 * counts one per slot) */
-	uint64_t trims;		/* full depot magazines given to the index */
+	uint64_t trims;		/* full magazines given back to the index by
+				 * the depot bound or iova_cache_trim() */
 	uint64_t cached_ranges;	/* ranges of this order in caches now */
 	uint64_t depot_pushes, depot_pops; /* full magazines in / out */
 	uint64_t flushed_ranges; /* ranges given back by flushes */
