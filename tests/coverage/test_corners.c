@@ -100,7 +100,7 @@ static void pick_run(uint64_t *a, uint64_t *b, bool wide)
 static void test_policy(void)
 {
 	unsigned long bad_key = 0, bad_cond = 0, bad_fit = 0, n;
-	uint64_t a, b, k, x, y;
+	uint64_t a, b, k, x = 0, y = 0;
 	struct iova_req r;
 
 	k = iova_run_key(0, UINT64_MAX);
