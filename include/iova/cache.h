@@ -44,7 +44,8 @@ struct iova_cache_config {
  * Set up the caches of d (once).  cfg may be NULL for the defaults.  Call
  * it before other threads use iova_alloc_fast()/iova_free_fast() on d.
  * Allocates two magazines per CPU slot and order up front.
- * Errors: -EINVAL (d NULL, max_order > 32, mag_size > 65535, unknown flag),
+ * Errors: -EINVAL (d NULL, max_order > 32, mag_size > 65535, nr_cpus or
+ * depot_max > 65536, unknown flag),
  * -ENOMEM (hooks failed; nothing changed), -EEXIST (already set up).
  */
 int iova_domain_init_caches(struct iova_domain *d,

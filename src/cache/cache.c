@@ -99,6 +99,8 @@ static int config_fill(const struct iova_cache_config *cfg,
 	*c = cfg ? *cfg : (struct iova_cache_config){ 0 };
 	if (c->max_order > IOVA_CACHE_MAX_ORDER ||
 	    c->mag_size > IOVA_CACHE_MAX_MAG_SIZE ||
+	    c->nr_cpus > IOVA_CACHE_MAX_CPUS ||
+	    c->depot_max > IOVA_CACHE_MAX_CPUS ||
 	    (c->flags & ~IOVA_CACHE_CHECK_FREES))
 		return -EINVAL;
 	if (!c->max_order)
@@ -107,7 +109,8 @@ static int config_fill(const struct iova_cache_config *cfg,
 		c->mag_size = IOVA_CACHE_DEF_MAG_SIZE;
 	if (!c->nr_cpus) {
 		n = sysconf(_SC_NPROCESSORS_CONF);
-		c->nr_cpus = n > 0 ? (unsigned int)n : 1;
+		c->nr_cpus = n < 1 ? 1u : n > IOVA_CACHE_MAX_CPUS
+			? (unsigned int)IOVA_CACHE_MAX_CPUS : (unsigned int)n;
 	}
 	if (!c->depot_max)
 		c->depot_max = c->nr_cpus;

@@ -37,6 +37,7 @@ enum {
 	IOVA_CACHE_DEF_MAG_SIZE = 127,	/* 8 + 127 * 8 = 1024 B, as Linux */
 	IOVA_CACHE_MAX_ORDER = 32,
 	IOVA_CACHE_MAX_MAG_SIZE = 65535,
+	IOVA_CACHE_MAX_CPUS = 65536,	/* nr_cpus and depot_max */
 	IOVA_CACHE_LINE = 64,
 };
 

@@ -360,6 +360,12 @@ static void test_bad_frees(void)
 	u = mk(1, 0, NULL);
 	is_int(iova_domain_init_caches(u, &cc), -EINVAL, "max_order 33: -EINVAL");
 	is_int(iova_domain_init_caches(NULL, NULL), -EINVAL, "NULL: -EINVAL");
+	is_int(iova_domain_init_caches(u, &(struct iova_cache_config){
+		.nr_cpus = 65537 }), -EINVAL, "nr_cpus 65537: -EINVAL");
+	is_int(iova_domain_init_caches(u, &(struct iova_cache_config){
+		.mag_size = 65536 }), -EINVAL, "mag_size 65536: -EINVAL");
+	is_int(iova_domain_init_caches(u, &(struct iova_cache_config){
+		.flags = 2 }), -EINVAL, "unknown flag: -EINVAL");
 	is_int(iova_cache_get_stats(u, 0, &(struct iova_cache_stats){ 0 }),
 	       -ENOENT, "no caches: stats -ENOENT");
 	is_int(iova_cache_get_stats(d, 6, &(struct iova_cache_stats){ 0 }),
