@@ -65,7 +65,13 @@ while read -r wl count; do
 			for f in "$tmp/${wl}__"*.dat; do
 				a=$(basename "$f" .dat)
 				a=${a#"${wl}__"}
-				printf "%s'%s' using 1:2 with linespoints lw 2 pt 7 title '%s'" "$sep" "$f" "$a"
+				case $a in
+				iova) col='#d62728' ;;
+				classic) col='#1f77b4' ;;
+				augrb) col='#2ca02c' ;;
+				*) col='#7f7f7f' ;;
+				esac
+				printf "%s'%s' using 1:2 with linespoints lw 2 pt 7 lc rgb '%s' title '%s'" "$sep" "$f" "$col" "$a"
 				sep=", "
 				printf "%s'%s' using 1:(\$3 > 0 ? \$2 : 1/0) with points pt 6 ps 2 lc rgb 'black' notitle" "$sep" "$f"
 			done
