@@ -117,8 +117,7 @@ static void parse_body(const char *s, size_t n, struct event *ev)
 				goto bad;
 			}
 			want_end = true;
-		} else if (!memcmp(s + i, "iova=", j - i < 5 ? j - i : 5) &&
-			   j - i >= 5) {
+		} else if (j - i >= 5 && !memcmp(s + i, "iova=", 5)) {
 			if (got_iova || !kv_num(s + i, j - i, "iova=", &ev->iova)) {
 				ev->why = "bad iova=";
 				goto bad;
