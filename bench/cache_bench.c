@@ -16,6 +16,10 @@
  *    wall time, the median by each thread's CPU time, and best T-thread
  *    run / best 1-thread run (the last two mean something on a busy
  *    machine, the first only on a quiet one);
+ *  - interference: per CPU, ns per pair in windows of 4096 pairs that ran
+ *    undisturbed (wall ~ CPU time) alone on that CPU, and while every other
+ *    thread ran undisturbed on its CPU too; the sum of alone/together is T
+ *    when nothing is shared (see concurrent_ratio());
  *  - for contrast, the uncached index path (iova_alloc + iova_free).
  * Not a test: numbers depend on the machine and its load.
  */
@@ -201,7 +205,10 @@ struct thr {
 	pthread_barrier_t *bar;
 	double cpu_ns;	/* CPU time of the timed loop */
 	double t0, t1;	/* wall clock around it */
+	double *win;	/* NULL, or per chunk: wall start, wall end, CPU ns */
 };
+
+#define CHUNK 4096	/* pairs per window of concurrent_ratio() */
 
 static void *thr_main(void *arg)
 {
@@ -217,7 +224,20 @@ static void *thr_main(void *arg)
 	pthread_barrier_wait(t->bar);
 	t->t0 = now_ns();
 	t->cpu_ns = thread_cpu_ns();
-	run_kind(t->k, t->d, t->n);
+	if (t->win) {
+		uint64_t c;
+
+		for (c = 0; c < t->n / CHUNK; c++) {
+			double c0 = thread_cpu_ns();
+
+			t->win[3 * c] = now_ns();
+			run_kind(t->k, t->d, CHUNK);
+			t->win[3 * c + 1] = now_ns();
+			t->win[3 * c + 2] = thread_cpu_ns() - c0;
+		}
+	} else {
+		run_kind(t->k, t->d, t->n);
+	}
 	t->cpu_ns = thread_cpu_ns() - t->cpu_ns;
 	t->t1 = now_ns();
 	return NULL;
@@ -229,8 +249,8 @@ static void *thr_main(void *arg)
  * CPU time, which leaves out the time other programs on a busy machine
  * took from us but keeps any cost of sharing (line bouncing, lock waits).
  */
-static double throughput(enum kind k, int nthreads, uint64_t n, bool pin,
-			 double *cpu_rate)
+static double throughput_on(enum kind k, int nthreads, uint64_t n, bool pin,
+			    int cpu0, double *cpu_rate, double **win)
 {
 	struct iova_domain *d = make_domain(k != K_INDEX);
 	struct thr *t = calloc((size_t)nthreads, sizeof(*t));
@@ -241,7 +261,8 @@ static double throughput(enum kind k, int nthreads, uint64_t n, bool pin,
 	pthread_barrier_init(&bar, NULL, (unsigned int)nthreads + 1);
 	for (i = 0; i < nthreads; i++) {
 		t[i] = (struct thr){ .d = d, .k = k, .n = n, .bar = &bar,
-				     .cpu = pin ? i : -1 };
+				     .cpu = pin ? cpu0 + i : -1,
+				     .win = win ? win[i] : NULL };
 		pthread_create(&t[i].th, NULL, thr_main, &t[i]);
 	}
 	pthread_barrier_wait(&bar);
@@ -262,6 +283,12 @@ static double throughput(enum kind k, int nthreads, uint64_t n, bool pin,
 	return (double)n * nthreads / ((t1 - t0) * 1e-9);
 }
 
+static double throughput(enum kind k, int nthreads, uint64_t n, bool pin,
+			 double *cpu_rate, double **win)
+{
+	return throughput_on(k, nthreads, n, pin, 0, cpu_rate, win);
+}
+
 /*
  * Over reps: out[0], out[1] = median rate with 1 and with T threads, out[2]
  * = median of their ratio, out[3] = median ratio of the CPU-time rates,
@@ -276,8 +303,8 @@ static void scaling(enum kind k, int nthreads, uint64_t n, int reps, bool pin,
 	int r, j;
 
 	for (r = 0; r < reps; r++) {
-		v[r] = throughput(k, 1, n, pin, &c1);
-		v[reps + r] = throughput(k, nthreads, n, pin, &ct);
+		v[r] = throughput(k, 1, n, pin, &c1, NULL);
+		v[reps + r] = throughput(k, nthreads, n, pin, &ct, NULL);
 		v[2 * reps + r] = v[reps + r] / v[r];
 		v[3 * reps + r] = ct / c1;
 		b1 = v[r] > b1 ? v[r] : b1;
@@ -287,6 +314,108 @@ static void scaling(enum kind k, int nthreads, uint64_t n, int reps, bool pin,
 		out[j] = median(v + j * reps, reps);
 	out[4] = bt / b1;
 	free(v);
+}
+
+/* A window that ran without being descheduled (wall ~ CPU time). */
+static bool clean(const double *w)
+{
+	double wall = w[1] - w[0];
+
+	return wall - w[2] < 0.02 * wall + 500;
+}
+
+/* Did thread other run, undisturbed, throughout [a0, a1]? */
+static bool covered(const double *win, uint64_t nwin, double a0, double a1)
+{
+	double lo = 0, hi = 0;
+	bool any = false;
+	uint64_t c;
+
+	for (c = 0; c < nwin; c++) {
+		const double *w = win + 3 * c;
+
+		if (w[1] < a0 || w[0] > a1)
+			continue;
+		if (!clean(w))
+			return false;
+		lo = any && lo < w[0] ? lo : w[0];
+		hi = any && hi > w[1] ? hi : w[1];
+		any = true;
+	}
+	return any && lo <= a0 && hi >= a1;
+}
+
+/* Median ns per pair of thread self's clean windows that overlapped only
+ * clean windows of every other thread, or 0; *count += their number. */
+static double clean_median(double *const *w, int self, int nthreads,
+			   uint64_t nwin, double *scratch, uint64_t *count)
+{
+	uint64_t c, n = 0;
+	int j;
+
+	for (c = 0; c < nwin; c++) {
+		const double *a = w[self] + 3 * c;
+		bool ok = clean(a);
+
+		for (j = 0; j < nthreads && ok; j++)
+			if (j != self)
+				ok = covered(w[j], nwin, a[0], a[1]);
+		if (ok)
+			scratch[n++] = (a[1] - a[0]) / CHUNK;
+	}
+	*count += n;
+	return n ? median(scratch, (int)n) : 0;
+}
+
+/*
+ * Interference, measured where it can be on a busy machine: thread i is
+ * pinned to CPU i; its ns per pair in windows of CHUNK pairs that ran
+ * undisturbed while it ran alone on CPU i, against windows that ran
+ * undisturbed while every other thread also ran undisturbed on its own CPU.
+ * Returns the sum over i of alone_i / together_i: T when nothing is shared,
+ * and what the T/1 throughput ratio is on an idle machine whose CPUs are
+ * equally fast (the vCPUs here are not).  alone[i], together[i] get the
+ * medians over reps, *nq the number of T-thread windows used.
+ */
+static double concurrent_ratio(enum kind k, int nthreads, uint64_t n, int reps,
+			       double *alone, double *together, uint64_t *nq)
+{
+	uint64_t nwin = n / CHUNK, cnt = 0;
+	double *w[64], *scratch, *va, *vt, sum = 0, dummy;
+	int r, i;
+
+	if (nthreads > 64)
+		nthreads = 64;
+	for (i = 0; i < nthreads; i++)
+		w[i] = calloc(nwin * 3 + 3, sizeof(double));
+	scratch = calloc(nwin + 1, sizeof(double));
+	va = calloc((size_t)reps * (size_t)nthreads, sizeof(double));
+	vt = calloc((size_t)reps * (size_t)nthreads, sizeof(double));
+	for (r = 0; r < reps; r++) {
+		for (i = 0; i < nthreads; i++) {
+			uint64_t ign = 0;
+
+			throughput_on(k, 1, n, true, i, &dummy, w);
+			va[i * reps + r] = clean_median(w, 0, 1, nwin, scratch, &ign);
+		}
+		throughput_on(k, nthreads, n, true, 0, &dummy, w);
+		for (i = 0; i < nthreads; i++)
+			vt[i * reps + r] = clean_median(w, i, nthreads, nwin,
+							 scratch, &cnt);
+	}
+	for (i = 0; i < nthreads; i++) {
+		alone[i] = median(va + i * reps, reps);
+		together[i] = median(vt + i * reps, reps);
+		if (alone[i] > 0 && together[i] > 0)
+			sum += alone[i] / together[i];
+	}
+	*nq = cnt;
+	for (i = 0; i < nthreads; i++)
+		free(w[i]);
+	free(scratch);
+	free(va);
+	free(vt);
+	return sum;
 }
 
 int main(int argc, char **argv)
@@ -374,6 +503,39 @@ int main(int argc, char **argv)
 				printf("%-22s %14.2f %14.2f %8.3f %8.3f %8.3f   (T = %d)\n",
 				       sc[j].name, s[0] / 1e6, s[1] / 1e6, s[2], s[3],
 				       s[4], nthreads);
+		}
+		if (!csv)
+			printf("\n%-22s %-18s %-18s %8s %8s   (windows of %d pairs "
+			       "that ran undisturbed)\n", "interference, pinned",
+			       "alone ns CPU 0 1..", "together ns", "sum a/t",
+			       "windows", CHUNK);
+		else
+			printf("case,threads,alone_ns,together_ns,ratio,windows\n");
+		for (j = 0; j < sizeof(sc) / sizeof(sc[0]); j++) {
+			double a[64], tg[64], q;
+			char as[128] = "", ts[128] = "";
+			uint64_t nq;
+			int c, nt = nthreads > 64 ? 64 : nthreads;
+
+			if (!sc[j].pin)
+				continue;
+			q = concurrent_ratio(sc[j].k, nt,
+					     sc[j].k == K_INDEX ? pairs / 10 : pairs,
+					     sreps, a, tg, &nq);
+			for (c = 0; c < nt && c < 8; c++) {
+				size_t la = strlen(as), lt = strlen(ts);
+
+				snprintf(as + la, sizeof(as) - la, "%s%.2f",
+					 c ? " " : "", a[c]);
+				snprintf(ts + lt, sizeof(ts) - lt, "%s%.2f",
+					 c ? " " : "", tg[c]);
+			}
+			if (csv)
+				printf("%s,%d,%s,%s,%.3f,%" PRIu64 "\n", sc[j].name,
+				       nthreads, as, ts, q, nq);
+			else
+				printf("%-22s %-18s %-18s %8.3f %8" PRIu64 "\n",
+				       sc[j].name, as, ts, q, nq);
 		}
 	}
 	return 0;
