@@ -233,6 +233,8 @@ bool bench_op_done(struct bench_run *r, struct bench_stat *s, uint64_t t0)
 
 	d = d > bench_timer_ns ? d - bench_timer_ns : 0;
 	hist_add(&s->hist, d);
+	if (s->nsamples < s->cap)
+		s->samples[s->nsamples++] = d;
 	s->ops++;
 	s->op_ns += d;
 	k = atomic_fetch_add(&r->ops_live, 1) + 1;
@@ -474,6 +476,12 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 		r->op_cap_ns = (uint64_t)(o->op_cap * 1e9);
 		r->setup_budget_ns = (uint64_t)(o->setup_budget * 1e9);
 		r->callgrind = o->callgrind;
+		if (w->wall_ns) {
+			r->st.cap = r->ops_target;
+			r->st.samples = malloc(r->st.cap * sizeof(uint64_t));
+			if (!r->st.samples)
+				r->st.cap = 0;
+		}
 		r->repeat_idx = (int)rep;
 		r->repeats = (int)o->repeat;
 		atomic_init(&r->stop, 0);
@@ -497,8 +505,18 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 				      2.0 * (double)bench_timer_ns *
 					      (double)r->st.ops;
 
-			if (o->callgrind || w->wall_ns || busy <= 0)
+			if (w->wall_ns && r->st.nsamples == r->st.ops) {
+				/* Trimmed mean: drop the slowest 0.1%. */
+				uint64_t keep = r->st.ops - r->st.ops / 1000, j;
+
+				qsort(r->st.samples, r->st.nsamples,
+				      sizeof(uint64_t), cmp_u64);
+				for (busy = 0, j = 0; j < keep; j++)
+					busy += (double)r->st.samples[j];
+				busy *= (double)r->st.ops / (double)keep;
+			} else if (o->callgrind || w->wall_ns || busy <= 0) {
 				busy = (double)r->st.op_ns;
+			}
 			ns[k] = busy / (double)r->st.ops;
 			wall[k] = (double)r->st.op_ns / (double)r->st.ops;
 			mops[k] = r->wall_ns ? (double)r->st.ops * 1e3 /
@@ -511,6 +529,7 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 		}
 		res->bytes = r->bytes;
 		res->ranges = r->ranges;
+		free(r->st.samples);
 		free(r);
 		if (res->capped == CAP_SETUP)
 			break;	/* no point repeating a set-up that times out */

@@ -34,6 +34,8 @@ struct bench_stat {
 	uint64_t fails;		/* allocations that failed (-ENOMEM) */
 	/* Thread CPU time of the timed phase, and of untimed work inside it. */
 	uint64_t cpu_ns, cpu_t0, untimed_ns, untimed_t0;
+	/* Per-op wall times, kept for wall_ns workloads (single thread). */
+	uint64_t *samples, nsamples, cap;
 };
 
 /*
@@ -110,7 +112,8 @@ struct bench_workload {
 	uint64_t ops_default;		/* timed ops per repeat */
 	bool threads_ok;
 	/* ns/op from per-op wall times, not phase CPU time: for workloads that
-	 * do untimed work inside the timed phase. */
+	 * do untimed work inside the timed phase.  The slowest 0.1% of ops are
+	 * dropped from the mean (descheduling on a loaded machine). */
 	bool wall_ns;
 	/* Create the domain, set up, run the timed phase, snapshot, destroy.
 	 * Returns 0, or -1 if the domain could not be created. */
