@@ -59,7 +59,6 @@ static void *alloc_aligned(struct iova_domain *d, size_t bytes, void **raw,
 
 static void free_caches(struct iova_domain *d, struct iova_rcache *rc)
 {
-	struct iova_mag *m, *next;
 	unsigned int i, o;
 
 	for (i = 0; rc->cpus && i < rc->nr_cpus; i++) {
@@ -75,14 +74,10 @@ static void free_caches(struct iova_domain *d, struct iova_rcache *rc)
 	for (o = 0; rc->depot && o < rc->max_order; o++) {
 		struct cache_depot *dp = &rc->depot[o];
 
-		for (m = dp->full; m; m = next) {
-			next = m->next;
-			_iova_node_free(d, m, rc->mag_bytes);
-		}
-		for (m = dp->empty; m; m = next) {
-			next = m->next;
-			_iova_node_free(d, m, rc->mag_bytes);
-		}
+		for (i = 0; dp->full.mag && i < dp->full.nr; i++)
+			_iova_node_free(d, dp->full.mag[i], rc->mag_bytes);
+		for (i = 0; dp->empty.mag && i < dp->empty.nr; i++)
+			_iova_node_free(d, dp->empty.mag[i], rc->mag_bytes);
 	}
 	if (rc->cpus_raw)
 		_iova_node_free(d, rc->cpus_raw, rc->cpus_raw_bytes);
@@ -160,12 +155,29 @@ int iova_domain_init_caches(struct iova_domain *d,
 	/* Build everything privately; publish d->rcache at the end. */
 	rc->cpus = alloc_aligned(d, rc->cpu_stride * c.nr_cpus, &rc->cpus_raw,
 				 &rc->cpus_raw_bytes);
-	rc->depot = alloc_aligned(d, sizeof(struct cache_depot) * c.max_order,
-				  &rc->depot_raw, &rc->depot_raw_bytes);
+	/* The depots, then per depot two stacks of depot_max entries. */
+	rc->depot = alloc_aligned(d, (sizeof(struct cache_depot) +
+				      2 * (size_t)c.depot_max *
+				      (sizeof(struct iova_mag *) + sizeof(unsigned int))) *
+				  c.max_order, &rc->depot_raw, &rc->depot_raw_bytes);
 	if (!rc->cpus || !rc->depot)
 		goto nomem;
-	for (o = 0; o < c.max_order; o++)
-		cache_lock_init(&rc->depot[o].lock);
+	{
+		struct iova_mag **mags = (struct iova_mag **)(void *)
+			(rc->depot + c.max_order);
+		unsigned int *owners = (unsigned int *)(void *)
+			(mags + 2 * (size_t)c.depot_max * c.max_order);
+
+		for (o = 0; o < 2 * c.max_order; o++) {
+			struct cache_depot *dp = &rc->depot[o / 2];
+			struct mag_stack *st = o % 2 ? &dp->empty : &dp->full;
+
+			st->mag = mags + (size_t)o * c.depot_max;
+			st->owner = owners + (size_t)o * c.depot_max;
+		}
+		for (o = 0; o < c.max_order; o++)
+			cache_lock_init(&rc->depot[o].lock);
+	}
 	for (i = 0; i < c.nr_cpus; i++) {
 		struct cache_cpu *cc = cache_cpu_at(rc, i);
 
@@ -276,9 +288,10 @@ static bool mag_take(struct iova_mag *m, uint64_t top, uint64_t *out)
  * that the caller must free after dropping the slot lock, or NULL.
  */
 static struct iova_mag *slot_refill(struct iova_rcache *rc, unsigned int order,
-				    struct cache_slot *s)
+				    struct cache_cpu *c)
 {
 	struct cache_depot *dp = &rc->depot[order];
+	struct cache_slot *s = &c->slot[order];
 	struct iova_mag *m = s->loaded, *full, *drop = NULL;
 
 	if (s->prev->n) {
@@ -287,20 +300,15 @@ static struct iova_mag *slot_refill(struct iova_rcache *rc, unsigned int order,
 		return NULL;
 	}
 	cache_lock(&dp->lock);
-	full = dp->full;
+	full = mag_stack_pop(&dp->full, c->index);
 	if (full) {
-		dp->full = full->next;
-		dp->nr_full--;
 		dp->pops++;
 		full->n = rc->mag_size;
 		s->loaded = full;
-		if (dp->nr_empty < rc->depot_max) {
-			m->next = dp->empty;
-			dp->empty = m;
-			dp->nr_empty++;
-		} else {
+		if (dp->empty.nr < rc->depot_max)
+			mag_stack_push(&dp->empty, m, c->index);
+		else
 			drop = m;
-		}
 	}
 	cache_unlock(&dp->lock);
 	return drop;
@@ -317,7 +325,7 @@ cache_get_slow(struct iova_domain *d, struct iova_rcache *rc,
 	bool hit;
 
 	if (!s->loaded->n) {
-		drop = slot_refill(rc, order, s);
+		drop = slot_refill(rc, order, c);
 		_iova_cache_maybe_yield(rc);
 	}
 	hit = mag_take(s->loaded, top, pfn_out);
@@ -365,15 +373,16 @@ static inline bool cache_get(struct iova_domain *d, struct iova_rcache *rc,
  * caller allocates one outside the locks and retries.
  */
 static bool slot_make_room(struct iova_domain *d, struct iova_rcache *rc,
-			   unsigned int order, struct cache_slot *s,
+			   unsigned int order, struct cache_cpu *c,
 			   struct iova_mag **spare, bool *trimmed)
 {
 	struct cache_depot *dp = &rc->depot[order];
+	struct cache_slot *s = &c->slot[order];
 	struct iova_mag *m = s->loaded, *e;
 	size_t n;
 
 	cache_lock(&dp->lock);
-	if (dp->nr_full >= rc->depot_max) {
+	if (dp->full.nr >= rc->depot_max) {
 		dp->trims++;
 		cache_unlock(&dp->lock);
 		/* Slot lock -> domain lock: allowed by the lock order. */
@@ -385,20 +394,15 @@ static bool slot_make_room(struct iova_domain *d, struct iova_rcache *rc,
 		*trimmed = true;
 		return true;
 	}
-	e = dp->empty;
-	if (e) {
-		dp->empty = e->next;
-		dp->nr_empty--;
-	} else if (*spare) {
+	e = mag_stack_pop(&dp->empty, c->index);
+	if (!e && *spare) {
 		e = *spare;
 		*spare = NULL;
-	} else {
+	} else if (!e) {
 		cache_unlock(&dp->lock);
 		return false;
 	}
-	m->next = dp->full;
-	dp->full = m;
-	dp->nr_full++;
+	mag_stack_push(&dp->full, m, c->index);
 	dp->pushes++;
 	cache_unlock(&dp->lock);
 	e->n = 0;
@@ -427,7 +431,7 @@ cache_put_slow(struct iova_domain *d, struct iova_rcache *rc,
 			s->prev = t;
 			done = true;
 		} else {
-			done = slot_make_room(d, rc, order, s, &spare,
+			done = slot_make_room(d, rc, order, c, &spare,
 					      &trimmed);
 			_iova_cache_maybe_yield(rc);
 		}
@@ -454,10 +458,8 @@ cache_put_slow(struct iova_domain *d, struct iova_rcache *rc,
 	if (spare) {
 		/* Not needed after all (another path made room): keep or free. */
 		cache_lock(&dp->lock);
-		if (dp->nr_empty < rc->depot_max) {
-			spare->next = dp->empty;
-			dp->empty = spare;
-			dp->nr_empty++;
+		if (dp->empty.nr < rc->depot_max) {
+			mag_stack_push(&dp->empty, spare, rc->nr_cpus);
 			spare = NULL;
 		}
 		cache_unlock(&dp->lock);

@@ -6,9 +6,8 @@
  * Invariants (checked by _iova_cache_validate(); cited as "C1)" etc.):
  *  C1) Every CPU slot has a non-NULL loaded and prev magazine per order,
  *      each holding n <= mag_size pfns.
- *  C2) A depot's full list holds nr_full magazines, each with exactly
- *      mag_size pfns; its empty list holds nr_empty spare magazines; both
- *      counts are <= depot_max.
+ *  C2) A depot's full stack holds magazines with exactly mag_size pfns,
+ *      its empty stack spare magazines; both hold <= depot_max.
  *  C3) Every cached pfn of order k is the start of a live (not reserved)
  *      index range of exactly 2^k pfns, so the index never sees it as free.
  *  C4) No pfn is cached twice (so no range can be handed out twice).
@@ -43,9 +42,9 @@ enum {
 
 /*
  * A magazine: a stack of pfns of one order.  In a CPU slot, n is the count
- * (pfn[0..n-1] valid, pfn[n-1] the top).  In the depot the word links the
- * list instead: a full-list magazine holds mag_size pfns and an empty-list
- * one holds none, so the count is implied.  8 + 8 * mag_size bytes.
+ * (pfn[0..n-1] valid, pfn[n-1] the top).  In the depot the count is
+ * implied (full: mag_size, empty: 0) and the word is free to link
+ * magazines on their way back to the index.  8 + 8 * mag_size bytes.
  */
 struct iova_mag {
 	union {
@@ -71,15 +70,61 @@ struct cache_cpu {
 };
 
 /*
- * The depot of one order.  Counting identities: nr_full == length of full,
- * nr_empty == length of empty; pushes - pops - trims - (magazines flushed)
- * == nr_full.
+ * A stack of magazines with the CPU slot each came from (nobody's: the
+ * slot count).  A slot takes back its own newest magazine before another
+ * slot's: its lines are still in that CPU's cache, so magazines (full or
+ * empty) move between CPUs only when one CPU frees what another allocates.
+ * Counting identity: mag[0..nr-1] are the magazines, oldest first, and
+ * nr <= the arrays' size (depot_max).
+ */
+struct mag_stack {
+	struct iova_mag **mag;
+	unsigned int *owner;
+	unsigned int nr;
+};
+
+/* With the depot lock held and nr < depot_max. */
+static inline void mag_stack_push(struct mag_stack *st, struct iova_mag *m,
+				  unsigned int owner)
+{
+	st->mag[st->nr] = m;
+	st->owner[st->nr] = owner;
+	st->nr++;
+}
+
+/* With the depot lock held: owner's newest magazine, else the newest. */
+static inline struct iova_mag *mag_stack_pop(struct mag_stack *st,
+					     unsigned int owner)
+{
+	unsigned int i = st->nr, k;
+	struct iova_mag *m;
+
+	if (!i)
+		return NULL;
+	k = i - 1;
+	while (i--) {
+		if (st->owner[i] == owner) {
+			k = i;
+			break;
+		}
+	}
+	m = st->mag[k];
+	for (; k + 1 < st->nr; k++) {
+		st->mag[k] = st->mag[k + 1];
+		st->owner[k] = st->owner[k + 1];
+	}
+	st->nr--;
+	return m;
+}
+
+/*
+ * The depot of one order: full magazines (each with mag_size pfns) and
+ * spare empty ones, at most depot_max of each.  Counting identity:
+ * pushes - pops - (full magazines taken by flushes and trims) == full.nr.
  */
 struct cache_depot {
 	_Alignas(IOVA_CACHE_LINE) cache_lock_t lock;
-	unsigned int nr_full, nr_empty;
-	struct iova_mag *full;		/* full magazines, newest first */
-	struct iova_mag *empty;		/* spare empty magazines */
+	struct mag_stack full, empty;
 	uint64_t pushes, pops, trims, flushes, flushed_ranges, put_fallbacks;
 };
 
@@ -95,7 +140,8 @@ struct iova_rcache {
 	unsigned int cpu_shift;
 	char *cpus;			/* nr_cpus slots, line aligned */
 	struct cache_depot *depot;	/* max_order depots, line aligned */
-	void *cpus_raw, *depot_raw;	/* what the hooks returned */
+	void *cpus_raw, *depot_raw;	/* what the hooks returned (the depot
+					 * block also holds the full arrays) */
 	size_t cpus_raw_bytes, depot_raw_bytes;
 	void *self_raw;			/* this struct, as allocated */
 	size_t self_raw_bytes;

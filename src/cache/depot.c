@@ -81,11 +81,9 @@ static void release_full_list(struct iova_domain *d, unsigned int order,
 	_iova_cache_unlock_trim(d);
 	/* Keep up to depot_max spares; free the rest outside the lock. */
 	cache_lock(&dp->lock);
-	for (m = list; m && dp->nr_empty < rc->depot_max; m = next) {
+	for (m = list; m && dp->empty.nr < rc->depot_max; m = next) {
 		next = m->next;
-		m->next = dp->empty;
-		dp->empty = m;
-		dp->nr_empty++;
+		mag_stack_push(&dp->empty, m, rc->nr_cpus);
 	}
 	cache_unlock(&dp->lock);
 	for (; m; m = next) {
@@ -136,16 +134,19 @@ void iova_cache_flush_cpu(struct iova_domain *d, unsigned int cpu)
 	flush_slot(d, cache_cpu_at(d->rcache, cpu));
 }
 
-/* Detach the depot's full list of order; *nr gets its length. */
+/* Take every full magazine of the depot, as a list; *nr gets its length. */
 static struct iova_mag *depot_take_all(struct cache_depot *dp, unsigned int *nr)
 {
-	struct iova_mag *list;
+	struct iova_mag *list = NULL;
+	unsigned int i;
 
 	cache_lock(&dp->lock);
-	list = dp->full;
-	*nr = dp->nr_full;
-	dp->full = NULL;
-	dp->nr_full = 0;
+	*nr = dp->full.nr;
+	for (i = 0; i < dp->full.nr; i++) {
+		dp->full.mag[i]->next = list;
+		list = dp->full.mag[i];
+	}
+	dp->full.nr = 0;
 	cache_unlock(&dp->lock);
 	return list;
 }
@@ -187,9 +188,12 @@ unsigned int iova_cache_trim(struct iova_domain *d)
 		release_full_list(d, o, list);
 		cache_lock(&dp->lock);
 		dp->trims += nr;
-		spares = dp->empty;
-		dp->empty = NULL;
-		dp->nr_empty = 0;
+		spares = NULL;
+		while (dp->empty.nr) {
+			m = dp->empty.mag[--dp->empty.nr];
+			m->next = spares;
+			spares = m;
+		}
 		cache_unlock(&dp->lock);
 		while (spares) {
 			m = spares->next;
@@ -218,7 +222,6 @@ bool _iova_cache_contains(struct iova_domain *d, unsigned int order,
 {
 	struct iova_rcache *rc = d->rcache;
 	struct cache_depot *dp = &rc->depot[order];
-	const struct iova_mag *m;
 	bool found = false;
 	unsigned int i;
 
@@ -232,8 +235,8 @@ bool _iova_cache_contains(struct iova_domain *d, unsigned int order,
 		cache_unlock(&c->lock);
 	}
 	cache_lock(&dp->lock);
-	for (m = dp->full; m && !found; m = m->next)
-		found = mag_has(m, rc->mag_size, pfn);
+	for (i = 0; i < dp->full.nr && !found; i++)
+		found = mag_has(dp->full.mag[i], rc->mag_size, pfn);
 	cache_unlock(&dp->lock);
 	return found;
 }
@@ -265,15 +268,15 @@ int iova_cache_get_stats(struct iova_domain *d, unsigned int order,
 	}
 	dp = &rc->depot[order];
 	cache_lock(&dp->lock);
-	st->depot_mags = dp->nr_full;
+	st->depot_mags = dp->full.nr;
 	st->flushes = dp->flushes;
 	st->trims = dp->trims;
-	st->cached_ranges += (uint64_t)dp->nr_full * rc->mag_size;
+	st->cached_ranges += (uint64_t)dp->full.nr * rc->mag_size;
 	st->depot_pushes = dp->pushes;
 	st->depot_pops = dp->pops;
 	st->flushed_ranges = dp->flushed_ranges;
 	st->put_fallbacks = dp->put_fallbacks;
-	st->mag_bytes = ((uint64_t)rc->nr_cpus * 2 + dp->nr_full + dp->nr_empty) *
+	st->mag_bytes = ((uint64_t)rc->nr_cpus * 2 + dp->full.nr + dp->empty.nr) *
 			rc->mag_bytes;
 	cache_unlock(&dp->lock);
 	return 0;
@@ -335,8 +338,8 @@ int _iova_cache_depot_counts(struct iova_domain *d, unsigned int order,
 		return -EINVAL;
 	dp = &rc->depot[order];
 	cache_lock(&dp->lock);
-	*nr_full = dp->nr_full;
-	*nr_empty = dp->nr_empty;
+	*nr_full = dp->full.nr;
+	*nr_empty = dp->empty.nr;
 	cache_unlock(&dp->lock);
 	return 0;
 }
@@ -394,21 +397,19 @@ static const char *validate_all_locked(struct iova_domain *d, uint64_t *all,
 	}
 	for (o = 0; o < rc->max_order && !w; o++) {
 		struct cache_depot *dp = &rc->depot[o];
-		const struct iova_mag *m;
 
-		if (dp->nr_full > rc->depot_max || dp->nr_empty > rc->depot_max)
+		if (dp->full.nr > rc->depot_max || dp->empty.nr > rc->depot_max)
 			return "C2) a depot holds more than depot_max magazines";
-		for (k = 0, m = dp->empty; m; m = m->next)
-			k++;
-		if (k != dp->nr_empty)
-			return "C2) the depot's empty count differs from its list";
-		for (k = 0, m = dp->full; m && !w; m = m->next, k++) {
+		for (k = 0; k < dp->empty.nr; k++)
+			if (!dp->empty.mag[k] || dp->empty.owner[k] > rc->nr_cpus)
+				return "C2) a bad spare magazine entry";
+		for (k = 0; k < dp->full.nr && !w; k++) {
+			if (!dp->full.mag[k] || dp->full.owner[k] >= rc->nr_cpus)
+				return "C2) a bad full magazine entry";
 			if (*nall + rc->mag_size > cap)
 				return "C2) more cached pfns than the bounds allow";
-			w = check_mag(d, m, rc->mag_size, o, all, nall);
+			w = check_mag(d, dp->full.mag[k], rc->mag_size, o, all, nall);
 		}
-		if (!w && k != dp->nr_full)
-			return "C2) the depot's full count differs from its list";
 	}
 	if (w)
 		return w;
