@@ -299,6 +299,8 @@ static void test_inline(void)
 	is_u64(t.kstats.remapped, 1, "remap over pieces: one remap");
 	is_u64(t.kstats.frees, 1, "remap over pieces: freed once");
 	is_u64(t.kstats.live_at_end, 1, "remap over pieces: one live");
+	is_int(s.warns, 1, "remap without lost events: a several-domains "
+	       "warning");
 	trace_free(&t);
 
 	/* Not folded: segments that were not all untouched, or a single

@@ -628,6 +628,14 @@ int trace_import_kernel(const char *buf, size_t len, const char *name,
 			   "limit; the trace's own placement breaks it", bits);
 	t->max_limit = t->end_pfn;
 	pfn4g = trace_pfn_4g(t);
+	/* Maps over live mappings with no lost events: more likely several
+	 * IOMMU domains (one per device group, each with its own space) in
+	 * one trace than missing unmaps. */
+	if (k.st->remapped && !k.st->lost)
+		msg_report(&k.m, 0, false, "%llu maps landed on live mappings "
+			   "although no events were lost: the trace probably "
+			   "mixes several IOMMU domains (devices), which are "
+			   "replayed as one", (unsigned long long)k.st->remapped);
 	/* Sizes and alignment as alloc_iova_fast() makes them. */
 	for (i = 0; i < t->nops; i++) {
 		struct trace_op *op = &t->ops[i];

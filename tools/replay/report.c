@@ -118,11 +118,13 @@ void report_one(FILE *f, const struct trace *t, const struct replay_result *r)
 	} else {
 		fprintf(f, "  the trace's own placement (no timing)\n");
 	}
-	fprintf(f, "  failures: %" PRIu64 " allocs (first at line %lu), %"
-		PRIu64 " frees, %" PRIu64 " reserves; %" PRIu64
-		" unsupported requests, %" PRIu64 " frees skipped\n",
-		r->alloc_fail, r->first_fail_line, r->free_fail,
-		r->reserve_fail, r->unsupported, r->skipped_frees);
+	fprintf(f, "  failures: %" PRIu64 " allocs, %" PRIu64 " frees, %"
+		PRIu64 " reserves", r->alloc_fail, r->free_fail,
+		r->reserve_fail);
+	if (r->first_fail_line)
+		fprintf(f, " (the first at line %lu)", r->first_fail_line);
+	fprintf(f, "; %" PRIu64 " unsupported requests, %" PRIu64
+		" frees skipped\n", r->unsupported, r->skipped_frees);
 	if (r->violations)
 		fprintf(f, "  SAFETY: %" PRIu64 " violations; first: %s\n",
 			r->violations, r->violation);
