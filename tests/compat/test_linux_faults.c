@@ -27,6 +27,7 @@
 #include "iova/linux.h"
 
 #include <inttypes.h>
+#include <limits.h>
 
 #include "oracle/oracle.h"
 #include "tap.h"
@@ -72,6 +73,9 @@ static struct iova_ndomain *N;
 static struct oracle oc, on;
 static uint64_t slot_pfn[MAXS], slot_size[MAXS];
 static struct iova *slot_it[MAXS];
+static bool slot_live[MAXS];
+static bool random_mode;
+static bool expect_fail;	/* the model said the last call fails */	/* ops may refer to slots that are not live */
 static bool caches_on;
 static uint64_t mag[6][512];
 static unsigned int mag_n[6];
@@ -193,6 +197,102 @@ static void build_script(void)
 		add(C_FAST_FREE, 0, 0, 0, 0, big[i]);
 }
 
+/*
+ * A random script (random mode): the same kinds of call, with random sizes,
+ * limits (tight ones that fill up, 32/36-bit, ULONG_MAX, below start_pfn)
+ * and reservations, and frees or finds of earlier results.  Ops that refer
+ * to a result which the model says is not live are skipped at run time.
+ */
+static uint64_t rstate;
+
+static uint64_t rnd(void)	/* splitmix64 */
+{
+	uint64_t z = (rstate += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rnd_limit(void)
+{
+	unsigned int r = (unsigned int)(rnd() % 100);
+
+	if (r < 35)
+		return 0x3FF;
+	if (r < 65)
+		return 0xFFFFF;
+	if (r < 85)
+		return (UINT64_C(1) << 36) - 1;
+	if (r < 95)
+		return ULONG_MAX;
+	return 0;	/* below start_pfn */
+}
+
+static void build_random(uint64_t seed, unsigned int n)
+{
+	static enum opk kind[MAXS];
+	unsigned int rc_at = (unsigned int)(rnd() % n);
+	int s;
+
+	rstate = seed;
+	nops = 0;
+	nslots = 0;
+	add(C_INIT, 0, 0, 0, 0, -1);
+	add(N_CREATE, 0, 0, 0, 0, -1);
+	if (rnd() & 1)
+		rc_at = n;	/* no caches in this script */
+	while (nops < n && nslots < MAXS - 1) {
+		unsigned int r = (unsigned int)(rnd() % 100);
+		uint64_t x;
+
+		if (nops == rc_at)
+			add(C_RCACHES, 0, 0, 0, 0, -1);
+		if (r < 22) {
+			kind[nslots] = C_ALLOC;
+			add(C_ALLOC, rnd() % 10 ? 1 + rnd() % 8 : 1 + rnd() % 100,
+			    rnd_limit(), 0, (unsigned int)rnd() & 1, new_slot());
+		} else if (r < 37) {
+			kind[nslots] = C_FAST;
+			add(C_FAST, rnd() % 10 ? 1 + rnd() % 8 : 1 + rnd() % 70,
+			    rnd_limit(), 0, 0, new_slot());
+		} else if (r < 42) {
+			kind[nslots] = C_NALLOC;
+			add(C_NALLOC, 1 + rnd() % 4, 0, rnd_limit(), 0, new_slot());
+		} else if (r < 48) {
+			kind[nslots] = N_ALLOC;
+			x = N_START + rnd() % 0x800;
+			add(N_ALLOC, 1 + rnd() % 9, x,
+			    rnd() & 1 ? N_END : x + rnd() % 0x100,
+			    (unsigned int)(rnd() % 3), new_slot());
+		} else if (r < 53) {
+			x = rnd() % 0x500;
+			add(C_RESERVE, 0, x, x + rnd() % 16, 0, -1);
+		} else if (r < 55) {
+			x = rnd() % 0x900;
+			add(N_RESERVE, 0, x, x + rnd() % 32, 0, -1);
+		} else if (nslots) {
+			s = (int)(rnd() % (uint64_t)nslots);
+			switch (kind[s]) {
+			case C_ALLOC:
+				add(r < 62 ? C_FIND : r & 1 ? C_FREE : C_FREE_PTR,
+				    0, 0, 0, 0, s);
+				break;
+			case C_FAST:
+				add(r < 62 ? C_FIND : r % 5 ? C_FAST_FREE : C_FREE,
+				    0, 0, 0, 0, s);
+				break;
+			case C_NALLOC:
+				add(r < 62 ? C_FIND : C_FREE, 0, 0, 0, 0, s);
+				break;
+			default:
+				add(N_FREE, 0, 0, 0, 0, s);
+				break;
+			}
+		}
+	}
+}
+
 /* --- the model -------------------------------------------------------- */
 
 static uint64_t pow2_up(uint64_t x)
@@ -264,6 +364,7 @@ static void reset(void)
 	oracle_insert(&oc, 0, C_START - 1, true);	/* the floor */
 	oracle_init(&on, N_START, N_END);
 	memset(slot_it, 0, sizeof(slot_it));
+	memset(slot_live, 0, sizeof(slot_live));
 	memset(mag_n, 0, sizeof(mag_n));
 	caches_on = false;
 	c_live = false;
@@ -332,30 +433,41 @@ static int do_fast_alloc(const struct op *o)
 			oracle_insert(&oc, want, want + size - 1, false);
 		slot_pfn[o->slot] = want;
 		slot_size[o->slot] = size;
+		slot_live[o->slot] = true;
 		return AS_MODELLED;
 	}
-	if (!got && want && !hit)
+	expect_fail = !want;
+	if (!got && !want)
+		return AS_MODELLED;	/* no room, as modelled */
+	if (!got && !hit)
 		return FAILED;	/* a hit allocates nothing: cannot fail */
 	diag("alloc_iova_fast(%" PRIu64 "): got %#lx want %#" PRIx64, o->size,
 	     got, want);
-	return want || got ? MISMATCH : AS_MODELLED;
+	return MISMATCH;
 }
 
 static int do_fast_free(const struct op *o)
 {
 	uint64_t pfn = slot_pfn[o->slot], size = slot_size[o->slot];
-	unsigned int ord = order_of(size);
-	long i = oracle_live(&oc, pfn);
-
 	struct iova_cache_stats cs0 = { 0 }, cs1 = { 0 };
-	struct iova_ndomain *cn = iova_linux_native(&C);
+	unsigned int ord = order_of(size);
+	struct iova_ndomain *cn;
+	long i;
 
+	if (!slot_live[o->slot])
+		return AS_MODELLED;
+	/* Random scripts keep each order within one magazine (the model). */
+	if (random_mode && caches_on && ord < 6 && mag_n[ord] >= 120)
+		return AS_MODELLED;
+	i = oracle_live(&oc, pfn);
 	if (i < 0)
 		return MISMATCH;
+	cn = iova_linux_native(&C);
 	if (caches_on && ord < 6)
 		iova_cache_get_stats(cn, ord, &cs0);
 	free_iova_fast(&C, pfn, size);
 	slot_it[o->slot] = NULL;
+	slot_live[o->slot] = false;
 	if (caches_on && ord < 6) {
 		iova_cache_get_stats(cn, ord, &cs1);
 		if (cs1.put_fallbacks != cs0.put_fallbacks) {
@@ -376,6 +488,7 @@ static int run_op(const struct op *o)
 	long i;
 	int ret, exp;
 
+	expect_fail = false;
 	switch (o->k) {
 	case C_INIT:
 		init_iova_domain(&C, 4096, C_START);
@@ -385,6 +498,7 @@ static int run_op(const struct op *o)
 		exp = oracle_place(&oc, o->size, o->flag ? pow2_up(o->size) : 1,
 				   C_START, o->a, true, &want);
 		it = alloc_iova(&C, o->size, o->a, o->flag);
+		expect_fail = exp;
 		if (exp)
 			return it ? MISMATCH : AS_MODELLED;
 		if (!it)
@@ -394,11 +508,14 @@ static int run_op(const struct op *o)
 		oracle_insert(&oc, want, want + o->size - 1, false);
 		slot_pfn[o->slot] = want;
 		slot_size[o->slot] = o->size;
+		slot_live[o->slot] = true;
 		slot_it[o->slot] = it;
 		return AS_MODELLED;
 	case C_FAST:
 		return do_fast_alloc(o);
 	case C_FREE:	/* by a pfn inside the range */
+		if (!slot_live[o->slot])
+			return AS_MODELLED;
 		pfn = slot_pfn[o->slot] + slot_size[o->slot] / 2;
 		i = oracle_live(&oc, pfn);
 		if (i < 0)
@@ -406,18 +523,24 @@ static int run_op(const struct op *o)
 		free_iova(&C, pfn);
 		oracle_remove(&oc, (size_t)i);
 		slot_it[o->slot] = NULL;
+		slot_live[o->slot] = false;
 		return AS_MODELLED;
 	case C_FREE_PTR:
+		if (!slot_live[o->slot])
+			return AS_MODELLED;
 		i = oracle_live(&oc, slot_pfn[o->slot]);
 		if (i < 0 || !slot_it[o->slot])
 			return MISMATCH;
 		__free_iova(&C, slot_it[o->slot]);
 		oracle_remove(&oc, (size_t)i);
 		slot_it[o->slot] = NULL;
+		slot_live[o->slot] = false;
 		return AS_MODELLED;
 	case C_FAST_FREE:
 		return do_fast_free(o);
 	case C_FIND:
+		if (!slot_live[o->slot])
+			return AS_MODELLED;
 		it = find_iova(&C, slot_pfn[o->slot]);
 		if (!it)
 			return FAILED;
@@ -431,6 +554,7 @@ static int run_op(const struct op *o)
 		oracle_copy(&save, &oc);
 		exp = oracle_reserve(&save, o->a, o->b);
 		it = reserve_iova(&C, o->a, o->b);
+		expect_fail = exp;
 		if (exp) {
 			free(save.r);
 			return it ? MISMATCH : AS_MODELLED;
@@ -454,6 +578,7 @@ static int run_op(const struct op *o)
 		exp = oracle_place(&oc, o->size, 1, o->a, o->b, false, &want);
 		ret = iova_alloc(iova_linux_native(&C), o->size, 1, o->a, o->b,
 				 IOVA_BOTTOM_UP, &pfn);
+		expect_fail = exp;
 		if (exp)
 			return ret ? AS_MODELLED : MISMATCH;
 		if (ret)
@@ -463,6 +588,7 @@ static int run_op(const struct op *o)
 		oracle_insert(&oc, want, want + o->size - 1, false);
 		slot_pfn[o->slot] = want;
 		slot_size[o->slot] = o->size;
+		slot_live[o->slot] = true;
 		return AS_MODELLED;
 	case N_CREATE: {
 		struct iova_domain_config cfg = { .granule = 4096,
@@ -484,6 +610,7 @@ static int run_op(const struct op *o)
 		ret = iova_alloc_udata(N, o->size, align, o->a, o->b,
 				       top ? IOVA_TOP_DOWN : IOVA_BOTTOM_UP,
 				       &slot_it[o->slot], &pfn);
+		expect_fail = exp;
 		if (exp)
 			return ret == -ENOMEM ? AS_MODELLED : MISMATCH;
 		if (ret)
@@ -494,11 +621,15 @@ static int run_op(const struct op *o)
 		oracle_insert(&on, want, want + o->size - 1, false);
 		slot_pfn[o->slot] = want;
 		slot_size[o->slot] = o->size;
+		slot_live[o->slot] = true;
 		return AS_MODELLED;
 	}
 	case N_FREE:
+		if (!slot_live[o->slot])
+			return AS_MODELLED;
 		if (oracle_free(&on, slot_pfn[o->slot]))
 			return MISMATCH;
+		slot_live[o->slot] = false;
 		return iova_free(N, slot_pfn[o->slot]) ? MISMATCH : AS_MODELLED;
 	case N_RESERVE: {
 		struct oracle save;
@@ -506,6 +637,7 @@ static int run_op(const struct op *o)
 		oracle_copy(&save, &on);
 		exp = oracle_reserve(&save, o->a, o->b);
 		ret = iova_reserve(N, o->a, o->b);
+		expect_fail = exp;
 		if (exp || ret) {
 			free(save.r);
 			if (ret == exp)
@@ -553,10 +685,30 @@ static int run_script(unsigned long k, unsigned int *site, unsigned long *allocs
 	unsigned int i;
 	int failed = 0, r;
 
+	unsigned long rem = k, n, total = 0;
+	bool fired;
+
 	reset();
 	_iova_fault_inject(k);
 	for (i = 0; i < nops; i++) {
 		r = run_op(&script[i]);
+		/* Which call met the k-th allocation? */
+		n = _iova_fault_inject(0);
+		total += n;
+		fired = rem && n >= rem;
+		rem = fired ? 0 : rem ? rem - n : 0;
+		_iova_fault_inject(rem);
+		if (fired && r == AS_MODELLED) {
+			/* A call the model says fails anyway (no room) may meet
+			 * the injected failure: same error, nothing to retry. */
+			if (!expect_fail) {
+				diag("k=%lu op %u (%s): the failed allocation went unnoticed",
+				     k, i, opk_name[script[i].k]);
+				mismatches++;
+			}
+			failed++;
+			*site = script[i].k;
+		}
 		if (r == ABSORBED) {
 			/* Nothing to retry: the free happened, uncached. */
 			failed++;
@@ -600,18 +752,60 @@ static int run_script(unsigned long k, unsigned int *site, unsigned long *allocs
 		if (mismatches > 20)
 			break;
 	}
-	*allocs = _iova_fault_inject(0);
+	*allocs = total + _iova_fault_inject(0);
 	teardown();
 	return failed;
 }
 
-int main(void)
+/*
+ * Random mode: argv = random SEED OPS KSTEP.  Four scripts (seeds SEED..
+ * SEED+3); each runs clean, then with the k-th allocation failing for
+ * k = 1, 1 + KSTEP, ...
+ */
+static int random_main(uint64_t seed, unsigned int n, unsigned long step)
+{
+	unsigned long T, k, allocs, runs = 0, wrong = 0;
+	unsigned int site, i;
+	int f;
+
+	random_mode = true;
+	if (n > MAXOPS - 8)
+		n = MAXOPS - 8;
+	for (i = 0; i < 4; i++) {
+		build_random(seed + i, n);
+		f = run_script(0, &site, &T);
+		ok(f == 0 && mismatches == 0,
+		   "random script, seed %" PRIu64 ": %u ops match the model (%lu allocations)",
+		   seed + i, nops, T);
+		for (k = 1; k <= T && mismatches <= 20; k += step ? step : 1) {
+			runs++;
+			if (run_script(k, &site, &allocs) != 1) {
+				diag("seed %" PRIu64 " k=%lu: not exactly one failure",
+				     seed + i, k);
+				wrong++;
+			}
+		}
+	}
+	ok(wrong == 0 && mismatches == 0,
+	   "random scripts: %lu fault-injected runs, each one documented failure, valid, == model, retry works",
+	   runs);
+	oracle_free_all(&oc);
+	oracle_free_all(&on);
+	return tap_done();
+}
+
+int main(int argc, char **argv)
+
 {
 	unsigned long T, k, allocs, hits[NR_OPK + 1] = { 0 }, wrong = 0;
 	unsigned int site = 0, nsites = 0;
 	int f;
 
 	iova_linux_set_bad_free_hook(bad_free_hook);
+	if (argc > 4 && !strcmp(argv[1], "random"))
+		return random_main(strtoull(argv[2], NULL, 0),
+				   (unsigned int)strtoul(argv[3], NULL, 0),
+				   strtoul(argv[4], NULL, 0));
 	build_script();
 	f = run_script(0, &site, &T);
 	ok(f == 0 && mismatches == 0,
