@@ -233,6 +233,14 @@ static void test_odd_bytes(void)
 		trace_free(&t);
 		is_int(parse(noend, sizeof(noend) - 1, true, &s, &t),
 		       TRACE_EPARSE, "no end: strict fails");
+		/* Cut mid-line, and what is left still parses: an error
+		 * even when not strict. */
+		is_int(parse("iovatrace 1\na 1 1 0xff 1 td at=0x12", 35,
+			     false, &s, &t), TRACE_EPARSE,
+		       "cut mid-line without end: fails");
+		is_u64(s.fatal_line, 2, "... at line 2");
+		ok(strstr(s.fatal_text, "truncated") != NULL,
+		   "... saying truncated");
 	}
 }
 

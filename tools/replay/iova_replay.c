@@ -325,10 +325,16 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	/* "all" includes the trace's own placement when it has one. */
-	for (i = 0; i < c.nnames; i++)
+	for (i = 0; i < c.nnames; i++) {
+		size_t k;
+		bool have = false;
+
+		for (k = 0; k < nbe; k++)
+			have |= be[k].placement_only;
 		if (!strcmp(c.names[i], "all") && has_placements(&t) &&
-		    nbe < MAX_DESIGNS)
+		    !have && nbe < MAX_DESIGNS)
 			be[nbe++] = replay_trace_backend;
+	}
 	res = calloc(nbe, sizeof(*res));
 	if (!res) {
 		trace_free(&t);
@@ -384,8 +390,10 @@ int main(int argc, char **argv)
 		report_compare(stdout, &t, res, nbe);
 		for (i = 0; i < nbe; i++)
 			if (res[i].violations)
-				printf("SAFETY %s: %s\n", res[i].name,
-				       res[i].violation);
+				printf("%s %s: %s\n", res[i].placement_only ?
+				       "note: the trace's own placement breaks "
+				       "the inferred requests," : "SAFETY",
+				       res[i].name, res[i].violation);
 	}
 	if ((c.compare || c.plot) && nbe) {
 		const char *p = c.plot ? c.plot : "iova-replay.gp";

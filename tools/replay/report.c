@@ -125,7 +125,11 @@ void report_one(FILE *f, const struct trace *t, const struct replay_result *r)
 		fprintf(f, " (the first at line %lu)", r->first_fail_line);
 	fprintf(f, "; %" PRIu64 " unsupported requests, %" PRIu64
 		" frees skipped\n", r->unsupported, r->skipped_frees);
-	if (r->violations)
+	if (r->violations && r->placement_only)
+		fprintf(f, "  note: %" PRIu64 " placements break the inferred "
+			"requests (limit, alignment, overlap); first: %s\n",
+			r->violations, r->violation);
+	else if (r->violations)
 		fprintf(f, "  SAFETY: %" PRIu64 " violations; first: %s\n",
 			r->violations, r->violation);
 	if (!r->placement_only)

@@ -707,7 +707,13 @@ int trace_parse_native(const char *buf, size_t len, const char *name,
 	}
 	if (!r && !st.in_ops && start_ops(&st, it.lineno))
 		r = TRACE_EPARSE;
-	if (!r && !st.ended) {
+	if (!r && !st.ended && it.last_unterminated && it.lineno) {
+		/* Cut in the middle of a line: what is left of it may even
+		 * parse ("at=0x12" of "at=0x1234"), so never accept it. */
+		msg_report(&st.m, it.lineno, true, "no newline at the end and "
+			   "no 'end' line: the trace is truncated");
+		r = TRACE_EPARSE;
+	} else if (!r && !st.ended) {
 		msg_report(&st.m, it.lineno, opts && opts->strict,
 			   "no 'end' line: the trace may be truncated");
 		if (opts && opts->strict)
