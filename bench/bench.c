@@ -239,14 +239,16 @@ bool bench_op_done(struct bench_run *r, struct bench_stat *s, uint64_t t0)
 	s->op_ns += d;
 	k = atomic_fetch_add(&r->ops_live, 1) + 1;
 	if (d > r->op_cap_ns) {
-		r->capped = CAP_OP;
+		atomic_store(&r->capped, CAP_OP);
 		atomic_store(&r->stop, 1);
 		return true;
 	}
 	if ((k & 63) == 0) {
 		if (t1 - r->t_phase > r->budget_ns) {
-			if (!r->capped)
-				r->capped = CAP_BUDGET;
+			int none = CAP_NONE;
+
+			atomic_compare_exchange_strong(&r->capped, &none,
+						       CAP_BUDGET);
 			atomic_store(&r->stop, 1);
 			return true;
 		}
@@ -297,7 +299,7 @@ static void usage(FILE *f)
 "  --setup-budget SEC  set-up longer than this: no result, capped (default 60)\n"
 "  --csv FILE        also write one CSV row per workload/N/allocator\n"
 "  --full            the whole suite: larger N lists (1e7 scale), 3 s budgets\n"
-"                    (about 10 minutes)\n"
+"                    (5-10 minutes)\n"
 "  --quick           smaller N lists, 1 repeat, short budgets\n"
 "  --callgrind       instruction-count mode: fixed small op count, 1 repeat;\n"
 "                    run under valgrind --tool=callgrind --instr-atstart=no\n"
@@ -485,6 +487,7 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 		r->repeat_idx = (int)rep;
 		r->repeats = (int)o->repeat;
 		atomic_init(&r->stop, 0);
+		atomic_init(&r->capped, CAP_NONE);
 		atomic_init(&r->ops_live, 0);
 		snprintf(progress_label, sizeof(progress_label),
 			 "%s n=%llu %s rep %u/%u", w->name,
@@ -497,8 +500,8 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 		}
 		if (tty && r->t_progress != r->t_phase)
 			fprintf(stderr, "\r%*s\r", 100, "");
-		if (r->capped > res->capped)
-			res->capped = r->capped;
+		if (atomic_load(&r->capped) > res->capped)
+			res->capped = atomic_load(&r->capped);
 		if (r->st.ops) {
 			double busy = (double)r->st.cpu_ns -
 				      (double)r->st.untimed_ns -
@@ -704,6 +707,8 @@ int main(int argc, char **argv)
 	printf("# ns/op: median over repeats of thread CPU time per op (descheduling excluded; clock reads and untimed work subtracted);\n"
 	       "# p50/p99/p99.9: per-op wall time, log2/8 histogram (bucket upper edge), all repeats;\n"
 	       "# vs.clas / vs.augrb: baseline ns/op divided by this row's (x faster); '+' = the baseline was capped (a lower bound)\n");
+	if (o.callgrind)
+		printf("# callgrind mode: no clock is read, the times below are empty; bench/callgrind.sh reports Ir per op\n");
 #ifndef BENCH_HAVE_CALLGRIND_H
 	if (o.callgrind)
 		printf("# callgrind.h was not found at build time: run under valgrind --tool=callgrind --toggle-collect='bench_op*' or count the whole process\n");

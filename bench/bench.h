@@ -74,7 +74,7 @@ struct bench_run {
 	/* state */
 	uint64_t t_phase;	/* start of the current phase */
 	atomic_int stop;	/* set when capped: every thread stops */
-	int capped;		/* enum bench_cap */
+	atomic_int capped;	/* enum bench_cap (set by any thread) */
 	uint64_t t_progress;	/* last progress line */
 	atomic_ullong ops_live;	/* timed ops so far, all threads */
 	/* results */
