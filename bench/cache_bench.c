@@ -118,7 +118,9 @@ static void run_pairs_mixed(struct iova_domain *d, uint64_t n)
 	sink = acc;
 }
 
+#ifndef BATCH
 #define BATCH 256
+#endif
 static void run_batches(struct iova_domain *d, uint64_t n)
 {
 	static _Thread_local uint64_t held[BATCH];

@@ -72,11 +72,11 @@ static void free_caches(struct iova_domain *d, struct iova_rcache *rc)
 		}
 	}
 	for (o = 0; rc->depot && o < rc->max_order; o++) {
-		struct cache_depot *dp = &rc->depot[o];
+		struct cache_depot *dp = cache_depot_at(rc, o);
 
-		for (i = 0; dp->full.mag && i < dp->full.nr; i++)
+		for (i = 0; i < dp->full.nr; i++)
 			_iova_node_free(d, dp->full.mag[i], rc->mag_bytes);
-		for (i = 0; dp->empty.mag && i < dp->empty.nr; i++)
+		for (i = 0; i < dp->empty.nr; i++)
 			_iova_node_free(d, dp->empty.mag[i], rc->mag_bytes);
 	}
 	if (rc->cpus_raw)
@@ -118,7 +118,7 @@ int iova_domain_init_caches(struct iova_domain *d,
 	struct iova_cache_config c;
 	struct iova_rcache *rc;
 	void *raw;
-	size_t raw_bytes, slot_bytes;
+	size_t raw_bytes, slot_bytes, stack_bytes;
 	unsigned int i, o;
 	int ret;
 
@@ -155,28 +155,23 @@ int iova_domain_init_caches(struct iova_domain *d,
 	/* Build everything privately; publish d->rcache at the end. */
 	rc->cpus = alloc_aligned(d, rc->cpu_stride * c.nr_cpus, &rc->cpus_raw,
 				 &rc->cpus_raw_bytes);
-	/* The depots, then per depot two stacks of depot_max entries. */
-	rc->depot = alloc_aligned(d, (sizeof(struct cache_depot) +
-				      2 * (size_t)c.depot_max *
-				      (sizeof(struct iova_mag *) + sizeof(unsigned int))) *
-				  c.max_order, &rc->depot_raw, &rc->depot_raw_bytes);
+	/* Each depot, then its two stacks' arrays (pointers, then owners). */
+	stack_bytes = ((size_t)c.depot_max * (sizeof(struct iova_mag *) +
+					      sizeof(unsigned int)) + 7) & ~(size_t)7;
+	rc->depot_stride = (sizeof(struct cache_depot) + 2 * stack_bytes +
+			    IOVA_CACHE_LINE - 1) & ~(size_t)(IOVA_CACHE_LINE - 1);
+	rc->depot = alloc_aligned(d, rc->depot_stride * c.max_order,
+				  &rc->depot_raw, &rc->depot_raw_bytes);
 	if (!rc->cpus || !rc->depot)
 		goto nomem;
-	{
-		struct iova_mag **mags = (struct iova_mag **)(void *)
-			(rc->depot + c.max_order);
-		unsigned int *owners = (unsigned int *)(void *)
-			(mags + 2 * (size_t)c.depot_max * c.max_order);
+	for (o = 0; o < c.max_order; o++) {
+		struct cache_depot *dp = cache_depot_at(rc, o);
+		char *arrays = (char *)(dp + 1);
 
-		for (o = 0; o < 2 * c.max_order; o++) {
-			struct cache_depot *dp = &rc->depot[o / 2];
-			struct mag_stack *st = o % 2 ? &dp->empty : &dp->full;
-
-			st->mag = mags + (size_t)o * c.depot_max;
-			st->owner = owners + (size_t)o * c.depot_max;
-		}
-		for (o = 0; o < c.max_order; o++)
-			cache_lock_init(&rc->depot[o].lock);
+		cache_lock_init(&dp->lock);
+		dp->full.mag = (struct iova_mag **)(void *)arrays;
+		dp->empty.mag = (struct iova_mag **)(void *)(arrays + stack_bytes);
+		dp->full.cap = dp->empty.cap = c.depot_max;
 	}
 	for (i = 0; i < c.nr_cpus; i++) {
 		struct cache_cpu *cc = cache_cpu_at(rc, i);
@@ -290,7 +285,7 @@ static bool mag_take(struct iova_mag *m, uint64_t top, uint64_t *out)
 static struct iova_mag *slot_refill(struct iova_rcache *rc, unsigned int order,
 				    struct cache_cpu *c)
 {
-	struct cache_depot *dp = &rc->depot[order];
+	struct cache_depot *dp = cache_depot_at(rc, order);
 	struct cache_slot *s = &c->slot[order];
 	struct iova_mag *m = s->loaded, *full, *drop = NULL;
 
@@ -376,7 +371,7 @@ static bool slot_make_room(struct iova_domain *d, struct iova_rcache *rc,
 			   unsigned int order, struct cache_cpu *c,
 			   struct iova_mag **spare, bool *trimmed)
 {
-	struct cache_depot *dp = &rc->depot[order];
+	struct cache_depot *dp = cache_depot_at(rc, order);
 	struct cache_slot *s = &c->slot[order];
 	struct iova_mag *m = s->loaded, *e;
 	size_t n;
@@ -415,7 +410,7 @@ static __attribute__((noinline)) bool
 cache_put_slow(struct iova_domain *d, struct iova_rcache *rc,
 	       struct cache_cpu *c, unsigned int order, uint64_t pfn)
 {
-	struct cache_depot *dp = &rc->depot[order];
+	struct cache_depot *dp = cache_depot_at(rc, order);
 	struct iova_mag *spare = NULL;
 	struct cache_slot *s;
 	bool done, trimmed = false;

@@ -78,17 +78,21 @@ struct cache_cpu {
  * nr <= the arrays' size (depot_max).
  */
 struct mag_stack {
-	struct iova_mag **mag;
-	unsigned int *owner;
-	unsigned int nr;
+	struct iova_mag **mag;	/* cap entries, then cap owners (unsigned) */
+	unsigned int nr, cap;
 };
 
-/* With the depot lock held and nr < depot_max. */
+static inline unsigned int *mag_stack_owner(const struct mag_stack *st)
+{
+	return (unsigned int *)(void *)(st->mag + st->cap);
+}
+
+/* With the depot lock held and nr < cap. */
 static inline void mag_stack_push(struct mag_stack *st, struct iova_mag *m,
 				  unsigned int owner)
 {
 	st->mag[st->nr] = m;
-	st->owner[st->nr] = owner;
+	mag_stack_owner(st)[st->nr] = owner;
 	st->nr++;
 }
 
@@ -96,6 +100,7 @@ static inline void mag_stack_push(struct mag_stack *st, struct iova_mag *m,
 static inline struct iova_mag *mag_stack_pop(struct mag_stack *st,
 					     unsigned int owner)
 {
+	unsigned int *own = mag_stack_owner(st);
 	unsigned int i = st->nr, k;
 	struct iova_mag *m;
 
@@ -103,7 +108,7 @@ static inline struct iova_mag *mag_stack_pop(struct mag_stack *st,
 		return NULL;
 	k = i - 1;
 	while (i--) {
-		if (st->owner[i] == owner) {
+		if (own[i] == owner) {
 			k = i;
 			break;
 		}
@@ -111,7 +116,7 @@ static inline struct iova_mag *mag_stack_pop(struct mag_stack *st,
 	m = st->mag[k];
 	for (; k + 1 < st->nr; k++) {
 		st->mag[k] = st->mag[k + 1];
-		st->owner[k] = st->owner[k + 1];
+		own[k] = own[k + 1];
 	}
 	st->nr--;
 	return m;
@@ -119,13 +124,19 @@ static inline struct iova_mag *mag_stack_pop(struct mag_stack *st,
 
 /*
  * The depot of one order: full magazines (each with mag_size pfns) and
- * spare empty ones, at most depot_max of each.  Counting identity:
- * pushes - pops - (full magazines taken by flushes and trims) == full.nr.
+ * spare empty ones, at most depot_max of each.  What a push or a pop
+ * touches is in the first line (lock, stacks, counters) and the stacks'
+ * arrays, which follow the struct in the same block (rc->depot_stride).
+ * Counting identity: pushes - pops - (full magazines taken by flushes and
+ * trims) == full.nr.
  */
 struct cache_depot {
 	_Alignas(IOVA_CACHE_LINE) cache_lock_t lock;
 	struct mag_stack full, empty;
-	uint64_t pushes, pops, trims, flushes, flushed_ranges, put_fallbacks;
+	uint64_t pushes, pops;
+	/* second line: rare events */
+	_Alignas(IOVA_CACHE_LINE) uint64_t trims;
+	uint64_t flushes, flushed_ranges, put_fallbacks;
 };
 
 struct iova_rcache {
@@ -139,13 +150,21 @@ struct iova_rcache {
 					 * at least a cache line */
 	unsigned int cpu_shift;
 	char *cpus;			/* nr_cpus slots, line aligned */
-	struct cache_depot *depot;	/* max_order depots, line aligned */
+	char *depot;			/* max_order depots, line aligned,
+					 * depot_stride bytes apart */
+	size_t depot_stride;
 	void *cpus_raw, *depot_raw;	/* what the hooks returned (the depot
 					 * block also holds the full arrays) */
 	size_t cpus_raw_bytes, depot_raw_bytes;
 	void *self_raw;			/* this struct, as allocated */
 	size_t self_raw_bytes;
 };
+
+static inline struct cache_depot *cache_depot_at(const struct iova_rcache *rc,
+						 unsigned int order)
+{
+	return (struct cache_depot *)(void *)(rc->depot + order * rc->depot_stride);
+}
 
 /* Derived facts the code relies on. */
 _Static_assert(sizeof(size_t) == sizeof(void *),
@@ -156,6 +175,9 @@ _Static_assert(((8 + 8 * IOVA_CACHE_DEF_MAG_SIZE) &
 _Static_assert(IOVA_CACHE_DEF_MAX_ORDER <= IOVA_CACHE_MAX_ORDER,
 	       "default orders within the limit");
 _Static_assert(IOVA_CACHE_MAX_ORDER < 64, "2^order fits in a pfn");
+_Static_assert(offsetof(struct cache_depot, trims) == IOVA_CACHE_LINE &&
+	       sizeof(struct cache_depot) == 2 * IOVA_CACHE_LINE,
+	       "a push or pop touches the depot's first line only");
 
 static inline struct cache_cpu *cache_cpu_at(const struct iova_rcache *rc,
 					     unsigned int i)

@@ -70,7 +70,7 @@ static void release_full_list(struct iova_domain *d, unsigned int order,
 			      struct iova_mag *list)
 {
 	struct iova_rcache *rc = d->rcache;
-	struct cache_depot *dp = &rc->depot[order];
+	struct cache_depot *dp = cache_depot_at(rc, order);
 	struct iova_mag *m, *next;
 
 	if (!list)
@@ -115,7 +115,7 @@ static void flush_slot(struct iova_domain *d, struct cache_cpu *c)
 	iova_unlock(&d->lock);
 	_iova_cache_maybe_yield(rc);
 	for (o = 0; o < rc->max_order; o++) {
-		struct cache_depot *dp = &rc->depot[o];
+		struct cache_depot *dp = cache_depot_at(rc, o);
 
 		cache_lock(&dp->lock);
 		dp->flushes++;
@@ -162,7 +162,7 @@ void iova_cache_flush_all(struct iova_domain *d)
 	for (i = 0; i < rc->nr_cpus; i++)
 		flush_slot(d, cache_cpu_at(rc, i));
 	for (o = 0; o < rc->max_order; o++) {
-		struct cache_depot *dp = &rc->depot[o];
+		struct cache_depot *dp = cache_depot_at(rc, o);
 		struct iova_mag *list = depot_take_all(dp, &nr);
 
 		_iova_cache_maybe_yield(rc);
@@ -182,7 +182,7 @@ unsigned int iova_cache_trim(struct iova_domain *d)
 		return 0;
 	rc = d->rcache;
 	for (o = 0; o < rc->max_order; o++) {
-		struct cache_depot *dp = &rc->depot[o];
+		struct cache_depot *dp = cache_depot_at(rc, o);
 		struct iova_mag *list = depot_take_all(dp, &nr), *spares, *m;
 
 		release_full_list(d, o, list);
@@ -221,7 +221,7 @@ bool _iova_cache_contains(struct iova_domain *d, unsigned int order,
 			  uint64_t pfn)
 {
 	struct iova_rcache *rc = d->rcache;
-	struct cache_depot *dp = &rc->depot[order];
+	struct cache_depot *dp = cache_depot_at(rc, order);
 	bool found = false;
 	unsigned int i;
 
@@ -266,7 +266,7 @@ int iova_cache_get_stats(struct iova_domain *d, unsigned int order,
 		st->cached_ranges += s->loaded->n + s->prev->n;
 		cache_unlock(&c->lock);
 	}
-	dp = &rc->depot[order];
+	dp = cache_depot_at(rc, order);
 	cache_lock(&dp->lock);
 	st->depot_mags = dp->full.nr;
 	st->flushes = dp->flushes;
@@ -336,7 +336,7 @@ int _iova_cache_depot_counts(struct iova_domain *d, unsigned int order,
 		return -ENOENT;
 	if (order >= rc->max_order)
 		return -EINVAL;
-	dp = &rc->depot[order];
+	dp = cache_depot_at(rc, order);
 	cache_lock(&dp->lock);
 	*nr_full = dp->full.nr;
 	*nr_empty = dp->empty.nr;
@@ -396,15 +396,17 @@ static const char *validate_all_locked(struct iova_domain *d, uint64_t *all,
 		}
 	}
 	for (o = 0; o < rc->max_order && !w; o++) {
-		struct cache_depot *dp = &rc->depot[o];
+		struct cache_depot *dp = cache_depot_at(rc, o);
 
 		if (dp->full.nr > rc->depot_max || dp->empty.nr > rc->depot_max)
 			return "C2) a depot holds more than depot_max magazines";
 		for (k = 0; k < dp->empty.nr; k++)
-			if (!dp->empty.mag[k] || dp->empty.owner[k] > rc->nr_cpus)
+			if (!dp->empty.mag[k] ||
+			    mag_stack_owner(&dp->empty)[k] > rc->nr_cpus)
 				return "C2) a bad spare magazine entry";
 		for (k = 0; k < dp->full.nr && !w; k++) {
-			if (!dp->full.mag[k] || dp->full.owner[k] >= rc->nr_cpus)
+			if (!dp->full.mag[k] ||
+			    mag_stack_owner(&dp->full)[k] >= rc->nr_cpus)
 				return "C2) a bad full magazine entry";
 			if (*nall + rc->mag_size > cap)
 				return "C2) more cached pfns than the bounds allow";
@@ -444,12 +446,12 @@ int _iova_cache_validate(struct iova_domain *d, const char **why)
 	for (i = 0; i < rc->nr_cpus; i++)
 		cache_lock(&cache_cpu_at(rc, i)->lock);
 	for (o = 0; o < rc->max_order; o++)
-		cache_lock(&rc->depot[o].lock);
+		cache_lock(&cache_depot_at(rc, o)->lock);
 	iova_lock(&d->lock);
 	w = validate_all_locked(d, all, cap, &nall);
 	iova_unlock(&d->lock);
 	for (o = rc->max_order; o-- > 0;)
-		cache_unlock(&rc->depot[o].lock);
+		cache_unlock(&cache_depot_at(rc, o)->lock);
 	for (i = rc->nr_cpus; i-- > 0;)
 		cache_unlock(&cache_cpu_at(rc, i)->lock);
 	free(all);
