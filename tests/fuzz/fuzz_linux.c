@@ -557,7 +557,8 @@ static void op_reserve(struct fl *f)
 		c.r = malloc((c.n + 1) * sizeof(*c.r));
 		if (!c.r)
 			abort();
-		memcpy(c.r, f->o.r, c.n * sizeof(*c.r));
+		if (c.n)
+			memcpy(c.r, f->o.r, c.n * sizeof(*c.r));
 		c.cap = c.n + 1;
 		want = oracle_reserve(&c, lo, hi);
 		oracle_free_all(&c);

@@ -25,8 +25,9 @@ seeds = {}
 for geo in range(8):
     for flags in (0x00, 0x01, 0x11, 0x81):
         head = bytes([geo | (rng.getrandbits(3) << 3) & 0xdf]) + body(10)
-        # setup() reads the geometry parameters, then the flags byte; put
-        # the flags where a short geometry would read them.
+        # setup() reads the selector, 0-17 parameter bytes, then the flags
+        # byte: byte 3 is the flags byte for geometries with two parameter
+        # bytes; for the others it is just data (libFuzzer varies the rest).
         seeds["native-g%d-f%02x" % (geo, flags)] = head[:3] + bytes([flags]) + body(400)
 for i in range(8):
     seeds["linux-%d" % i] = bytes([0xe0 + i, rng.getrandbits(8) & 0xbf]) + body(500)
