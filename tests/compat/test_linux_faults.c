@@ -744,7 +744,11 @@ static int run_script(unsigned long k, unsigned int *site, unsigned long *allocs
 			     i, opk_name[script[i].k]);
 			mismatches++;
 		}
-		if (!state_ok()) {
+		/* The whole state: after every call in the clean run; in the
+		 * injected runs around the failure, every 64 calls and at the
+		 * end (the calls themselves are checked against the model). */
+		if ((k == 0 || fired || i % 64 == 0 || i + 1 == nops) &&
+		    !state_ok()) {
 			diag("k=%lu op %u (%s): state differs from the model", k,
 			     i, opk_name[script[i].k]);
 			mismatches++;
