@@ -83,6 +83,7 @@ static void *take_node(struct gt_tree *t, bool is_leaf)
 	if (is_leaf) {
 		((struct gt_leaf *)node)->n = 0;
 		((struct gt_leaf *)node)->rsv = 0;
+		((struct gt_leaf *)node)->gmask = 0;
 		t->nr_leaves++;
 	} else {
 		((struct gt_inner *)node)->n = 0;
@@ -119,26 +120,44 @@ static void leaf_copy(const struct gt_tree *t, struct gt_leaf *dst,
 		      unsigned int di, struct gt_leaf *src, unsigned int si,
 		      unsigned int cnt)
 {
-	uint64_t bits;
+	uint64_t bits, gbits;
 
 	if (!cnt)
 		return;
 	bits = (src->rsv >> si) & low_bits(cnt);
+	gbits = (src->gmask >> si) & low_bits(cnt);
 	iova_memmove(&dst->lo[di], &src->lo[si], cnt * sizeof(uint64_t));
 	iova_memmove(&dst->hi[di], &src->hi[si], cnt * sizeof(uint64_t));
 	if (t->has_udata)
 		iova_memmove(&dst->udata[di], &src->udata[si],
 			     cnt * sizeof(void *));
 	dst->rsv = (dst->rsv & ~(low_bits(cnt) << di)) | bits << di;
+	dst->gmask = (dst->gmask & ~(low_bits(cnt) << di)) | gbits << di;
 }
 
+/* Forget the bits of slots at or past l->n. */
+static inline void leaf_trim_bits(struct gt_leaf *l)
+{
+	l->rsv &= low_bits(l->n);
+	l->gmask &= low_bits(l->n);
+}
+
+static inline void set_bit_to(uint64_t *w, unsigned int j, bool v)
+{
+	*w = (*w & ~(UINT64_C(1) << j)) | (uint64_t)v << j;
+}
+
+/* Range flags as the insert path carries them. */
+enum { RB_RSV = 1, RB_GAP = 2 };	/* reserved; its gap is not empty */
+
 static void leaf_set(const struct gt_tree *t, struct gt_leaf *l,
-		     unsigned int j, uint64_t lo, uint64_t hi, bool rsv,
+		     unsigned int j, uint64_t lo, uint64_t hi, unsigned int rb,
 		     void *udata)
 {
 	l->lo[j] = lo;
 	l->hi[j] = hi;
-	l->rsv = (l->rsv & ~(UINT64_C(1) << j)) | (uint64_t)rsv << j;
+	set_bit_to(&l->rsv, j, rb & RB_RSV);
+	set_bit_to(&l->gmask, j, rb & RB_GAP);
 	if (t->has_udata)
 		l->udata[j] = udata;
 }
@@ -163,19 +182,16 @@ static inline uint64_t leaf_gap_lo(const struct gt_leaf *l, unsigned int j,
 static void leaf_summary(const struct gt_leaf *l, uint64_t pred,
 			 uint64_t *gap, uint64_t *akey)
 {
-	uint64_t g = 0, k = 0, a = pred;
-	unsigned int j;
+	uint64_t g = 0, k = 0, m;
 
-	for (j = 0; j < l->n; j++) {
-		if (l->lo[j] > a) {
-			uint64_t len = l->lo[j] - a;
+	for (m = l->gmask; m; m &= m - 1) {	/* only non-empty gaps */
+		unsigned int j = iova_ctz64(m);
+		uint64_t a = leaf_gap_lo(l, j, pred), len = l->lo[j] - a;
 
-			if (len > g)
-				g = len;
-			if (k < iova_run_key_bound(len))
-				k = iova_max64(k, iova_run_key(a, l->lo[j] - 1));
-		}
-		a = l->hi[j] + 1;
+		if (len > g)
+			g = len;
+		if (k < iova_run_key_bound(len))
+			k = iova_max64(k, iova_run_key(a, l->lo[j] - 1));
 	}
 	*gap = g;
 	*akey = k;
@@ -371,6 +387,7 @@ void gt_init(struct gt_tree *t, uint64_t start, uint64_t end, bool has_udata,
 	};
 	l->n = 0;
 	l->rsv = 0;
+	l->gmask = 0;
 }
 
 static void free_subtree(struct gt_tree *t, void *node, uint32_t depth,
@@ -494,7 +511,7 @@ static inline uint64_t nonempty(uint64_t a, uint64_t b)
  */
 static struct gt_leaf *split_leaf(struct gt_tree *t, struct gt_leaf *l,
 				  unsigned int pos, uint64_t lo, uint64_t hi,
-				  bool rsv, void *udata)
+				  unsigned int rb, void *udata)
 {
 	struct gt_leaf *left = take_node(t, true);
 	unsigned int n = l->n, nleft;
@@ -508,19 +525,19 @@ static struct gt_leaf *split_leaf(struct gt_tree *t, struct gt_leaf *l,
 
 	if (pos < nleft) {
 		leaf_copy(t, left, 0, l, 0, pos);
-		leaf_set(t, left, pos, lo, hi, rsv, udata);
+		leaf_set(t, left, pos, lo, hi, rb, udata);
 		leaf_copy(t, left, pos + 1, l, pos, nleft - 1 - pos);
 		leaf_copy(t, l, 0, l, nleft - 1, n - (nleft - 1));
 		l->n = n - (nleft - 1);
 	} else {
 		leaf_copy(t, left, 0, l, 0, nleft);
 		leaf_copy(t, l, 0, l, nleft, pos - nleft);
-		leaf_set(t, l, pos - nleft, lo, hi, rsv, udata);
+		leaf_set(t, l, pos - nleft, lo, hi, rb, udata);
 		leaf_copy(t, l, pos - nleft + 1, l, pos, n - pos);
 		l->n = n + 1 - nleft;
 	}
 	left->n = nleft;
-	l->rsv &= low_bits(l->n);
+	leaf_trim_bits(l);
 	return left;
 }
 
@@ -699,11 +716,11 @@ static void link_left(struct gt_tree *t, struct gt_cursor *p, int d, void *left)
 }
 
 static void leaf_insert_at(const struct gt_tree *t, struct gt_leaf *l,
-			   unsigned int pos, uint64_t lo, uint64_t hi, bool rsv,
+			   unsigned int pos, uint64_t lo, uint64_t hi, unsigned int rb,
 			   void *udata)
 {
 	leaf_copy(t, l, pos + 1, l, pos, l->n - pos);
-	leaf_set(t, l, pos, lo, hi, rsv, udata);
+	leaf_set(t, l, pos, lo, hi, rb, udata);
 	l->n++;
 }
 
@@ -718,7 +735,7 @@ static void leaf_insert_at(const struct gt_tree *t, struct gt_leaf *l,
  */
 static bool shift_to_sibling(struct gt_tree *t, struct gt_cursor *p,
 			     struct gt_leaf *l, unsigned int pos, uint64_t lo,
-			     uint64_t hi, bool rsv, void *udata)
+			     uint64_t hi, unsigned int rb, void *udata)
 {
 	int ld = (int)t->height - 1;
 	struct gt_inner *par = p->node[ld - 1];
@@ -729,11 +746,11 @@ static bool shift_to_sibling(struct gt_tree *t, struct gt_cursor *p,
 	if (i > 0 && pos < l->n && (s = par->child[i - 1])->n < GT_LEAF_CAP) {
 		/* The left sibling takes the new range or l's first one. */
 		if (pos == 0) {
-			leaf_set(t, s, s->n, lo, hi, rsv, udata);
+			leaf_set(t, s, s->n, lo, hi, rb, udata);
 		} else {
 			leaf_copy(t, s, s->n, l, 0, 1);
 			leaf_copy(t, l, 0, l, 1, pos - 1);
-			leaf_set(t, l, pos - 1, lo, hi, rsv, udata);
+			leaf_set(t, l, pos - 1, lo, hi, rb, udata);
 		}
 		s->n++;
 		set_slot(par, i - 1, s, true, child_pred(par, i - 1, ppred));
@@ -742,11 +759,11 @@ static bool shift_to_sibling(struct gt_tree *t, struct gt_cursor *p,
 		/* The right sibling takes the new range or l's last one. */
 		leaf_copy(t, s, 1, s, 0, s->n);
 		if (pos == l->n) {
-			leaf_set(t, s, 0, lo, hi, rsv, udata);
+			leaf_set(t, s, 0, lo, hi, rb, udata);
 		} else {
 			leaf_copy(t, s, 0, l, l->n - 1, 1);
 			leaf_copy(t, l, pos + 1, l, pos, l->n - 1 - pos);
-			leaf_set(t, l, pos, lo, hi, rsv, udata);
+			leaf_set(t, l, pos, lo, hi, rb, udata);
 		}
 		s->n++;
 	} else {
@@ -762,7 +779,7 @@ static bool shift_to_sibling(struct gt_tree *t, struct gt_cursor *p,
 
 /* Insert [lo, hi] at position pos of the leaf at the end of path p. */
 static void insert_path(struct gt_tree *t, struct gt_cursor *p, unsigned int pos,
-			uint64_t lo, uint64_t hi, bool rsv, void *udata)
+			uint64_t lo, uint64_t hi, unsigned int rb, void *udata)
 {
 	uint32_t ld = t->height - 1;
 	struct gt_leaf *l = p->node[ld];
@@ -773,6 +790,8 @@ static void insert_path(struct gt_tree *t, struct gt_cursor *p, unsigned int pos
 		    "gt_insert: range outside the domain");
 	a = leaf_gap_lo(l, pos, p->pred[ld]);
 	iova_assert(a <= lo, "gt_insert: range overlaps its predecessor");
+	/* The new range owns [a, lo); the successor now owns [hi + 1, ...). */
+	rb = (rb & RB_RSV) | (a < lo ? RB_GAP : 0);
 	/* The gap [a, b) splits into [a, lo) and [hi + 1, b). */
 	t->free_gaps += nonempty(a, lo);
 	if (pos < l->n) {
@@ -786,17 +805,19 @@ static void insert_path(struct gt_tree *t, struct gt_cursor *p, unsigned int pos
 	}
 	t->count++;
 
+	if (pos < l->n)
+		set_bit_to(&l->gmask, pos, hi + 1 < l->lo[pos]);
 	if (l->n < GT_LEAF_CAP) {
 		bool same = pos < l->n && split_keeps_summary(t, p, a, l->lo[pos]);
 
-		leaf_insert_at(t, l, pos, lo, hi, rsv, udata);
+		leaf_insert_at(t, l, pos, lo, hi, rb, udata);
 		if (!same)	/* else neither key nor summaries changed */
 			fix_up(t, p, (int)ld);
 		return;
 	}
-	if (ld > 0 && shift_to_sibling(t, p, l, pos, lo, hi, rsv, udata))
+	if (ld > 0 && shift_to_sibling(t, p, l, pos, lo, hi, rb, udata))
 		return;
-	link_left(t, p, (int)ld, split_leaf(t, l, pos, lo, hi, rsv, udata));
+	link_left(t, p, (int)ld, split_leaf(t, l, pos, lo, hi, rb, udata));
 }
 
 void gt_insert(struct gt_tree *t, uint64_t lo, uint64_t hi, bool rsv,
@@ -805,7 +826,8 @@ void gt_insert(struct gt_tree *t, uint64_t lo, uint64_t hi, bool rsv,
 	struct gt_cursor p;
 	struct gt_leaf *l = descend(t, lo, &p);
 
-	insert_path(t, &p, leaf_lower_bound(l, lo), lo, hi, rsv, udata);
+	insert_path(t, &p, leaf_lower_bound(l, lo), lo, hi, rsv ? RB_RSV : 0,
+		    udata);
 }
 
 void gt_insert_at(struct gt_tree *t, struct gt_cursor *c, uint64_t lo,
@@ -817,7 +839,7 @@ void gt_insert_at(struct gt_tree *t, struct gt_cursor *c, uint64_t lo,
 	}
 	iova_assert(c->height == t->height, "gt_insert_at: stale cursor");
 	c->valid = false;
-	insert_path(t, c, c->pos, lo, hi, rsv, udata);
+	insert_path(t, c, c->pos, lo, hi, rsv ? RB_RSV : 0, udata);
 }
 
 /* ------------------------------------------------------------------ */
@@ -903,8 +925,10 @@ static void rebalance(struct gt_tree *t, struct gt_cursor *p, int d)
 static void refresh_at(struct gt_tree *t, uint64_t pfn)
 {
 	struct gt_cursor p;
+	struct gt_leaf *l = descend(t, pfn, &p);
 
-	descend(t, pfn, &p);
+	/* Its gap now holds the erased range, so it is not empty. */
+	l->gmask |= UINT64_C(1) << leaf_lower_bound(l, pfn);
 	fix_up(t, &p, (int)t->height - 1);
 }
 
@@ -949,11 +973,12 @@ bool gt_erase(struct gt_tree *t, uint64_t pfn, bool must_start, bool rsv,
 
 	leaf_copy(t, l, j, l, j + 1, l->n - j - 1);
 	l->n--;
-	l->rsv &= low_bits(l->n);
+	leaf_trim_bits(l);
 	if (!last_in_leaf) {
 		/* The successor in this leaf now owns [a, its lo): only grew. */
 		uint64_t b = l->lo[j];
 
+		l->gmask |= UINT64_C(1) << j;
 		bump_up(&p, (int)ld, b - a, iova_run_key(a, b - 1));
 	} else if (l->n) {
 		fix_up(t, &p, (int)ld);
@@ -987,29 +1012,29 @@ static bool search_leaf(struct search *s, const struct gt_leaf *l,
 			uint64_t pred)
 {
 	const struct iova_req *r = s->r;
-	unsigned int n = l->n, k, j0;
+	unsigned int n = l->n, j0;
+	uint64_t m;
 
 	if (!n)
 		return false;
 	/*
-	 * Start at the range whose gap holds the near bound: top-down, the
-	 * gaps of ranges after the first one with hi >= max start above max;
-	 * bottom-up, the gaps of ranges before the first one with hi > min
-	 * end below min.
+	 * Only ranges with a non-empty gap (gmask) are visited, starting at
+	 * the one whose gap holds the near bound: top-down, the gaps of ranges
+	 * after the first one with hi >= max start above max; bottom-up, the
+	 * gaps of ranges before the first one with hi > min end below min.
 	 */
 	if (s->top) {
 		j0 = leaf_lower_bound(l, r->max);
-		k = n - 1 - (j0 < n ? j0 : n - 1);
+		m = l->gmask & low_bits((j0 < n ? j0 : n - 1) + 1);
 	} else {
-		k = r->min == UINT64_MAX ? n : leaf_lower_bound(l, r->min + 1);
+		j0 = r->min == UINT64_MAX ? n : leaf_lower_bound(l, r->min + 1);
+		m = l->gmask & ~low_bits(j0);
 	}
-	for (; k < n; k++) {
-		unsigned int j = s->top ? n - 1 - k : k;
-		uint64_t a = leaf_gap_lo(l, j, pred), b;
+	while (m) {
+		unsigned int j = s->top ? iova_flog2(m) : iova_ctz64(m);
+		uint64_t a = leaf_gap_lo(l, j, pred), b = l->lo[j] - 1;
 
-		if (l->lo[j] <= a)
-			continue;	/* no gap below range j */
-		b = l->lo[j] - 1;
+		m &= ~(UINT64_C(1) << j);
 		if (s->top ? b < r->min : a > r->max)
 			break;		/* every later gap is out of bounds */
 		if (fit_run(s, a, b)) {
@@ -1125,13 +1150,13 @@ static uint64_t largest_node(struct gt_tree *t, const void *node, uint32_t d,
 	t->search_nodes++;
 	if (d + 1 == t->height) {
 		const struct gt_leaf *l = node;
+		uint64_t m;
 
-		for (i = 0; i < l->n; i++) {
-			uint64_t a = leaf_gap_lo(l, i, pred);
+		for (m = l->gmask; m; m &= m - 1) {
+			unsigned int j = iova_ctz64(m);
 
-			if (l->lo[i] > a)
-				best = iova_max64(best, clipped(a, l->lo[i] - 1,
-								min, max));
+			best = iova_max64(best, clipped(leaf_gap_lo(l, j, pred),
+							l->lo[j] - 1, min, max));
 		}
 		return best;
 	}
@@ -1232,8 +1257,8 @@ static const char *validate_node(struct vstate *v, const void *node,
 			return "3) leaf over capacity";
 		if (!is_root && l->n == 0)
 			return "3) empty non-root leaf";
-		if (l->rsv & ~low_bits(l->n))
-			return "1) reserved bit set beyond the leaf's ranges";
+		if ((l->rsv | l->gmask) & ~low_bits(l->n))
+			return "1) a flag bit is set beyond the leaf's ranges";
 		for (i = 0; i < l->n; i++) {
 			uint64_t lo = l->lo[i], hi = l->hi[i], sz;
 
@@ -1245,6 +1270,8 @@ static const char *validate_node(struct vstate *v, const void *node,
 				return "1) ranges overlap or are out of order";
 			if (lo > v->next)
 				v->gaps++;
+			if (((l->gmask >> i) & 1) != (lo > (i ? l->hi[i - 1] + 1 : pred)))
+				return "2) a leaf's gap bit differs from its gap";
 			sz = hi - lo + 1;	/* page counts are mod 2^64 */
 			if ((l->rsv >> i) & 1) {
 				v->pages_rsv += sz;

@@ -24,9 +24,9 @@
 enum { GT_LEAF_CAP = 4, GT_INNER_CAP = 4, GT_MAX_HEIGHT = 48 };
 #else
 enum {
-	GT_LEAF_CAP = 63,	/* ranges per leaf; the reserved bitmap is u64 */
+	GT_LEAF_CAP = 62,	/* ranges per leaf: 24 + 62 * 16 = 1016 bytes */
 	GT_INNER_CAP = 31,	/* children per inner node */
-	GT_MAX_HEIGHT = 16,	/* 63 * 31^15 ranges: more than 2^64 */
+	GT_MAX_HEIGHT = 16,	/* 62 * 31^15 ranges: more than 2^64 */
 };
 #endif
 
@@ -34,6 +34,7 @@ struct gt_leaf {
 	uint32_t n;		/* ranges in use, [0, GT_LEAF_CAP] */
 	uint32_t _pad;
 	uint64_t rsv;		/* bit j: range j is a reservation */
+	uint64_t gmask;		/* bit j: the gap below range j is not empty */
 	uint64_t lo[GT_LEAF_CAP];
 	uint64_t hi[GT_LEAF_CAP];
 	void *udata[];		/* GT_LEAF_CAP pointers if the tree has udata */

@@ -77,6 +77,7 @@ int main(void)
 	CORRUPT("a range below start", "1)", l->lo[0], 0);
 	CORRUPT("a reserved bit past the end", "1)", l->rsv,
 		l->rsv | (UINT64_C(1) << (l->n)));
+	CORRUPT("a gap bit", "2)", l->gmask, l->gmask ^ 2);
 	CORRUPT("an inner key", "4)", in->key[0], in->key[0] + 1);
 	CORRUPT("a gap summary", "5)", in->gap[1], in->gap[1] + 1);
 	CORRUPT("an aligned-run key", "5)", in->akey[1], in->akey[1] ^ 1);
