@@ -67,6 +67,9 @@ int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size);
 #define MAGIC_BAD 0x10fa11e5bad0bad0UL	/* bad granule: every call fails */
 #define MAGIC_DEAD 0x10fa11e5dead0000UL	/* put_iova_domain() ran */
 
+/* Sizes above this cannot be size-aligned (2^63 with a 64-bit long). */
+#define HALF_SPACE (ULONG_MAX / 2 + 1)
+
 /* Sizes below this are rounded up to a power of two by alloc_iova_fast(). */
 #define FAST_ROUND_BELOW (1UL << (IOVA_RANGE_CACHE_MAX_SIZE - 1))
 
@@ -244,7 +247,8 @@ void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 		iovad->_magic = MAGIC_BAD;
 		return;
 	}
-	iovad->dma_32bit_pfn = 1UL << (32 - granule_shift(iovad));
+	iovad->dma_32bit_pfn =
+		(unsigned long)(UINT64_C(1) << (32 - granule_shift(iovad)));
 	iovad->max32_alloc_size = iovad->dma_32bit_pfn;
 	iovad->_magic = MAGIC_LIVE;
 	(void)domain_priv(iovad);	/* on failure, the next call retries */
@@ -314,7 +318,7 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	if (!p || !size || limit_pfn < iovad->start_pfn)
 		return NULL;
 	if (size_aligned) {
-		if (size > (1UL << 63))
+		if (size > HALF_SPACE)
 			return NULL;
 		align = pow2_up(size);
 	}
@@ -563,7 +567,7 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 	uint64_t pfn = 0;
 	int ret;
 
-	if (!p || !size || size > (1UL << 63) || limit_pfn < iovad->start_pfn)
+	if (!p || !size || size > HALF_SPACE || limit_pfn < iovad->start_pfn)
 		return 0;
 	if (size < FAST_ROUND_BELOW)
 		size = (unsigned long)pow2_up(size);
@@ -587,7 +591,7 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		bad_free(iovad, NULL, pfn, "domain not usable");
 		return;
 	}
-	if (!size || size > (1UL << 63)) {
+	if (!size || size > HALF_SPACE) {
 		bad_free(iovad, p, pfn, "size 0 or above 2^63");
 		return;
 	}
