@@ -5,59 +5,6 @@
  */
 #include "policy.h"
 
-/* Round a up to a multiple of 2^order; false if that passes UINT64_MAX. */
-static bool round_up_order(uint64_t a, unsigned int order, uint64_t *out)
-{
-	uint64_t mask;
-
-	if (order >= 64) {
-		*out = 0;
-		return a == 0;
-	}
-	mask = (UINT64_C(1) << order) - 1;
-	if (!(a & mask)) {
-		*out = a;
-		return true;
-	}
-	if ((a | mask) == UINT64_MAX)
-		return false;
-	*out = (a | mask) + 1;
-	return true;
-}
-
-/* Does [a, b] hold a whole 2^order-aligned block of 2^order pfns? */
-static bool holds_block(uint64_t a, uint64_t b, unsigned int order)
-{
-	uint64_t x;
-
-	if (order >= 64)
-		return a == 0 && b == UINT64_MAX;
-	if (!round_up_order(a, order, &x) || x > b)
-		return false;
-	return b - x >= (UINT64_C(1) << order) - 1;
-}
-
-uint64_t iova_run_key(uint64_t a, uint64_t b)
-{
-	uint64_t len = iova_span(a, b), x, f = 0;
-	unsigned int m;
-
-	if (a == 0 && b == UINT64_MAX) {
-		m = 64;
-	} else {
-		/*
-		 * Any 2^j consecutive pfns hold an aligned 2^(j-1) block, so
-		 * with j = floor(log2 len) the order m is j or j - 1.
-		 */
-		m = iova_flog2(len);
-		if (m && !holds_block(a, b, m))
-			m--;
-	}
-	if (round_up_order(a, m + 1, &x) && x <= b)
-		f = iova_span(x, b);
-	return (uint64_t)(m + 1) << IOVA_KEY_SHIFT | iova_min64(f, IOVA_KEY_FMAX);
-}
-
 void iova_req_init(struct iova_req *r, uint64_t size, uint64_t align,
 		   uint64_t min, uint64_t max)
 {
@@ -110,7 +57,7 @@ bool iova_fit_bottom(const struct iova_req *r, uint64_t a, uint64_t b,
 {
 	uint64_t lo = iova_max64(a, r->min), hi = iova_min64(b, r->max), s;
 
-	if (lo > hi || !round_up_order(lo, r->k, &s) || s > hi ||
+	if (lo > hi || !iova_round_up_order(lo, r->k, &s) || s > hi ||
 	    hi - s < r->size - 1)
 		return false;
 	*x = s;
