@@ -40,6 +40,7 @@ find "$out" -name '*.gcda' -delete
 # IOVA_DEBUG=3 iova_small of tests/oracle is left out: its extra debug code
 # has other line numbers, which gcovr 5 cannot merge.
 mkdir -p "$out/html"
+cd "$out"	# gcov's scratch files land here, not in the source tree
 set -- -r "$root" --filter "$root/src/" --exclude-unreachable-branches \
 	"$out/CMakeFiles/iova.dir" "$out/tests/fuzz/CMakeFiles/iova_fz_small.dir"
 gcovr "$@" --txt "$out/lines.txt" --html-details "$out/html/index.html"
