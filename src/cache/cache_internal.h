@@ -218,6 +218,12 @@ bool _iova_cache_contains(struct iova_domain *d, unsigned int order,
  */
 int _iova_cache_validate(struct iova_domain *d, const char **why);
 
+/*
+ * Print the caches' state to f (config, then per order the depot and every
+ * non-empty slot), taking each lock in turn.  For failed checks.
+ */
+void _iova_cache_dump(struct iova_domain *d, void *file);
+
 /* Turn the random handoff yields on or off (before threads start). */
 void _iova_cache_set_debug_yield(struct iova_domain *d, bool on);
 

@@ -12,6 +12,8 @@
  * gives back every full depot magazine and frees the spare empty ones; an
  * idle program calls it to return IOVA space and memory.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cache_internal.h"
@@ -300,6 +302,42 @@ int iova_cache_get_config(struct iova_domain *d, struct iova_cache_config *cfg)
 }
 
 /* --- test hooks and validation ------------------------------------- */
+
+void _iova_cache_dump(struct iova_domain *d, void *file)
+{
+	struct iova_rcache *rc = d ? d->rcache : NULL;
+	FILE *f = file;
+	unsigned int i, o;
+
+	if (!rc) {
+		fprintf(f, "caches: none\n");
+		return;
+	}
+	fprintf(f, "caches: %u orders, %u per magazine, %u slots, depot <= %u\n",
+		rc->max_order, rc->mag_size, rc->nr_cpus, rc->depot_max);
+	for (o = 0; o < rc->max_order; o++) {
+		struct cache_depot *dp = cache_depot_at(rc, o);
+
+		cache_lock(&dp->lock);
+		fprintf(f, " order %u: depot %u full, %u spare; pushes %" PRIu64
+			" pops %" PRIu64 " trims %" PRIu64 "\n", o, dp->full.nr,
+			dp->empty.nr, dp->pushes, dp->pops, dp->trims);
+		cache_unlock(&dp->lock);
+		for (i = 0; i < rc->nr_cpus; i++) {
+			struct cache_cpu *c = cache_cpu_at(rc, i);
+			struct cache_slot *s = &c->slot[o];
+
+			cache_lock(&c->lock);
+			if (s->loaded->n || s->prev->n || s->hits || s->misses)
+				fprintf(f, "  slot %u: loaded %zu (top %#" PRIx64
+					") prev %zu; hits %" PRIu64 " misses %"
+					PRIu64 "\n", i, s->loaded->n,
+					s->loaded->n ? s->loaded->pfn[s->loaded->n - 1] : 0,
+					s->prev->n, s->hits, s->misses);
+			cache_unlock(&c->lock);
+		}
+	}
+}
 
 void _iova_cache_set_debug_yield(struct iova_domain *d, bool on)
 {

@@ -9,6 +9,8 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <string.h>
+
 #include "cache/cache_internal.h"
 #include "tap.h"
 
@@ -22,8 +24,10 @@ static void check_valid(struct iova_domain *d, const char *what)
 	if (r1)
 		diag("domain: %s", why);
 	r2 = _iova_cache_validate(d, &why);
-	if (r2)
+	if (r2) {
 		diag("cache: %s", why);
+		_iova_cache_dump(d, stdout);
+	}
 	ok(r1 == 0 && r2 == 0, "valid after %s", what);
 }
 
@@ -231,6 +235,17 @@ static void test_transitions(void)
 	is_u64(cst(d, 3).flushes, 1, "flush counted in every order");
 	is_u64(live(d), 17, "only the 17 held ranges stay live");
 	iova_cache_flush_cpu(d, 7);	/* no such slot: no-op */
+	{
+		char buf[4096] = "";
+		FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+		if (f) {
+			_iova_cache_dump(d, f);
+			fclose(f);
+		}
+		ok(strstr(buf, "order 0: depot 0 full") != NULL,
+		   "dump names the depot state");
+	}
 	check_valid(d, "flush_cpu");
 	iova_domain_destroy(d);
 }
