@@ -34,9 +34,9 @@ flags="-std=c11 -g -O1 -fno-omit-frame-pointer
 srcs=$(find "$root/src" -name "*.c" | LC_ALL=C sort)
 
 # shellcheck disable=SC2086
-$cc $flags $srcs "$root/tests/fuzz/fuzz_ops.c" "$root/tests/fuzz/fuzz_linux.c" -o "$out/fuzz_ops" -lpthread
+$cc $flags $srcs "$root/tests/fuzz/fuzz_ops.c" "$root/tests/fuzz/fuzz_linux.c" "$root/tests/fuzz/fuzz_cache.c" -o "$out/fuzz_ops" -lpthread
 # shellcheck disable=SC2086
-$cc $flags -DIOVA_TEST_SMALL_NODES=1 $srcs "$root/tests/fuzz/fuzz_ops.c" "$root/tests/fuzz/fuzz_linux.c" \
+$cc $flags -DIOVA_TEST_SMALL_NODES=1 $srcs "$root/tests/fuzz/fuzz_ops.c" "$root/tests/fuzz/fuzz_linux.c" "$root/tests/fuzz/fuzz_cache.c" \
 	-o "$out/fuzz_ops_small" -lpthread
 echo "built $out/fuzz_ops and $out/fuzz_ops_small"
 

@@ -21,7 +21,8 @@
  *   - calls that must not allocate (free, find, stats, ...) allocate nothing.
  *
  * Byte layout (all reads past the end give 0, so every input is valid):
- *   a first byte >= 0xe0 selects the Linux-compatible API (fuzz_linux.c);
+ *   a first byte >= 0xe0 selects the Linux-compatible API (fuzz_linux.c),
+ *   one in [0xd0, 0xe0) the per-CPU caches (fuzz_cache.c);
  *   geometry: 1 selector byte + parameters, 1 flags byte;
  *   then one opcode byte per operation followed by its parameters.
  *
@@ -42,6 +43,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* fuzz_linux.c: inputs whose first byte is >= 0xe0 go there. */
 void fuzz_linux_run(const uint8_t *data, size_t size);
+/* fuzz_cache.c: inputs whose first byte is in [0xd0, 0xe0). */
+void fuzz_cache_run(const uint8_t *data, size_t size);
 
 /* Population cap: the oracle is O(n) per operation. */
 #define FZ_MAX_RANGES 1000
@@ -1001,9 +1004,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f;
 
-	if (size && data[0] >= 0xe0) {
+	if (size && data[0] >= 0xd0) {
 		disarm();
-		fuzz_linux_run(data + 1, size - 1);
+		if (data[0] >= 0xe0)
+			fuzz_linux_run(data + 1, size - 1);
+		else
+			fuzz_cache_run(data + 1, size - 1);
 		disarm();
 		return 0;
 	}

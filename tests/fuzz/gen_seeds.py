@@ -3,8 +3,8 @@
 """Write the starting seeds of tests/fuzz/corpus/ (deterministic).
 
 One seed per native geometry selector and flag mix, and a few for the
-Linux-compatible mode (first byte >= 0xe0), each followed by pseudo-random
-operation bytes.  The committed corpus is these plus inputs found by
+Linux-compatible mode (first byte >= 0xe0) and the cache mode (first byte
+in [0xd0, 0xe0)), each followed by pseudo-random operation bytes.  The committed corpus is these plus inputs found by
 libFuzzer and minimised with -merge=1 (see build_fuzzer.sh).
 """
 import os
@@ -31,6 +31,8 @@ for geo in range(8):
         seeds["native-g%d-f%02x" % (geo, flags)] = head[:3] + bytes([flags]) + body(400)
 for i in range(8):
     seeds["linux-%d" % i] = bytes([0xe0 + i, rng.getrandbits(8) & 0xbf]) + body(500)
+for i in range(8):
+    seeds["cache-%d" % i] = bytes([0xd0 + i, (i & 3) | (rng.getrandbits(8) & 0xec)]) + body(500)
 for name, data in sorted(seeds.items()):
     with open(os.path.join(out, name), "wb") as f:
         f.write(data)
