@@ -11,9 +11,10 @@
  * as a non-zero previous owner.  At the end every range is accounted for:
  * live in the index == cached, and after a flush nothing is live.
  *
- * Three phases exercise different shapes: the defaults; one slot shared by
+ * Four phases exercise different shapes: the defaults; one slot shared by
  * every thread with tiny magazines and random yields at the handoffs; more
- * slots than CPUs with 4-entry magazines and 4 cached orders.  Sized to
+ * slots than CPUs with 4-entry magazines and 4 cached orders; and every
+ * free checked (IOVA_CACHE_CHECK_FREES: index lookup and magazine scan).  Sized to
  * run in seconds natively and well under a minute under TSan on 2 cores.
  * Not a benchmark.
  */
@@ -246,6 +247,9 @@ int main(int argc, char **argv)
 					    .depot_max = 1 };
 	struct iova_cache_config small = { .nr_cpus = 3, .mag_size = 4,
 					   .depot_max = 2, .max_order = 4 };
+	struct iova_cache_config checked = { .nr_cpus = 2, .mag_size = 16,
+					     .depot_max = 1,
+					     .flags = IOVA_CACHE_CHECK_FREES };
 
 	if (nthreads < 1 || nthreads > 200)
 		nthreads = 4;
@@ -256,5 +260,6 @@ int main(int argc, char **argv)
 	phase("defaults", &defaults, false, nthreads, ops, seed);
 	phase("one shared slot", &shared, true, nthreads, ops, seed + 1);
 	phase("small magazines", &small, true, nthreads, ops, seed + 2);
+	phase("checked frees", &checked, false, nthreads, ops / 2, seed + 3);
 	return tap_done();
 }
