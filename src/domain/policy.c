@@ -16,6 +16,7 @@ void iova_req_init(struct iova_req *r, uint64_t size, uint64_t align,
 	r->max = max;
 	r->k = k;
 	r->q = 0;
+	r->over = false;
 	/* A run of size + align - 1 pfns always holds an aligned fit. */
 	r->suff_gap = size - 1 > UINT64_MAX - align ? 0 : size + align - 1;
 	if (k == 0) {
@@ -30,8 +31,9 @@ void iova_req_init(struct iova_req *r, uint64_t size, uint64_t align,
 		r->mode = IOVA_REQ_KEY;	/* 2^(k-1) < size <= 2^k */
 		r->q = (uint64_t)k << IOVA_KEY_SHIFT | size;
 	} else if (ks < k) {
-		/* Over-aligned: Cond A at order k is sufficient (policy.h). */
+		/* Over-aligned: Cond A at order k, then Cond P (policy.h). */
 		r->q = (uint64_t)k << IOVA_KEY_SHIFT | size;
+		r->over = true;
 	} else {
 		/* Under-aligned: a fit aligned to 2^ks is aligned to 2^k. */
 		r->q = (uint64_t)ks << IOVA_KEY_SHIFT | size;

@@ -17,8 +17,23 @@
  *   m == k - 1: F is exactly the longest fit from a 2^k boundary;
  *   m < k - 1:  a fit would hold an aligned 2^(k-1) block, so none exists.
  * Unaligned requests use the largest gap: fits iff gap >= size [Cond G,
- * exact].  Other alignments use necessary and sufficient bounds and may have
- * to look inside a subtree that turns out not to fit (a backtrack).
+ * exact].
+ *
+ * The aligned-point key of [a, b]: t = the largest alignment order of a pfn
+ * in the run (the pfn x with the most trailing zeros is unique; t = 64 for
+ * pfn 0) and L = b - x + 1; key = t << 57 | min(L, KEY_FMAX).  For an
+ * over-aligned request (align 2^k, size <= 2^(k-1)), a run with m + 1 < k
+ * holds at most one 2^k-aligned pfn, which is then x: it fits iff t >= k and
+ * L >= size.  With Cond A for the runs with m + 1 >= k [Cond P, exact]:
+ *   a subtree fits iff akey >= (k << 57 | size), or some run has t >= k and
+ *   L >= size; the maximum tkey (T, L_T) answers the second part exactly
+ *   when T < k (none) or L_T >= size (yes), and only otherwise is the
+ *   subtree entered on hope.
+ * Under-aligned requests (size > align) use a sufficient test (a fit
+ * aligned to roundup_pow_of_two(size), or gap >= size + align - 1) and
+ * necessary ones, and may look inside a subtree that turns out not to fit
+ * (a backtrack).  All three keys only shrink on a sub-run, which lets an
+ * insert skip recomputing a summary and lets an erase raise it with a max.
  */
 #ifndef IOVA_DOMAIN_POLICY_H
 #define IOVA_DOMAIN_POLICY_H
@@ -40,6 +55,7 @@ struct iova_req {
 	uint64_t q;		/* key query (KEY, and sufficient for BOUNDS) */
 	uint64_t suff_gap;	/* gap >= this guarantees a fit (0: never) */
 	uint32_t k;		/* log2(align) */
+	bool over;		/* over-aligned: size <= align / 2 (Cond P) */
 	enum iova_req_mode mode;
 };
 
@@ -51,7 +67,8 @@ void iova_req_init(struct iova_req *r, uint64_t size, uint64_t align,
 
 /* Can a subtree with these summaries hold a fit (ignoring the bounds)? */
 static inline enum iova_fit iova_req_test(const struct iova_req *r,
-					  uint64_t gap, uint64_t akey)
+					  uint64_t gap, uint64_t akey,
+					  uint64_t tkey)
 {
 	unsigned int ord;
 
@@ -67,13 +84,18 @@ static inline enum iova_fit iova_req_test(const struct iova_req *r,
 	}
 	if ((r->q && akey >= r->q) || (r->suff_gap && gap >= r->suff_gap))
 		return IOVA_FIT_YES;
+	if (r->over) {	/* Cond P */
+		if ((tkey >> IOVA_KEY_SHIFT) < r->k)
+			return IOVA_FIT_NO;
+		return (tkey & IOVA_KEY_FMAX) >= r->size ? IOVA_FIT_YES
+							  : IOVA_FIT_MAYBE;
+	}
 	/*
-	 * Over-aligned (size <= 2^(k-1)): a run whose order m + 1 < k can only
-	 * fit sizes below 2^(m+1), so a subtree whose best order is below k
-	 * and at most log2(size) holds no fit.
+	 * Under-aligned (size > 2^k): a fit holds a whole aligned 2^k block, so
+	 * its run has order m >= k, i.e. key order m + 1 > k.
 	 */
 	ord = (unsigned int)(akey >> IOVA_KEY_SHIFT);
-	if (r->q && ord < r->k && ord < 64 && r->size >= (UINT64_C(1) << ord))
+	if (r->q && ord <= r->k)
 		return IOVA_FIT_NO;
 	return IOVA_FIT_MAYBE;
 }
@@ -150,6 +172,21 @@ static inline uint64_t iova_run_key(uint64_t a, uint64_t b)
 	if (iova_round_up_order(a, m + 1, &x) && x <= b)
 		f = iova_span(x, b);
 	return (uint64_t)(m + 1) << IOVA_KEY_SHIFT | iova_min64(f, IOVA_KEY_FMAX);
+}
+
+/* The aligned-point key of the free run [a, b], a <= b. */
+static inline uint64_t iova_point_key(uint64_t a, uint64_t b)
+{
+	uint64_t x = 0;
+	unsigned int t = 64;
+
+	if (a) {
+		/* Keep b's bits from the highest one where a - 1 and b differ. */
+		x = b & ~((UINT64_C(1) << iova_flog2((a - 1) ^ b)) - 1);
+		t = iova_ctz64(x);
+	}
+	return (uint64_t)t << IOVA_KEY_SHIFT |
+	       iova_min64(iova_span(x, b), IOVA_KEY_FMAX);
 }
 
 /*

@@ -18,8 +18,9 @@
  *  4) key[i] of an inner node is the hi of the last range below child i.
  *     Hence the pred_end of child i is key[i - 1] + 1 (or the node's own
  *     pred_end for i = 0): leaves need no "previous" field.
- *  5) gap[i] is the largest gap owned by a range below child i; akey[i] the
- *     largest aligned-run key (policy.h) of those gaps, 0 for none.
+ *  5) gap[i] is the largest gap owned by a range below child i; akey[i] and
+ *     tkey[i] the largest aligned-run and aligned-point keys (policy.h) of
+ *     those gaps, 0 for none.
  *  6) count, free_gaps, nr_leaves and nr_inners match the tree.
  *
  * Searching (top-down; bottom-up mirrors it).  A child whose gaps all lie
@@ -178,37 +179,59 @@ static inline uint64_t leaf_gap_lo(const struct gt_leaf *l, unsigned int j,
 	return j ? l->hi[j - 1] + 1 : pred;
 }
 
-/* The largest gap and aligned-run key owned by the ranges of a leaf. */
-static void leaf_summary(const struct gt_leaf *l, uint64_t pred,
-			 uint64_t *gap, uint64_t *akey)
+/* The summaries of one free run [a, b]. */
+static inline void run_sum(uint64_t a, uint64_t b, struct gt_sum *r)
 {
-	uint64_t g = 0, k = 0, m;
+	r->gap = iova_span(a, b);
+	r->akey = iova_run_key(a, b);
+	r->tkey = iova_point_key(a, b);
+}
+
+static inline void sum_max(struct gt_sum *acc, const struct gt_sum *x)
+{
+	acc->gap = iova_max64(acc->gap, x->gap);
+	acc->akey = iova_max64(acc->akey, x->akey);
+	acc->tkey = iova_max64(acc->tkey, x->tkey);
+}
+
+/* Does acc already cover x in every part? */
+static inline bool sum_covers(const struct gt_sum *acc, const struct gt_sum *x)
+{
+	return acc->gap >= x->gap && acc->akey >= x->akey &&
+	       acc->tkey >= x->tkey;
+}
+
+/* The summaries of the gaps owned by the ranges of a leaf. */
+static void leaf_summary(const struct gt_leaf *l, uint64_t pred,
+			 struct gt_sum *sum)
+{
+	struct gt_sum acc = { 0, 0, 0 };
+	uint64_t m;
 
 	for (m = l->gmask; m; m &= m - 1) {	/* only non-empty gaps */
 		unsigned int j = iova_ctz64(m);
-		uint64_t a = leaf_gap_lo(l, j, pred), len = l->lo[j] - a;
+		uint64_t a = leaf_gap_lo(l, j, pred), b = l->lo[j] - 1;
+		uint64_t len = b - a + 1;
 
-		if (len > g)
-			g = len;
-		if (k < iova_run_key_bound(len))
-			k = iova_max64(k, iova_run_key(a, l->lo[j] - 1));
+		acc.gap = iova_max64(acc.gap, len);
+		if (acc.akey < iova_run_key_bound(len))
+			acc.akey = iova_max64(acc.akey, iova_run_key(a, b));
+		acc.tkey = iova_max64(acc.tkey, iova_point_key(a, b));
 	}
-	*gap = g;
-	*akey = k;
+	*sum = acc;
 }
 
-static void inner_summary(const struct gt_inner *in, uint64_t *gap,
-			  uint64_t *akey)
+static void inner_summary(const struct gt_inner *in, struct gt_sum *sum)
 {
-	uint64_t g = 0, k = 0;
+	struct gt_sum acc = { 0, 0, 0 };
 	unsigned int i;
 
 	for (i = 0; i < in->n; i++) {
-		g = iova_max64(g, in->gap[i]);
-		k = iova_max64(k, in->akey[i]);
+		acc.gap = iova_max64(acc.gap, in->gap[i]);
+		acc.akey = iova_max64(acc.akey, in->akey[i]);
+		acc.tkey = iova_max64(acc.tkey, in->tkey[i]);
 	}
-	*gap = g;
-	*akey = k;
+	*sum = acc;
 }
 
 static uint64_t node_last(const void *node, bool is_leaf)
@@ -222,26 +245,37 @@ static uint64_t node_last(const void *node, bool is_leaf)
 }
 
 static void node_summary(const void *node, bool is_leaf, uint64_t pred,
-			 uint64_t *gap, uint64_t *akey)
+			 struct gt_sum *sum)
 {
 	if (is_leaf)
-		leaf_summary(node, pred, gap, akey);
+		leaf_summary(node, pred, sum);
 	else
-		inner_summary(node, gap, akey);
+		inner_summary(node, sum);
+}
+
+static inline void slot_get(const struct gt_inner *in, unsigned int i,
+			    struct gt_sum *sum)
+{
+	sum->gap = in->gap[i];
+	sum->akey = in->akey[i];
+	sum->tkey = in->tkey[i];
 }
 
 /* Write child i's key and summaries into in; true if anything changed. */
 static bool set_slot(struct gt_inner *in, unsigned int i, const void *child,
 		     bool child_leaf, uint64_t pred)
 {
-	uint64_t key = node_last(child, child_leaf), gap, akey;
+	uint64_t key = node_last(child, child_leaf);
+	struct gt_sum sum;
 
-	node_summary(child, child_leaf, pred, &gap, &akey);
-	if (in->key[i] == key && in->gap[i] == gap && in->akey[i] == akey)
+	node_summary(child, child_leaf, pred, &sum);
+	if (in->key[i] == key && in->gap[i] == sum.gap &&
+	    in->akey[i] == sum.akey && in->tkey[i] == sum.tkey)
 		return false;
 	in->key[i] = key;
-	in->gap[i] = gap;
-	in->akey[i] = akey;
+	in->gap[i] = sum.gap;
+	in->akey[i] = sum.akey;
+	in->tkey[i] = sum.tkey;
 	return true;
 }
 
@@ -274,24 +308,28 @@ static void fix_up(struct gt_tree *t, struct gt_cursor *p, int d)
  * erase merged two gaps; nothing else changed): raise the slots on the path
  * with a max, stopping as soon as one is already large enough.
  */
-static void bump_up(struct gt_cursor *p, int d, uint64_t gap, uint64_t akey)
+static void bump_up(struct gt_cursor *p, int d, const struct gt_sum *run)
 {
 	for (; d > 0; d--) {
 		struct gt_inner *parent = p->node[d - 1];
 		unsigned int i = p->idx[d - 1];
+		struct gt_sum cur;
 
-		if (parent->gap[i] >= gap && parent->akey[i] >= akey)
+		slot_get(parent, i, &cur);
+		if (sum_covers(&cur, run))
 			return;
-		parent->gap[i] = iova_max64(parent->gap[i], gap);
-		parent->akey[i] = iova_max64(parent->akey[i], akey);
+		sum_max(&cur, run);
+		parent->gap[i] = cur.gap;
+		parent->akey[i] = cur.akey;
+		parent->tkey[i] = cur.tkey;
 	}
 }
 
 /*
  * Would splitting the gap [a, b) of a leaf leave its summaries unchanged?
- * Yes if that gap was strictly below both maxima of the leaf's slot: the
- * pieces are sub-runs, and gap sizes and aligned-run keys only shrink on
- * sub-runs, so the maxima still come from another gap.
+ * Yes if that gap was strictly below every maximum of the leaf's slot: the
+ * pieces are sub-runs, and all three summaries only shrink on sub-runs
+ * (policy.h), so the maxima still come from another gap.
  */
 static bool split_keeps_summary(const struct gt_tree *t,
 				const struct gt_cursor *p, uint64_t a, uint64_t b)
@@ -299,12 +337,15 @@ static bool split_keeps_summary(const struct gt_tree *t,
 	uint32_t ld = t->height - 1;
 	const struct gt_inner *parent;
 	unsigned int i;
+	struct gt_sum run;
 
 	if (ld == 0 || a == b)
 		return ld == 0 || a == b;
 	parent = p->node[ld - 1];
 	i = p->idx[ld - 1];
-	return b - a < parent->gap[i] && iova_run_key(a, b - 1) < parent->akey[i];
+	run_sum(a, b - 1, &run);
+	return run.gap < parent->gap[i] && run.akey < parent->akey[i] &&
+	       run.tkey < parent->tkey[i];
 }
 
 /* The first child of in with key >= pfn, else the last child. */
@@ -549,9 +590,10 @@ static void inner_insert_slot(struct gt_inner *in, unsigned int i, void *c)
 	iova_memmove(&in->key[i + 1], &in->key[i], cnt * sizeof(uint64_t));
 	iova_memmove(&in->gap[i + 1], &in->gap[i], cnt * sizeof(uint64_t));
 	iova_memmove(&in->akey[i + 1], &in->akey[i], cnt * sizeof(uint64_t));
+	iova_memmove(&in->tkey[i + 1], &in->tkey[i], cnt * sizeof(uint64_t));
 	iova_memmove(&in->child[i + 1], &in->child[i], cnt * sizeof(void *));
 	in->child[i] = c;
-	in->key[i] = in->gap[i] = in->akey[i] = 0;
+	in->key[i] = in->gap[i] = in->akey[i] = in->tkey[i] = 0;
 	in->n++;
 }
 
@@ -561,6 +603,7 @@ static void inner_copy(struct gt_inner *dst, unsigned int di,
 	iova_memmove(&dst->key[di], &src->key[si], cnt * sizeof(uint64_t));
 	iova_memmove(&dst->gap[di], &src->gap[si], cnt * sizeof(uint64_t));
 	iova_memmove(&dst->akey[di], &src->akey[si], cnt * sizeof(uint64_t));
+	iova_memmove(&dst->tkey[di], &src->tkey[si], cnt * sizeof(uint64_t));
 	iova_memmove(&dst->child[di], &src->child[si], cnt * sizeof(void *));
 }
 
@@ -976,10 +1019,11 @@ bool gt_erase(struct gt_tree *t, uint64_t pfn, bool must_start, bool rsv,
 	leaf_trim_bits(l);
 	if (!last_in_leaf) {
 		/* The successor in this leaf now owns [a, its lo): only grew. */
-		uint64_t b = l->lo[j];
+		struct gt_sum run;
 
 		l->gmask |= UINT64_C(1) << j;
-		bump_up(&p, (int)ld, b - a, iova_run_key(a, b - 1));
+		run_sum(a, l->lo[j] - 1, &run);
+		bump_up(&p, (int)ld, &run);
 	} else if (l->n) {
 		fix_up(t, &p, (int)ld);
 	}
@@ -1090,7 +1134,7 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 			if (in->key[i] <= r->min)
 				continue;
 		}
-		f = iova_req_test(r, in->gap[i], in->akey[i]);
+		f = iova_req_test(r, in->gap[i], in->akey[i], in->tkey[i]);
 		if (f == IOVA_FIT_NO)
 			continue;
 		if (s->c) {
@@ -1239,10 +1283,10 @@ struct vstate {
 	uint64_t pages_live, pages_rsv, ranges_rsv;
 };
 
-/* Validate the subtree; on success return its gap, akey and last hi. */
+/* Validate the subtree; on success return its summaries and last hi. */
 static const char *validate_node(struct vstate *v, const void *node,
 				 uint32_t d, uint64_t pred, bool is_root,
-				 uint64_t *gap, uint64_t *akey, uint64_t *last)
+				 struct gt_sum *sum, uint64_t *last)
 {
 	const struct gt_tree *t = v->t;
 	unsigned int i;
@@ -1284,7 +1328,7 @@ static const char *validate_node(struct vstate *v, const void *node,
 			v->at_top = hi == UINT64_MAX;
 			v->next = hi + 1;	/* wraps only for the very last */
 		}
-		leaf_summary(l, pred, gap, akey);
+		leaf_summary(l, pred, sum);
 		*last = l->n ? l->hi[l->n - 1] : 0;
 		return NULL;
 	}
@@ -1296,24 +1340,26 @@ static const char *validate_node(struct vstate *v, const void *node,
 			return "3) inner node over capacity";
 		if (in->n < 1 || (is_root && in->n < 2))
 			return "3) inner node with too few children";
-		*gap = *akey = 0;
+		sum->gap = sum->akey = sum->tkey = 0;
 		for (i = 0; i < in->n; i++) {
-			uint64_t cg, ca, cl;
+			struct gt_sum cs;
+			uint64_t cl;
 			const char *why;
 
 			why = validate_node(v, in->child[i], d + 1,
 					    child_pred(in, i, pred), false,
-					    &cg, &ca, &cl);
+					    &cs, &cl);
 			if (why)
 				return why;
 			if (in->key[i] != cl)
 				return "4) key differs from the child's last hi";
-			if (in->gap[i] != cg)
+			if (in->gap[i] != cs.gap)
 				return "5) gap summary differs from a recompute";
-			if (in->akey[i] != ca)
+			if (in->akey[i] != cs.akey)
 				return "5) aligned-run key differs from a recompute";
-			*gap = iova_max64(*gap, cg);
-			*akey = iova_max64(*akey, ca);
+			if (in->tkey[i] != cs.tkey)
+				return "5) aligned-point key differs from a recompute";
+			sum_max(sum, &cs);
 		}
 		*last = in->key[in->n - 1];
 		return NULL;
@@ -1324,14 +1370,15 @@ const char *gt_validate(const struct gt_tree *t, uint64_t *pages_live,
 			uint64_t *pages_rsv, uint64_t *ranges_rsv)
 {
 	struct vstate v = { .t = t, .next = t->start };
-	uint64_t gap, akey, last;
+	struct gt_sum sum;
+	uint64_t last;
 	const char *why;
 
 	if (!t->root || t->height < 1 || t->height > GT_MAX_HEIGHT)
 		return "3) bad root or height";
 	if (t->start > t->end)
 		return "1) start > end";
-	why = validate_node(&v, t->root, 0, t->start, true, &gap, &akey, &last);
+	why = validate_node(&v, t->root, 0, t->start, true, &sum, &last);
 	if (why)
 		return why;
 	/* The tail gap [last + 1, end]. */

@@ -25,8 +25,8 @@ enum { GT_LEAF_CAP = 4, GT_INNER_CAP = 4, GT_MAX_HEIGHT = 48 };
 #else
 enum {
 	GT_LEAF_CAP = 62,	/* ranges per leaf: 24 + 62 * 16 = 1016 bytes */
-	GT_INNER_CAP = 31,	/* children per inner node */
-	GT_MAX_HEIGHT = 16,	/* 62 * 31^15 ranges: more than 2^64 */
+	GT_INNER_CAP = 25,	/* children per inner node: 8 + 25 * 40 bytes */
+	GT_MAX_HEIGHT = 16,	/* 62 * 25^15 ranges: more than 2^64 */
 };
 #endif
 
@@ -46,7 +46,15 @@ struct gt_inner {
 	uint64_t key[GT_INNER_CAP];	/* hi of the last range of child i */
 	uint64_t gap[GT_INNER_CAP];	/* largest gap owned by child i */
 	uint64_t akey[GT_INNER_CAP];	/* largest aligned-run key in child i */
+	uint64_t tkey[GT_INNER_CAP];	/* largest aligned-point key in child i */
 	void *child[GT_INNER_CAP];
+};
+
+/* The summaries of a set of free runs (the maxima over the runs). */
+struct gt_sum {
+	uint64_t gap;	/* the longest run */
+	uint64_t akey;	/* aligned-run key (policy.h) */
+	uint64_t tkey;	/* aligned-point key (policy.h) */
 };
 
 /* Spare nodes, each linked through its first word. */
