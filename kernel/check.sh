@@ -69,7 +69,7 @@ extract() {
 	local tarball
 	tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -1)
 	[ -n "$tarball" ] || die "no /usr/src/linux-source-6.12.tar.*"
-	rm -rf "$SRC" "$B/pristine" "$B"/obj-*
+	rm -rf "$SRC" "$B/pristine" "$B/obj" "$B"/obj-* "$B/images"
 	say "source: extracting $tarball"
 	timed extract tar -C "$B" -xf "$tarball"
 	[ -f "$SRC/Makefile" ] || die "extraction did not give $SRC/Makefile"
@@ -127,7 +127,7 @@ tree_ours() {
 	# Copies keep their own times, so switching back and forth costs nothing; when the
 	# content changed since obj-ours was last built, touch them so make sees it.
 	sum=$(overlay_list | while read -r src dst; do sha256sum < "$src"; done | sha256sum | cut -c1-64)
-	if [ "$(cat "$B/obj-ours/.kcheck-ours-sum" 2>/dev/null)" != "$sum" ]; then
+	if [ "$(cat "$B/obj/.kcheck-ours-sum" 2>/dev/null)" != "$sum" ]; then
 		overlay_list | while read -r src dst; do touch "$SRC/$dst"; done
 	fi
 	OURS_SUM=$sum
@@ -167,38 +167,66 @@ configure() { # configure SRCDIR OBJDIR
 	touch "$obj/.kcheck-configured"
 }
 
-build_kernel() { # build_kernel NAME
-	local name=$1 obj=$B/obj-$1 rc=0
+# Kbuild bakes the object folder's absolute path into tools/objtool, and every object
+# depends on objtool, so an object folder must not move or be copied elsewhere and built.
+# Hence one active folder, build/obj, and the other flavour parked beside it
+# (build/obj-stock or build/obj-ours): switching is two renames, and each flavour keeps
+# its own objects.
+activate() { # activate stock|ours
+	local want=$1 cur=""
+	[ -f "$B/obj/.kcheck-flavour" ] && cur=$(cat "$B/obj/.kcheck-flavour")
+	[ "$cur" = "$want" ] && return 0
+	if [ -d "$B/obj" ]; then
+		[ -n "$cur" ] || cur=unknown
+		rm -rf "$B/obj-$cur"; mv "$B/obj" "$B/obj-$cur"
+	fi
+	if [ -d "$B/obj-$want" ]; then
+		mv "$B/obj-$want" "$B/obj"
+	elif [ "$want" = ours ] && [ -f "$B/obj-stock/arch/x86/boot/bzImage" ]; then
+		# first ours build: start from the stock objects
+		timed seed-obj-ours cp -a "$B/obj-stock" "$B/obj"
+		rm -f "$B/obj/.kcheck-ours-sum"
+	else
+		mkdir -p "$B/obj"
+	fi
+	echo "$want" > "$B/obj/.kcheck-flavour"
+}
+
+build_kernel() { # build_kernel NAME (with the tree and build/obj already set up for it)
+	local name=$1 obj=$B/obj rc=0
 	configure "$SRC" "$obj"
-	say "build: $name kernel (make -j$JOBS, log $obj/build.log)"
-	timed "build-$name" make -C "$SRC" O="$obj" ARCH=x86_64 -j"$JOBS" bzImage > "$obj/build.log" 2>&1 || rc=$?
+	say "build: $name kernel (make -j$JOBS, log $B/build-$name.log)"
+	timed "build-$name" make -C "$SRC" O="$obj" ARCH=x86_64 -j"$JOBS" bzImage > "$B/build-$name.log" 2>&1 || rc=$?
 	if [ $rc -ne 0 ]; then
-		grep -E "error|Error" "$obj/build.log" | head -30
-		die "$name kernel build failed (see $obj/build.log)"
+		grep -E "error|Error" "$B/build-$name.log" | head -30
+		die "$name kernel build failed (see $B/build-$name.log)"
 	fi
 	[ -f "$obj/arch/x86/boot/bzImage" ] || die "no bzImage for $name"
-	say "build: $name: $(grep -cE '^\s+CC ' "$obj/build.log") files compiled; $(grep -E 'warning:' "$obj/build.log" | grep -cE 'iova|libiova') warnings in iova files"
-	grep -E 'warning:' "$obj/build.log" | grep -E 'iova|libiova' | head -20 || true
+	mkdir -p "$B/images"
+	cp "$obj/arch/x86/boot/bzImage" "$B/images/$name.bzImage"
+	say "build: $name: $(grep -cE '^\s+CC ' "$B/build-$name.log") files compiled; $(grep -E 'warning:' "$B/build-$name.log" | grep -cE 'iova|libiova') warnings in iova files"
+	grep -E 'warning:' "$B/build-$name.log" | grep -E 'iova|libiova' | head -20 || true
 }
 
 builds() {
 	local k
 	for k in $KERNELS; do
 		case $k in
-			stock) tree_stock; build_kernel stock ;;
+			stock) tree_stock; activate stock; build_kernel stock ;;
 			ours)
 				if ! have_ours; then
 					say "build: kernel/linux/iova.c not present yet: skipping the 'ours' kernel"
 					continue
 				fi
-				if [ -f "$B/obj-stock/arch/x86/boot/bzImage" ] && { [ ! -f "$B/obj-ours/.kcheck-configured" ] ||
-					! cmp -s "$B/obj-stock/.config" "$B/obj-ours/.config"; }; then
+				# a config change reseeds ours from stock
+				local sc=$B/obj-stock/.config
+				[ "$(cat "$B/obj/.kcheck-flavour" 2>/dev/null)" = stock ] && sc=$B/obj/.config
+				if [ -f "$sc" ] && [ -f "$B/obj-ours/.config" ] && ! cmp -s "$sc" "$B/obj-ours/.config"; then
 					rm -rf "$B/obj-ours"
-					timed seed-obj-ours cp -a "$B/obj-stock" "$B/obj-ours"
-					rm -f "$B/obj-ours/.kcheck-ours-sum"
 				fi
+				activate ours
 				tree_ours; build_kernel ours
-				echo "$OURS_SUM" > "$B/obj-ours/.kcheck-ours-sum"
+				echo "$OURS_SUM" > "$B/obj/.kcheck-ours-sum"
 				tree_stock
 				make_patch ;;
 			*) die "unknown kernel '$k'" ;;
@@ -280,7 +308,7 @@ fresh_disks() { # fresh_disks DIR
 }
 
 run_one() { # run_one KERNEL IOMMU
-	local k=$1 mmu=$2 d=$W/run-$1-$2 kimg=$B/obj-$1/arch/x86/boot/bzImage
+	local k=$1 mmu=$2 d=$W/run-$1-$2 kimg=$B/images/$1.bzImage
 	mkdir -p "$d"; fresh_disks "$d"
 	local machine="q35,accel=tcg" iommu_dev
 	case $mmu in
@@ -334,7 +362,7 @@ runs() {
 	initramfs
 	local k m ran=()
 	for k in $KERNELS; do
-		[ -f "$B/obj-$k/arch/x86/boot/bzImage" ] || { say "run: no $k kernel built, skipping"; continue; }
+		[ -f "$B/images/$k.bzImage" ] || { say "run: no $k kernel built, skipping"; continue; }
 		for m in $IOMMUS; do run_one "$k" "$m"; ran+=("$W/run-$k-$m"); done
 	done
 	[ ${#ran[@]} -gt 0 ] || die "nothing was run"

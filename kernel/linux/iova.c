@@ -259,10 +259,17 @@ static int iova_alloc_range(struct iova_domain *iovad, unsigned long size,
 			    unsigned long limit_pfn, bool size_aligned,
 			    struct iova *rec, unsigned long *pfn)
 {
-	unsigned long align = size_aligned ? 1UL << fls_long(size - 1) : 1;
-	unsigned long flags;
+	unsigned int order = fls_long(size - 1);
+	unsigned long align = 1, flags;
 	int ret;
 
+	if (size_aligned) {
+		if (order >= BITS_PER_LONG) {
+			iova_stat(IOVA_ST_ALLOC_FAILS);
+			return -ENOSPC;
+		}
+		align = 1UL << order;
+	}
 	if (iova_index_get(iovad)) {
 		iova_stat(IOVA_ST_ALLOC_NOMEM);
 		return -ENOMEM;
