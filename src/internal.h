@@ -38,6 +38,16 @@ struct iova_domain {
 /* src/cache/: release the caches' ranges and memory (destroy path). */
 void _iova_cache_destroy(struct iova_domain *d);
 
+/*
+ * src/cache/: check the caches' invariants (0 without caches, -EIO and a
+ * reason, or -ENOMEM).  Takes the cache locks, then the domain lock: call
+ * it without d->lock held.
+ */
+int _iova_cache_validate(struct iova_domain *d, const char **why);
+
+/* Drop d->lock, then free the pool nodes beyond what an insert needs. */
+void _iova_unlock_trim(struct iova_domain *d);
+
 /* Spare-node cap kept in the pool after an erase released nodes. */
 #define IOVA_POOL_SPARE_LEAVES 2u
 

@@ -448,7 +448,7 @@ cache_put_slow(struct iova_domain *d, struct iova_rcache *rc,
 	}
 	if (trimmed) {
 		iova_lock(&d->lock);
-		_iova_cache_unlock_trim(d);
+		_iova_unlock_trim(d);
 	}
 	if (spare) {
 		/* Not needed after all (another path made room): keep or free. */
@@ -515,7 +515,7 @@ static int index_free(struct iova_domain *d, uint64_t pfn, uint64_t size)
 		d->st.bad_frees++;
 		ret = -ENOENT;
 	}
-	_iova_cache_unlock_trim(d);
+	_iova_unlock_trim(d);
 	return ret;
 }
 

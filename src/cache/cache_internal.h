@@ -199,9 +199,6 @@ void _iova_mag_free(struct iova_domain *d, struct iova_mag *m);
 size_t _iova_cache_release_locked(struct iova_domain *d, const uint64_t *pfn,
 				  size_t n, unsigned int order);
 
-/* Drop d->lock, then free the index nodes the pool does not need. */
-void _iova_cache_unlock_trim(struct iova_domain *d);
-
 /* Test hook: random yields at magazine and depot handoffs. */
 void _iova_cache_maybe_yield(const struct iova_rcache *rc);
 

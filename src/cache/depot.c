@@ -38,35 +38,6 @@ size_t _iova_cache_release_locked(struct iova_domain *d, const uint64_t *pfn,
 	return bad;
 }
 
-/* As domain.c's unlock path: keep what the next insert needs, free the rest. */
-void _iova_cache_unlock_trim(struct iova_domain *d)
-{
-	struct gt_tree *t = &d->tree;
-	void *leaves = NULL, *inners = NULL, *n;
-
-	while (t->pool.nr_leaves > IOVA_POOL_SPARE_LEAVES) {
-		n = gt_pool_get(t, true);
-		*(void **)n = leaves;
-		leaves = n;
-	}
-	while (t->pool.nr_inners > t->height + 1) {
-		n = gt_pool_get(t, false);
-		*(void **)n = inners;
-		inners = n;
-	}
-	iova_unlock(&d->lock);
-	while (leaves) {
-		n = *(void **)leaves;
-		_iova_node_free(d, leaves, t->leaf_size);
-		leaves = n;
-	}
-	while (inners) {
-		n = *(void **)inners;
-		_iova_node_free(d, inners, gt_inner_size());
-		inners = n;
-	}
-}
-
 /* Give a list of full magazines back to the index, then recycle them. */
 static void release_full_list(struct iova_domain *d, unsigned int order,
 			      struct iova_mag *list)
@@ -80,7 +51,7 @@ static void release_full_list(struct iova_domain *d, unsigned int order,
 	iova_lock(&d->lock);
 	for (m = list; m; m = m->next)
 		_iova_cache_release_locked(d, m->pfn, rc->mag_size, order);
-	_iova_cache_unlock_trim(d);
+	_iova_unlock_trim(d);
 	/* Keep up to depot_max spares; free the rest outside the lock. */
 	cache_lock(&dp->lock);
 	for (m = list; m && dp->empty.nr < rc->depot_max; m = next) {
@@ -126,7 +97,7 @@ static void flush_slot(struct iova_domain *d, struct cache_cpu *c)
 	}
 	cache_unlock(&c->lock);
 	iova_lock(&d->lock);
-	_iova_cache_unlock_trim(d);
+	_iova_unlock_trim(d);
 }
 
 void iova_cache_flush_cpu(struct iova_domain *d, unsigned int cpu)

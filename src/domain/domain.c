@@ -162,7 +162,7 @@ static void free_list(struct iova_domain *d, void *list, size_t size)
 }
 
 /* Unlock, then free what an erase left beyond the pool's needs. */
-static void unlock_trim(struct iova_domain *d)
+void _iova_unlock_trim(struct iova_domain *d)
 {
 	void *leaves, *inners;
 	size_t lsz = d->tree.leaf_size;
@@ -391,7 +391,7 @@ int iova_free(struct iova_domain *d, uint64_t pfn)
 		return -EINVAL;
 	iova_lock(&d->lock);
 	ret = _iova_free_locked(d, pfn, true, NULL);
-	unlock_trim(d);
+	_iova_unlock_trim(d);
 	return ret;
 }
 
@@ -501,7 +501,7 @@ int iova_reserve(struct iova_domain *d, uint64_t lo, uint64_t hi)
 		ret = reserve_locked(d, lo, hi);
 	if (!ret)
 		debug_check(d);
-	unlock_trim(d);
+	_iova_unlock_trim(d);
 	return ret;
 }
 
@@ -614,6 +614,10 @@ int iova_domain_validate(struct iova_domain *d, const char **why)
 
 	if (!d)
 		return -EINVAL;
+	/* The caches' locks come before the domain lock. */
+	ret = _iova_cache_validate(d, why);
+	if (ret)
+		return ret;
 	iova_lock(&d->lock);
 	ret = _iova_validate_locked(d, why);
 	iova_unlock(&d->lock);

@@ -147,7 +147,8 @@ static void test_policy(void)
 			min = max;
 		iova_req_init(&r, size, align, min, max);
 		fits = brute_fit(a, b, size, align, 0, UINT64_MAX, top, &x);
-		f = iova_req_test(&r, iova_span(a, b), iova_run_key(a, b));
+		f = iova_req_test(&r, iova_span(a, b), iova_run_key(a, b),
+				  iova_point_key(a, b));
 		if (((f == IOVA_FIT_YES && !fits) || (f == IOVA_FIT_NO && fits) ||
 		     (f == IOVA_FIT_MAYBE && r.mode != IOVA_REQ_BOUNDS)) &&
 		    bad_cond++ < 5)

@@ -6,6 +6,7 @@
  * hold its fit (no backtrack); with bounds, only the children straddling a
  * bound may be entered on hope, at most one per bound per level.
  *
+ * usage: test_complexity [LIVE CHURN]
  * Each case fills a domain, churns it (free a random range, allocate
  * again), and checks the per-allocation counts from iova_get_stats().
  */
@@ -16,8 +17,7 @@
 #include "iova/iova.h"
 #include "tap.h"
 
-#define N 100000
-#define CHURN 20000
+static uint64_t N = 100000, CHURN = 20000;	/* argv[1], argv[2] */
 
 static uint64_t rng = 12345;
 
@@ -104,7 +104,7 @@ static void run(const struct pattern *p)
 	free(held);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct pattern pats[] = {
 		{ "1-page, unbounded", 1, 0, UINT64_MAX, UINT64_MAX, true },
@@ -126,6 +126,11 @@ int main(void)
 	};
 	size_t i;
 
+	if (argc > 2) {
+		N = strtoull(argv[1], NULL, 0);
+		CHURN = strtoull(argv[2], NULL, 0);
+	}
+	diag("%" PRIu64 " live ranges, %" PRIu64 " churn cycles", N, CHURN);
 	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
 		run(&pats[i]);
 	return tap_done();
