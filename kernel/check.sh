@@ -48,7 +48,7 @@ timed() { # timed LABEL cmd...: run, print and record the wall time
 
 # ---------------------------------------------------------------- dependencies
 PKGS="linux-source-6.12 qemu-system-x86 busybox-static bc bison flex libelf-dev libssl-dev
-      cpio xz-utils gzip make gcc libc6-dev python3 kmod e2fsprogs coreutils"
+      cpio xz-utils gzip make gcc libc6-dev python3 git"
 deps() {
 	local missing=()
 	for p in $PKGS; do

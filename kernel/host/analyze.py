@@ -310,13 +310,21 @@ def check_trace(d, dev_group, fails, info):
              peak_bytes / 1048576.0, unmatched, len(overlaps)))
 
 
-def check_debugfs(d, kernel, fails, info):
-    text = read(os.path.join(d, "out", "iova-debugfs.txt"))
+def parse_counters(text):
     counters = {}
     for l in text.splitlines():
         m = re.match(r"\s*([a-z_0-9]+)\s*[:=]\s*(\d+)\s*$", l)
         if m:
             counters[m.group(1)] = counters.get(m.group(1), 0) + int(m.group(2))
+    return counters
+
+
+def check_debugfs(d, kernel, fails, info):
+    total = parse_counters(read(os.path.join(d, "out", "iova-debugfs.txt")))
+    before = parse_counters(read(os.path.join(d, "out", "iova-debugfs-before.txt")))
+    # the workload's own traffic: boot-time and KUnit activity subtracted
+    counters = {k: v - before.get(k, 0) for k, v in total.items()}
+    info["debugfs_total"] = total
     info["debugfs"] = counters
     if kernel != "ours":
         return
@@ -325,10 +333,13 @@ def check_debugfs(d, kernel, fails, info):
         return
     if not any(v for k, v in counters.items() if k.startswith("alloc")):
         fails.append("debugfs: allocation counters are all zero")
+    for k in ("bad_frees", "misuse"):
+        if counters.get(k):
+            fails.append("debugfs: %s went up by %d during the workload" % (k, counters[k]))
     hits, misses = counters.get("cache_hits", 0), counters.get("cache_misses", 0)
     if hits + misses:
         info["cache_hit_rate"] = hits / float(hits + misses)
-    print("  debugfs: " + ", ".join("%s=%d" % kv for kv in sorted(counters.items())))
+    print("  debugfs (workload only): " + ", ".join("%s=%d" % kv for kv in sorted(counters.items())))
 
 
 def parse_conf(path):
