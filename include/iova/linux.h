@@ -290,7 +290,7 @@ unsigned long iova_linux_bad_frees(const struct iova_domain *iovad);
 int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
 			    unsigned int flags);
 
-/* True if the per-CPU caches are built into this library. */
+/* True if the per-CPU caches are built into this library (always, since 0.1). */
 bool iova_linux_have_rcaches(void);
 
 /*

@@ -26,12 +26,7 @@
  */
 #define iova_domain iova_ndomain
 #include "../internal.h"
-#if defined(__has_include)
-#if __has_include("iova/cache.h")
 #include "iova/cache.h"
-#define IOVA_LINUX_CACHE_H 1
-#endif
-#endif
 #undef iova_domain
 
 #include <stdatomic.h>
@@ -39,29 +34,6 @@
 #include <stdlib.h>
 
 #include "iova/linux.h"
-
-/*
- * The per-CPU caches (src/cache/) are referenced weakly: a library built
- * without them still links, and the fast calls then go to the index.
- */
-#ifndef IOVA_LINUX_CACHE_H
-struct iova_cache_config {
-	unsigned int max_order;
-	unsigned int mag_size;
-	unsigned int nr_cpus;
-	unsigned int depot_max;
-	unsigned int flags;
-};
-#define IOVA_CACHE_CHECK_FREES 0x1u
-int iova_domain_init_caches(struct iova_ndomain *d,
-			    const struct iova_cache_config *cfg);
-int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
-		    bool flush_retry, uint64_t *pfn_out);
-int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size);
-#endif
-#pragma weak iova_domain_init_caches
-#pragma weak iova_alloc_fast
-#pragma weak iova_free_fast
 
 #define MAGIC_LIVE 0x10fa11e5c0a7d0a1UL	/* init_iova_domain() ran */
 #define MAGIC_BAD 0x10fa11e5bad0bad0UL	/* bad granule: every call fails */
@@ -524,7 +496,7 @@ fail:
 
 bool iova_linux_have_rcaches(void)
 {
-	return iova_domain_init_caches && iova_alloc_fast && iova_free_fast;
+	return true;	/* the per-CPU caches are always built in */
 }
 
 int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
