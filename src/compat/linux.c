@@ -325,6 +325,31 @@ static void drop_struct(struct iova_linux_priv *p, struct iova *it)
 	}
 }
 
+/*
+ * Free the live range containing pfn in one hold of the domain lock.  If
+ * want is not NULL, pfn must be the range's start and want its user
+ * pointer.  Returns 0 (*out is the range), -ENOENT (pfn is free), -EPERM
+ * (a reservation) or -EINVAL (not want's range).
+ */
+static int free_checked(struct iova_ndomain *nd, uint64_t pfn,
+			const struct iova *want, struct iova_range *out)
+{
+	struct gt_range g;
+	int ret;
+
+	iova_lock(&nd->lock);
+	if (!gt_find(&nd->tree, pfn, &g))
+		ret = -ENOENT;
+	else if (g.rsv)
+		ret = -EPERM;
+	else if (want && (g.lo != pfn || g.udata != want))
+		ret = -EINVAL;
+	else
+		ret = _iova_free_locked(nd, g.lo, true, out);
+	_iova_unlock_trim(nd);
+	return ret;
+}
+
 void __free_iova(struct iova_domain *iovad, struct iova *iova)
 {
 	struct iova_linux_priv *p = domain_priv(iovad);
@@ -341,18 +366,17 @@ void __free_iova(struct iova_domain *iovad, struct iova *iova)
 		return;
 	}
 	lo = iova->pfn_lo;
-	if (iova_find(p->nd, lo, &r) || (r.flags & IOVA_RANGE_RESERVED) ||
-	    r.lo != lo || r.udata != iova) {
-		bad_free(iovad, p, lo, r.flags & IOVA_RANGE_RESERVED ?
-			 "struct iova of a reservation" :
-			 "not the struct iova of a live allocation");
+	switch (free_checked(p->nd, lo, iova, &r)) {
+	case 0:
+		drop_struct(p, iova);
+		return;
+	case -EPERM:
+		bad_free(iovad, p, lo, "struct iova of a reservation");
+		return;
+	default:
+		bad_free(iovad, p, lo, "not the struct iova of a live allocation");
 		return;
 	}
-	if (iova_free(p->nd, lo)) {
-		bad_free(iovad, p, lo, "range freed concurrently");
-		return;
-	}
-	drop_struct(p, iova);
 }
 
 void free_iova(struct iova_domain *iovad, unsigned long pfn)
@@ -364,19 +388,17 @@ void free_iova(struct iova_domain *iovad, unsigned long pfn)
 		bad_free(iovad, NULL, pfn, "domain not usable");
 		return;
 	}
-	if (iova_find(p->nd, pfn, &r)) {
+	switch (free_checked(p->nd, pfn, NULL, &r)) {
+	case 0:
+		drop_struct(p, r.udata);
+		return;
+	case -EPERM:
+		bad_free(iovad, p, pfn, "pfn reserved");
+		return;
+	default:
 		bad_free(iovad, p, pfn, "pfn not allocated (double free?)");
 		return;
 	}
-	if (r.flags & IOVA_RANGE_RESERVED) {
-		bad_free(iovad, p, pfn, "pfn reserved");
-		return;
-	}
-	if (iova_free(p->nd, r.lo)) {
-		bad_free(iovad, p, pfn, "range freed concurrently");
-		return;
-	}
-	drop_struct(p, r.udata);
 }
 
 /* --- lookup --------------------------------------------------------- */
