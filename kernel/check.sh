@@ -126,10 +126,11 @@ tree_ours() {
 	done < <(overlay_list)
 	# Copies keep their own times, so switching back and forth costs nothing; when the
 	# content changed since obj-ours was last built, touch them so make sees it.
-	sum=$(overlay_list | while read -r src dst; do sha256sum < "$src"; done | sha256sum | cut -c1-64)
-	if [ "$(cat "$B/obj/.kcheck-ours-sum" 2>/dev/null)" != "$sum" ]; then
-		overlay_list | while read -r src dst; do touch "$SRC/$dst"; done
-	fi
+	# (one "hash path" line per file; only the files whose content changed are touched)
+	sum=$(overlay_list | while read -r src dst; do echo "$(sha256sum < "$src" | cut -c1-64) $dst"; done)
+	while read -r line; do
+		grep -Fxq -- "$line" "$B/obj/.kcheck-ours-sum" 2>/dev/null || touch "$SRC/${line#* }"
+	done <<< "$sum"
 	OURS_SUM=$sum
 }
 
