@@ -6,12 +6,15 @@
  *    runs anywhere in the 64-bit space, the very top and the whole space
  *    included;
  *  - validate's structural checks that need a corrupted shape (an empty
- *    non-root leaf, an inner node over capacity, a bad height, start > end).
+ *    non-root leaf, an inner node over capacity, an aligned-point key, a
+ *    bad height, start > end), and its cache check (a cached range that
+ *    is no longer live).
  * Each corruption is undone and the domain validated again.
  */
 #include <string.h>
 
 #include "internal.h"
+#include "iova/cache.h"
 #include "tap.h"
 
 __extension__ typedef unsigned __int128 u128;
@@ -219,6 +222,7 @@ static void test_validate_shapes(void)
 		leaf = ((struct gt_inner *)in->child[0])->child[0];
 	CORRUPT("an empty non-root leaf", "3)", leaf->n, 0);
 	CORRUPT("an inner node over capacity", "3)", in->n, GT_INNER_CAP + 1);
+	CORRUPT("an aligned-point key", "5)", in->tkey[1], in->tkey[1] ^ 1);
 	CORRUPT("a height of 0", "3)", d->tree.height, 0);
 	CORRUPT("a height above the maximum", "3)", d->tree.height,
 		GT_MAX_HEIGHT + 1);
@@ -226,9 +230,41 @@ static void test_validate_shapes(void)
 	iova_domain_destroy(d);
 }
 
+/*
+ * The domain's validate includes the caches': a cached range that is no
+ * longer live (a caller freed it with iova_free() behind the cache's back)
+ * is reported, and putting it back makes the domain valid again.
+ */
+static void test_cache_validate(void)
+{
+	struct iova_domain_config cfg = { .start_pfn = 0, .end_pfn = 1023 };
+	struct iova_cache_config cc = { .nr_cpus = 1,
+					.flags = IOVA_CACHE_CHECK_FREES };
+	const char *why = NULL;
+	uint64_t pfn = 0, again = 0;
+	int r;
+
+	if (iova_domain_create(&cfg, &d) || iova_domain_init_caches(d, &cc)) {
+		ok(0, "create a domain with caches");
+		return;
+	}
+	ok(iova_alloc_fast(d, 1, UINT64_MAX, false, &pfn) == 0 &&
+		   iova_free_fast(d, pfn, 1) == 0,
+	   "a range at %#" PRIx64 " goes into the cache", pfn);
+	ok(iova_free(d, pfn) == 0, "freed behind the cache's back");
+	r = iova_domain_validate(d, &why);
+	ok(r == -EIO && why, "validate reports the cached range that is not "
+	   "live (%s)", why ? why : "no reason");
+	ok(iova_alloc(d, 1, 1, pfn, pfn, IOVA_EXACT, &again) == 0 &&
+		   again == pfn, "the range is live again");
+	expect_valid("the cached range");
+	iova_domain_destroy(d);
+}
+
 int main(void)
 {
 	test_policy();
 	test_validate_shapes();
+	test_cache_validate();
 	return tap_done();
 }
