@@ -607,15 +607,22 @@ static void do_free(struct fz *f, uint64_t pfn)
 	}
 }
 
-/* Many allocations with one shape: deep trees, splits, full domains. */
+/*
+ * Many allocations with one shape: deep trees (small nodes), splits, full
+ * domains; optionally free every other one afterwards, which leaves
+ * fragmented space.
+ */
 static void op_fill(struct fz *f)
 {
 	uint8_t s = in_u8(&f->in);
 	unsigned int count = 1 + in_u8(&f->in) * ((s & 8) ? 4u : 1u);
 	uint64_t size = 1 + (in_u8(&f->in) & 15), align, min, max, at;
 	int pol = s & 1 ? IOVA_BOTTOM_UP : IOVA_TOP_DOWN;
-	unsigned int i;
+	uint64_t *got = malloc(count * sizeof(*got));
+	unsigned int i, n = 0;
 
+	if (!got)
+		abort();
 	align = (s & 2) ? pow2_ceil(size) : 1;
 	pick_bounds(f, &min, &max);
 	if (min > max)
@@ -623,9 +630,12 @@ static void op_fill(struct fz *f)
 	for (i = 0; i < count && f->o.n < FZ_MAX_RANGES; i++) {
 		if (do_alloc(f, size, align, min, max, pol, NULL, &at))
 			break;
-		if ((s & 4) && (i & 1))	/* leave holes */
-			do_free(f, at);
+		got[n++] = at;
 	}
+	if (s & 4)	/* holes */
+		for (i = 1; i < n; i += 2)
+			do_free(f, got[i]);
+	free(got);
 	validate(f);
 }
 
