@@ -53,10 +53,13 @@ echo "== branch coverage of src/"
 cat "$out/branches.txt"
 echo
 echo "== totals (src/, both builds)"
-gcovr "$@" --print-summary -o /dev/null | tee "$out/summary.txt"
+# Never "-o /dev/null": gcovr replaces its output file, which would turn
+# /dev/null into a regular file for the whole machine.
+gcovr "$@" --print-summary -o "$out/summary-report.txt" | tee "$out/summary.txt"
 echo "== totals (src/, the full-size build alone)"
 gcovr -r "$root" --filter "$root/src/" --exclude-unreachable-branches \
-	--print-summary -o /dev/null "$out/CMakeFiles/iova.dir"
+	--print-summary -o "$out/summary-full-report.txt" "$out/CMakeFiles/iova.dir"
 if [ "${COV_FAIL_UNDER:-0}" = 1 ]; then
-	gcovr "$@" --fail-under-line 95 --fail-under-branch 85 -o /dev/null
+	gcovr "$@" --fail-under-line 95 --fail-under-branch 85 \
+		-o "$out/fail-under-report.txt"
 fi
