@@ -5,11 +5,12 @@
 #   make demo       the small native-API demo (iova-demo)
 #   make check      every test: debug-full, ASan+UBSan, TSan stress
 #   make kernel-check   boot test under QEMU (kernel/check.sh)
+#   make fuzz / coverage / soak   assurance runs (docs/assurance.md)
 JOBS ?= $(shell nproc)
 CTEST = ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all release demo bench check check-debug check-asan check-tsan \
-        kernel-check clean
+        kernel-check fuzz fuzz-ci coverage soak clean
 
 all: release
 
@@ -45,6 +46,24 @@ check: check-debug check-asan check-tsan
 
 kernel-check:
 	bash kernel/check.sh
+
+# libFuzzer (clang) over both APIs and the caches (docs/assurance.md).
+FUZZ_SECONDS ?= 600
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/build_fuzzer.sh run
+
+# The short session CI runs when clang is present (about a minute).
+fuzz-ci:
+	FUZZ_SECONDS=45 FUZZ_OUT=build/fuzz sh tests/fuzz/build_fuzzer.sh run
+
+# Line and branch coverage of src/ (gcovr), failing under 95% / 85%.
+coverage:
+	COV_FAIL_UNDER=1 sh tools/coverage.sh
+
+# 10^7 live ranges with periodic validation; not part of check.
+SOAK_MINUTES ?= 20
+soak:
+	sh tools/soak/soak.sh --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf build
