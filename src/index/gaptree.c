@@ -30,11 +30,14 @@
  * on hope; at each level at most one child straddles each bound, so at most
  * two root-to-leaf paths are explored besides the one that succeeds.
  *
- * Memory.  Leaves are 1 KiB (63 ranges, 16 B each, plus a header); top-down
- * allocation prepends to leaves, and a full leaf that receives a range at
- * its front splits into [new range] + [old leaf], so a top-down fill keeps
- * leaves full (~16.3 B per range).  Erase merges a node into a sibling when
- * both fit in 7/8 of one node (hysteresis against split/merge flapping).
+ * Memory.  A leaf is 1016 bytes: 62 ranges (16 B each), a reserved bitmap
+ * and a non-empty-gap bitmap (so searches and summaries visit only real
+ * gaps).  A full node passes one entry to a sibling with room before it
+ * splits (B*-style); a split at the tree's edge, where top-down and
+ * bottom-up fills grow, is [new] + [old full node], elsewhere in halves.
+ * So a top-down fill keeps leaves full (~16.4 B per range) and random churn
+ * settles near 20.  Erase merges a node into a sibling when both fit in 7/8
+ * of one node (hysteresis against split/merge flapping).
  */
 #include "gaptree.h"
 #include "../domain/policy.h"
