@@ -39,6 +39,7 @@
 #include "iova/iova.h"
 #include "iova/cache.h"
 #include "oracle/oracle.h"
+#include "fuzz/fuzz_common.h"
 
 void fuzz_cache_run(const uint8_t *data, size_t size);
 
@@ -46,8 +47,7 @@ void fuzz_cache_run(const uint8_t *data, size_t size);
 #define FC_MAX_OPS 1500
 
 struct fc {
-	const uint8_t *p;
-	size_t n;
+	struct fuzz_input in;
 	struct iova_domain *d;
 	struct oracle o;	/* user ranges and reservations */
 	struct oracle view;	/* o plus the cached ranges (rebuilt) */
@@ -94,43 +94,7 @@ static void c_free(void *ptr, size_t size, void *ctx)
 
 static const struct iova_mem_hooks c_hooks = { c_alloc, c_free, NULL };
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fuzz_ops (cache): MISMATCH at op %lu: ",
-		cur ? cur->ops : 0);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	__builtin_trap();
-}
-
-#define EXPECT(c, ...)                                                       \
-	do {                                                                 \
-		if (!(c))                                                    \
-			fail(__VA_ARGS__);                                   \
-	} while (0)
-
-static uint8_t u8(struct fc *f)
-{
-	if (!f->n)
-		return 0;
-	f->n--;
-	return *f->p++;
-}
-
-static uint64_t uint_n(struct fc *f, unsigned int nbytes)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < nbytes; i++)
-		v |= (uint64_t)u8(f) << (8 * i);
-	return v;
-}
+#define fail(...) fuzz_fail(" (cache)", cur ? cur->ops : 0, __VA_ARGS__)
 
 static unsigned int clog2(uint64_t x)	/* x >= 1 */
 {
@@ -207,36 +171,36 @@ static void check(struct fc *f)
 
 static uint64_t pick_pfn(struct fc *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 
 	switch (s & 3) {
 	case 0:
 		if (f->end - f->start == UINT64_MAX)
-			return uint_n(f, 8);
-		return f->start + uint_n(f, 2) % (f->end - f->start + 1);
+			return fuzz_uint(&f->in, 8);
+		return f->start + fuzz_uint(&f->in, 2) % (f->end - f->start + 1);
 	case 1:
 		if (f->o.n)
-			return f->o.r[uint_n(f, 2) % f->o.n].lo + (s >> 7);
+			return f->o.r[fuzz_uint(&f->in, 2) % f->o.n].lo + (s >> 7);
 		return f->start;
 	case 2:
 		if (f->view.n)
-			return f->view.r[uint_n(f, 2) % f->view.n].lo;
+			return f->view.r[fuzz_uint(&f->in, 2) % f->view.n].lo;
 		return f->end;
 	default:
-		return uint_n(f, 8);
+		return fuzz_uint(&f->in, 8);
 	}
 }
 
 static uint64_t pick_size(struct fc *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 
 	switch (s & 3) {
 	case 0:
 	case 1:
 		return 1 + (s >> 2 & 15);
 	case 2:
-		return 1 + u8(f);
+		return 1 + fuzz_u8(&f->in);
 	default:
 		return (s >> 2) == 63 ? 0 : UINT64_C(1) << (s >> 2);
 	}
@@ -244,7 +208,7 @@ static uint64_t pick_size(struct fc *f)
 
 static void op_alloc_fast(struct fc *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 	uint64_t size = pick_size(f), max, eff, align, pfn = 0, want_v = 0,
 		 want_u = 0;
 	bool flush = s & 1, hook_armed = fail_at != 0;
@@ -301,7 +265,7 @@ static void op_alloc_fast(struct fc *f)
 
 static void op_free_fast(struct fc *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 	uint64_t pfn, size, len = 0, eff;
 	unsigned int ord;
 	long i;
@@ -309,7 +273,7 @@ static void op_free_fast(struct fc *f)
 	int r;
 
 	if (f->o.n && (s & 3)) {
-		const struct orange *o = &f->o.r[uint_n(f, 2) % f->o.n];
+		const struct orange *o = &f->o.r[fuzz_uint(&f->in, 2) % f->o.n];
 
 		pfn = o->lo;
 		len = o->hi - o->lo + 1;
@@ -337,7 +301,7 @@ static void op_free_fast(struct fc *f)
 
 static void op_alloc(struct fc *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 	uint64_t size = pick_size(f), pfn = 0, want = 0, align;
 	bool hook_armed = fail_at != 0;
 	int r, w;
@@ -363,14 +327,14 @@ static void op_free(struct fc *f)
 
 	if (!f->o.n)
 		return;
-	pfn = f->o.r[uint_n(f, 2) % f->o.n].lo;
+	pfn = f->o.r[fuzz_uint(&f->in, 2) % f->o.n].lo;
 	r = iova_free(f->d, pfn);
 	EXPECT(r == oracle_free(&f->o, pfn), "free(%#" PRIx64 ") = %d", pfn, r);
 }
 
 static void op_reserve(struct fc *f)
 {
-	uint64_t lo = pick_pfn(f), hi = lo + (u8(f) & 15);
+	uint64_t lo = pick_pfn(f), hi = lo + (fuzz_u8(&f->in) & 15);
 	bool hook_armed = fail_at != 0;
 	int r, w;
 
@@ -400,7 +364,7 @@ static void op_find(struct fc *f)
 
 static void op_flush(struct fc *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 
 	switch (s % 4) {
 	case 0:
@@ -432,10 +396,10 @@ static void op_flush(struct fc *f)
 
 static void op_init(struct fc *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 	struct iova_cache_config c = {
 		.max_order = 1 + (s & 7),
-		.mag_size = 1 + (u8(f) & 7),
+		.mag_size = 1 + (fuzz_u8(&f->in) & 7),
 		.nr_cpus = 1,
 		.depot_max = s >> 3 & 3,
 		.flags = IOVA_CACHE_CHECK_FREES,
@@ -481,23 +445,23 @@ void fuzz_cache_run(const uint8_t *data, size_t size)
 	uint8_t g;
 
 	memset(&f, 0, sizeof(f));
-	f.p = data;
-	f.n = size;
+	f.in.p = data;
+	f.in.n = size;
 	cur = &f;
 	held = calls = fail_at = 0;
-	g = u8(&f);
+	g = fuzz_u8(&f.in);
 	switch (g & 3) {
 	case 0:
 		cfg.start_pfn = g >> 2 & 3;
-		cfg.end_pfn = cfg.start_pfn + 63 + uint_n(&f, 2) % 4096;
+		cfg.end_pfn = cfg.start_pfn + 63 + fuzz_uint(&f.in, 2) % 4096;
 		break;
 	case 1:	/* at the top of the 64-bit space */
 		cfg.end_pfn = UINT64_MAX;
-		cfg.start_pfn = UINT64_MAX - 63 - uint_n(&f, 2) % 4096;
+		cfg.start_pfn = UINT64_MAX - 63 - fuzz_uint(&f.in, 2) % 4096;
 		break;
 	case 2:
-		cfg.start_pfn = uint_n(&f, 5);
-		cfg.end_pfn = cfg.start_pfn + 63 + uint_n(&f, 1) * 8;
+		cfg.start_pfn = fuzz_uint(&f.in, 5);
+		cfg.end_pfn = cfg.start_pfn + 63 + fuzz_uint(&f.in, 1) * 8;
 		break;
 	default:
 		cfg.end_pfn = UINT64_MAX;
@@ -513,8 +477,8 @@ void fuzz_cache_run(const uint8_t *data, size_t size)
 	if (!(g & 0x10))
 		op_init(&f);
 	check(&f);
-	while (f.n && f.ops < FC_MAX_OPS) {
-		uint8_t op = u8(&f);
+	while (f.in.n && f.ops < FC_MAX_OPS) {
+		uint8_t op = fuzz_u8(&f.in);
 
 		f.ops++;
 		switch (op % 12) {

@@ -36,6 +36,7 @@
 #undef iova_domain
 #include "iova/linux.h"
 #include "oracle/oracle.h"
+#include "fuzz/fuzz_common.h"
 
 void fuzz_linux_run(const uint8_t *data, size_t size);
 
@@ -53,8 +54,7 @@ struct lin_struct {
 };
 
 struct fl {
-	const uint8_t *p;
-	size_t n;
+	struct fuzz_input in;
 	struct iova_domain dom;
 	unsigned long shift, start, top;
 	bool usable;		/* granule accepted and not put */
@@ -70,43 +70,7 @@ struct fl {
 static struct fl *cur;
 static unsigned long fi_left;
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fuzz_ops (linux): MISMATCH at op %lu: ",
-		cur ? cur->ops : 0);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	__builtin_trap();
-}
-
-#define EXPECT(c, ...)                                                       \
-	do {                                                                 \
-		if (!(c))                                                    \
-			fail(__VA_ARGS__);                                   \
-	} while (0)
-
-static uint8_t u8(struct fl *f)
-{
-	if (!f->n)
-		return 0;
-	f->n--;
-	return *f->p++;
-}
-
-static uint64_t uint_n(struct fl *f, unsigned int nbytes)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < nbytes; i++)
-		v |= (uint64_t)u8(f) << (8 * i);
-	return v;
-}
+#define fail(...) fuzz_fail(" (linux)", cur ? cur->ops : 0, __VA_ARGS__)
 
 /* Did the armed failure fire since the last call?  Re-arms the rest. */
 static bool fired(void)
@@ -181,13 +145,13 @@ static void rsv_add(struct fl *f, struct iova *it)
 
 static uint64_t pick_pfn(struct fl *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 	uint64_t small = s >> 4;
 
 	switch (s & 7) {
 	case 0:
-		return f->top == UINT64_MAX ? uint_n(f, 8)
-					    : uint_n(f, 8) % (f->top + 1);
+		return f->top == UINT64_MAX ? fuzz_uint(&f->in, 8)
+					    : fuzz_uint(&f->in, 8) % (f->top + 1);
 	case 1:
 		return f->start + small - 2;
 	case 2:
@@ -195,23 +159,23 @@ static uint64_t pick_pfn(struct fl *f)
 	case 3:
 	case 4:
 		if (f->o.n) {
-			const struct orange *r = &f->o.r[uint_n(f, 2) % f->o.n];
+			const struct orange *r = &f->o.r[fuzz_uint(&f->in, 2) % f->o.n];
 
 			return ((s & 1) ? r->lo : r->hi) + (small & 3) - 1;
 		}
 		return f->start + small;
 	case 5:
-		return (UINT64_C(1) << (u8(f) & 63)) - (small & 1);
+		return (UINT64_C(1) << (fuzz_u8(&f->in) & 63)) - (small & 1);
 	case 6:
-		return uint_n(f, 8);
+		return fuzz_uint(&f->in, 8);
 	default:
-		return f->start + uint_n(f, 2);
+		return f->start + fuzz_uint(&f->in, 2);
 	}
 }
 
 static unsigned long pick_size(struct fl *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 
 	switch (s & 7) {
 	case 0:
@@ -219,21 +183,21 @@ static unsigned long pick_size(struct fl *f)
 	case 2:
 		return 1 + (s >> 3 & 7);
 	case 3:
-		return 1 + u8(f);
+		return 1 + fuzz_u8(&f->in);
 	case 4:
-		return UINT64_C(1) << (u8(f) & 63);
+		return UINT64_C(1) << (fuzz_u8(&f->in) & 63);
 	case 5:
 		return (UINT64_C(1) << 63) + (s >> 3 & 1);
 	case 6:
-		return 1 + uint_n(f, 2);
+		return 1 + fuzz_uint(&f->in, 2);
 	default:
-		return uint_n(f, 8);
+		return fuzz_uint(&f->in, 8);
 	}
 }
 
 static unsigned long pick_limit(struct fl *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 
 	switch (s & 3) {
 	case 0:
@@ -316,7 +280,7 @@ static void expect_bad_free(struct fl *f, unsigned long calls_before,
 
 static void op_alloc(struct fl *f, bool fast)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 	unsigned long size = pick_size(f), limit = pick_limit(f), eff = size;
 	uint64_t align = 1, want_at = 0;
 	bool aligned = s & 1, ok_model;
@@ -389,13 +353,13 @@ static void model_free(struct fl *f, uint64_t lo)
 
 static void op_free(struct fl *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 	unsigned long pfn, calls = f->hook_calls;
 	bool had;
 	long i;
 
 	if (f->o.n && (s & 3)) {
-		const struct orange *r = &f->o.r[uint_n(f, 2) % f->o.n];
+		const struct orange *r = &f->o.r[fuzz_uint(&f->in, 2) % f->o.n];
 
 		pfn = r->lo + (r->hi - r->lo) / (1 + (s >> 2 & 3));
 	} else {
@@ -416,7 +380,7 @@ static void op_free(struct fl *f)
 
 static void op_free_struct(struct fl *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 	unsigned long calls = f->hook_calls;
 	struct lin_struct *ls = NULL;
 	size_t i;
@@ -428,12 +392,12 @@ static void op_free_struct(struct fl *f)
 		return;
 	}
 	if ((s & 3) == 1 && f->nrsv) {
-		__free_iova(&f->dom, f->rsv[uint_n(f, 1) % f->nrsv]);
+		__free_iova(&f->dom, f->rsv[fuzz_uint(&f->in, 1) % f->nrsv]);
 		expect_bad_free(f, calls, "__free_iova(reservation)");
 		return;
 	}
 	for (i = 0; i < f->nls; i++) {
-		ls = &f->ls[(i + uint_n(f, 1)) % f->nls];
+		ls = &f->ls[(i + fuzz_uint(&f->in, 1)) % f->nls];
 		if (ls->it)
 			break;
 		ls = NULL;
@@ -448,9 +412,9 @@ static void op_free_struct(struct fl *f)
 
 static void op_free_fast(struct fl *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 	unsigned long calls = f->hook_calls, pfn, size, want;
-	struct lin_struct *ls = f->nls ? &f->ls[uint_n(f, 2) % f->nls] : NULL;
+	struct lin_struct *ls = f->nls ? &f->ls[fuzz_uint(&f->in, 2) % f->nls] : NULL;
 	long i;
 	bool good, had;
 
@@ -530,7 +494,7 @@ static void op_find(struct fl *f)
 
 static void op_reserve(struct fl *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 	uint64_t lo = pick_pfn(f), hi;
 	struct iova *it;
 	int want = -EINVAL;
@@ -584,7 +548,7 @@ static void op_reserve(struct fl *f)
 static void op_inject(struct fl *f)
 {
 	(void)fired();
-	fi_left = 1 + (u8(f) & 7);
+	fi_left = 1 + (fuzz_u8(&f->in) & 7);
 	_iova_fault_inject(fi_left);
 }
 
@@ -616,7 +580,7 @@ static void domain_setup(struct fl *f, unsigned long granule,
 
 static void op_cycle(struct fl *f)
 {
-	uint8_t s = u8(f);
+	uint8_t s = fuzz_u8(&f->in);
 
 	put_iova_domain(&f->dom);
 	f->usable = false;
@@ -652,15 +616,15 @@ void fuzz_linux_run(const uint8_t *data, size_t size)
 	unsigned long granule, start;
 
 	memset(&f, 0, sizeof(f));
-	f.p = data;
-	f.n = size;
+	f.in.p = data;
+	f.in.n = size;
 	cur = &f;
 	fi_left = 0;
 	_iova_fault_inject(0);
 	iova_linux_set_bad_free_hook(bad_free_hook);
 	EXPECT(iova_cache_get() == 0, "iova_cache_get");
 
-	g = u8(&f);
+	g = fuzz_u8(&f.in);
 	granule = granules[(g & 7) < 5 || (g & 0x80) ? (g & 7) % 5 : g & 7];
 	switch (g >> 3 & 7) {
 	case 0:
@@ -670,22 +634,22 @@ void fuzz_linux_run(const uint8_t *data, size_t size)
 		start = 1;
 		break;
 	case 2:
-		start = u8(&f);
+		start = fuzz_u8(&f.in);
 		break;
 	case 3:
-		start = uint_n(&f, 2);
+		start = fuzz_uint(&f.in, 2);
 		break;
 	case 4:	/* near the top of the pfn space */
 		start = (ULONG_MAX >> (granule && !(granule & (granule - 1))
 					       ? __builtin_ctzl(granule) : 0)) -
-			uint_n(&f, 1);
+			fuzz_uint(&f.in, 1);
 		break;
 	default:
-		start = uint_n(&f, 8);
+		start = fuzz_uint(&f.in, 8);
 		break;
 	}
 	if (g & 0x40) {	/* fail the set-up; a later call retries */
-		fi_left = 1 + (u8(&f) & 7);
+		fi_left = 1 + (fuzz_u8(&f.in) & 7);
 		_iova_fault_inject(fi_left);
 	}
 	domain_setup(&f, granule, start);
@@ -699,8 +663,8 @@ void fuzz_linux_run(const uint8_t *data, size_t size)
 		__free_iova(&f.dom, NULL);
 		EXPECT(f.hook_calls == calls + 1, "bad free not reported");
 	}
-	while (f.n && f.ops < FL_MAX_OPS) {
-		uint8_t op = u8(&f);
+	while (f.in.n && f.ops < FL_MAX_OPS) {
+		uint8_t op = fuzz_u8(&f.in);
 
 		f.ops++;
 		switch (op % 12) {

@@ -39,6 +39,7 @@
 #include "iova/iova.h"
 #include "internal.h"
 #include "oracle/oracle.h"
+#include "fuzz/fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* fuzz_linux.c: inputs whose first byte is >= 0xe0 go there. */
@@ -53,30 +54,6 @@ void fuzz_cache_run(const uint8_t *data, size_t size);
 /* ------------------------------------------------------------------ */
 /* Input                                                               */
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t in_u8(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-/* nbytes little-endian bytes (1..8). */
-static uint64_t in_uint(struct input *in, unsigned int nbytes)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < nbytes; i++)
-		v |= (uint64_t)in_u8(in) << (8 * i);
-	return v;
-}
-
 /* ------------------------------------------------------------------ */
 /* State                                                               */
 
@@ -87,7 +64,7 @@ struct shadow_udata {
 };
 
 struct fz {
-	struct input in;
+	struct fuzz_input in;
 	struct iova_domain *d;
 	struct oracle o;
 	bool udata;		/* IOVA_DOMAIN_UDATA */
@@ -196,24 +173,7 @@ static void disarm(void)
 
 static struct fz *cur;
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fuzz_ops: MISMATCH at op %lu: ", cur ? cur->ops : 0);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	__builtin_trap();
-}
-
-#define EXPECT(c, ...)                                                       \
-	do {                                                                 \
-		if (!(c))                                                    \
-			fail(__VA_ARGS__);                                   \
-	} while (0)
+#define fail(...) fuzz_fail("", cur ? cur->ops : 0, __VA_ARGS__)
 
 /* ------------------------------------------------------------------ */
 /* The udata shadow                                                    */
@@ -352,7 +312,7 @@ static void validate(struct fz *f)
 
 static uint64_t in_span(struct fz *f, uint64_t lo, uint64_t hi)
 {
-	uint64_t span = hi - lo, v = in_uint(&f->in, 8);
+	uint64_t span = hi - lo, v = fuzz_uint(&f->in, 8);
 
 	return span == UINT64_MAX ? v : lo + v % (span + 1);
 }
@@ -360,7 +320,7 @@ static uint64_t in_span(struct fz *f, uint64_t lo, uint64_t hi)
 /* An interesting pfn: edges of the domain and of ranges, powers of two. */
 static uint64_t pick_pfn(struct fz *f)
 {
-	uint8_t s = in_u8(&f->in);
+	uint8_t s = fuzz_u8(&f->in);
 	uint64_t small = s >> 4;
 
 	switch (s & 7) {
@@ -374,16 +334,16 @@ static uint64_t pick_pfn(struct fz *f)
 	case 4:
 		if (f->o.n) {
 			const struct orange *r =
-				&f->o.r[in_uint(&f->in, 2) % f->o.n];
+				&f->o.r[fuzz_uint(&f->in, 2) % f->o.n];
 			uint64_t v = (s & 1) ? r->lo : r->hi;
 
 			return v + (small & 3) - 1;	/* may wrap: fine */
 		}
 		return in_span(f, f->o.start, f->o.end);
 	case 5:
-		return (UINT64_C(1) << (in_u8(&f->in) & 63)) - (small & 1);
+		return (UINT64_C(1) << (fuzz_u8(&f->in) & 63)) - (small & 1);
 	case 6:
-		return in_uint(&f->in, 8);
+		return fuzz_uint(&f->in, 8);
 	default:
 		return small & 1 ? UINT64_MAX - (small >> 1) : small >> 1;
 	}
@@ -391,7 +351,7 @@ static uint64_t pick_pfn(struct fz *f)
 
 static uint64_t pick_size(struct fz *f)
 {
-	uint8_t s = in_u8(&f->in);
+	uint8_t s = fuzz_u8(&f->in);
 	uint64_t span = f->o.end - f->o.start;	/* pfns - 1 */
 
 	switch (s & 7) {
@@ -400,16 +360,16 @@ static uint64_t pick_size(struct fz *f)
 	case 2:
 		return 1 + (s >> 3 & 7);
 	case 3:
-		return 1 + in_u8(&f->in);
+		return 1 + fuzz_u8(&f->in);
 	case 4:
 		return span == UINT64_MAX ? UINT64_MAX - (s >> 3 & 3)
 					  : span + 1 - (s >> 3 & 1);
 	case 5:
-		return UINT64_C(1) << (in_u8(&f->in) & 63);
+		return UINT64_C(1) << (fuzz_u8(&f->in) & 63);
 	case 6:
-		return 1 + in_uint(&f->in, 2);
+		return 1 + fuzz_uint(&f->in, 2);
 	default:
-		return in_uint(&f->in, 8);	/* 0 and huge included */
+		return fuzz_uint(&f->in, 8);	/* 0 and huge included */
 	}
 }
 
@@ -424,7 +384,7 @@ static uint64_t pow2_ceil(uint64_t x)
 
 static uint64_t pick_align(struct fz *f, uint64_t size)
 {
-	uint8_t s = in_u8(&f->in);
+	uint8_t s = fuzz_u8(&f->in);
 
 	switch (s & 3) {
 	case 0:
@@ -440,7 +400,7 @@ static uint64_t pick_align(struct fz *f, uint64_t size)
 
 static void pick_bounds(struct fz *f, uint64_t *min, uint64_t *max)
 {
-	uint8_t s = in_u8(&f->in);
+	uint8_t s = fuzz_u8(&f->in);
 	uint64_t a, b;
 
 	switch (s & 7) {
@@ -456,7 +416,7 @@ static void pick_bounds(struct fz *f, uint64_t *min, uint64_t *max)
 		return;
 	case 2:	/* a mask relative to the domain start */
 		*min = f->o.start;
-		*max = f->o.start + (UINT64_C(1) << (in_u8(&f->in) & 63)) - 1;
+		*max = f->o.start + (UINT64_C(1) << (fuzz_u8(&f->in) & 63)) - 1;
 		if (*max < *min)
 			*max = UINT64_MAX;
 		return;
@@ -559,7 +519,7 @@ static int do_alloc(struct fz *f, uint64_t size, uint64_t align, uint64_t min,
 
 static void *pick_udata(struct fz *f)
 {
-	uint8_t s = in_u8(&f->in);
+	uint8_t s = fuzz_u8(&f->in);
 
 	if (!(s & 3))
 		return NULL;
@@ -569,7 +529,7 @@ static void *pick_udata(struct fz *f)
 
 static void op_alloc(struct fz *f)
 {
-	uint8_t s = in_u8(&f->in);
+	uint8_t s = fuzz_u8(&f->in);
 	uint64_t size = pick_size(f), align = pick_align(f, size), min, max, at;
 	int pol = s & 3;	/* 3: an unknown policy */
 	void *udata = (s & 4) ? pick_udata(f) : NULL;
@@ -614,9 +574,9 @@ static void do_free(struct fz *f, uint64_t pfn)
  */
 static void op_fill(struct fz *f)
 {
-	uint8_t s = in_u8(&f->in);
-	unsigned int count = 1 + in_u8(&f->in) * ((s & 8) ? 4u : 1u);
-	uint64_t size = 1 + (in_u8(&f->in) & 15), align, min, max, at;
+	uint8_t s = fuzz_u8(&f->in);
+	unsigned int count = 1 + fuzz_u8(&f->in) * ((s & 8) ? 4u : 1u);
+	uint64_t size = 1 + (fuzz_u8(&f->in) & 15), align, min, max, at;
 	int pol = s & 1 ? IOVA_BOTTOM_UP : IOVA_TOP_DOWN;
 	uint64_t *got = malloc(count * sizeof(*got));
 	unsigned int i, n = 0;
@@ -641,11 +601,11 @@ static void op_fill(struct fz *f)
 
 static void op_free(struct fz *f)
 {
-	uint8_t s = in_u8(&f->in);
+	uint8_t s = fuzz_u8(&f->in);
 	uint64_t pfn;
 
 	if (f->o.n && (s & 3)) {
-		const struct orange *r = &f->o.r[in_uint(&f->in, 2) % f->o.n];
+		const struct orange *r = &f->o.r[fuzz_uint(&f->in, 2) % f->o.n];
 
 		pfn = r->lo + ((s & 3) == 3);	/* sometimes inside: -ENOENT */
 	} else {
@@ -657,8 +617,8 @@ static void op_free(struct fz *f)
 /* Free many: every step-th live range, from the bottom or the top. */
 static void op_drain(struct fz *f)
 {
-	uint8_t s = in_u8(&f->in);
-	size_t step = 1 + (s & 7), count = 1 + in_u8(&f->in) * 4u, k, m = 0;
+	uint8_t s = fuzz_u8(&f->in);
+	size_t step = 1 + (s & 7), count = 1 + fuzz_u8(&f->in) * 4u, k, m = 0;
 	uint64_t *los = malloc((f->o.n + 1) * sizeof(*los));
 
 	if (!los)
@@ -677,7 +637,7 @@ static void op_drain(struct fz *f)
 
 static void op_reserve(struct fz *f)
 {
-	uint8_t s = in_u8(&f->in);
+	uint8_t s = fuzz_u8(&f->in);
 	uint64_t lo = pick_pfn(f), hi, a, b;
 	int want, r;
 
@@ -804,7 +764,7 @@ static void op_largest(struct fz *f)
 
 static void op_walk_stop(struct fz *f)
 {
-	struct walk_cmp w = { f, 0, in_u8(&f->in) };
+	struct walk_cmp w = { f, 0, fuzz_u8(&f->in) };
 	int r = iova_for_each(f->d, walk_cb, &w);
 
 	if (w.stop_at < f->o.n)
@@ -817,7 +777,7 @@ static void op_walk_stop(struct fz *f)
 /* Invalid arguments and NULL pointers: the documented error, no change. */
 static void op_bad(struct fz *f)
 {
-	uint8_t s = in_u8(&f->in);
+	uint8_t s = fuzz_u8(&f->in);
 	struct iova_range rg;
 	struct iova_stats st;
 	uint64_t pfn = 0;
@@ -877,7 +837,7 @@ static void op_bad(struct fz *f)
 /* Arm a memory failure: the k-th node allocation or hook call from now. */
 static void op_inject(struct fz *f)
 {
-	uint8_t s = in_u8(&f->in);
+	uint8_t s = fuzz_u8(&f->in);
 	unsigned long k = 1 + (s >> 2 & 15);
 
 	if ((s & 1) || !f->hooked) {
@@ -912,7 +872,7 @@ static int model_create(const struct iova_domain_config *c, uint64_t *start,
 static bool setup(struct fz *f)
 {
 	struct iova_domain_config c = { 0 };
-	uint8_t g = in_u8(&f->in), fl;
+	uint8_t g = fuzz_u8(&f->in), fl;
 	uint64_t start = 0, end = 0;
 	bool use_null_cfg = false;
 	int want, r;
@@ -920,38 +880,38 @@ static bool setup(struct fz *f)
 	switch (g % 8) {
 	case 0:	/* small and dense */
 		c.start_pfn = g >> 3 & 3;
-		c.end_pfn = c.start_pfn + 15 + in_uint(&f->in, 2) % 4096;
+		c.end_pfn = c.start_pfn + 15 + fuzz_uint(&f->in, 2) % 4096;
 		break;
 	case 1:	/* touching UINT64_MAX */
 		c.granule = 1;
 		c.end_pfn = UINT64_MAX;
-		c.start_pfn = UINT64_MAX - 15 - in_uint(&f->in, 2) % 4096;
+		c.start_pfn = UINT64_MAX - 15 - fuzz_uint(&f->in, 2) % 4096;
 		break;
 	case 2:	/* the whole 64-bit space */
 		c.granule = 1;
 		break;
 	case 3:	/* 32-bit-like, pfn 0 excluded or not */
 		c.start_pfn = g >> 3 & 1;
-		c.end_pfn = (UINT64_C(1) << (12 + in_u8(&f->in) % 9)) - 1;
+		c.end_pfn = (UINT64_C(1) << (12 + fuzz_u8(&f->in) % 9)) - 1;
 		break;
 	case 4:	/* somewhere in the middle */
-		c.start_pfn = in_uint(&f->in, 5);
-		c.end_pfn = c.start_pfn + 64 + in_uint(&f->in, 2) % 2048;
+		c.start_pfn = fuzz_uint(&f->in, 5);
+		c.end_pfn = c.start_pfn + 64 + fuzz_uint(&f->in, 2) % 2048;
 		break;
 	case 5:	/* the defaults */
 		use_null_cfg = (g >> 3 & 1) != 0;
 		break;
 	case 6:	/* a granule and a 48-bit-like space */
-		c.granule = UINT64_C(1) << (in_u8(&f->in) % 64);
-		c.start_pfn = in_u8(&f->in);
+		c.granule = UINT64_C(1) << (fuzz_u8(&f->in) % 64);
+		c.start_pfn = fuzz_u8(&f->in);
 		break;
 	default:	/* raw: may be invalid */
-		c.granule = in_uint(&f->in, 1) << (in_u8(&f->in) % 57);
-		c.start_pfn = in_uint(&f->in, 8);
-		c.end_pfn = in_uint(&f->in, 8);
+		c.granule = fuzz_uint(&f->in, 1) << (fuzz_u8(&f->in) % 57);
+		c.start_pfn = fuzz_uint(&f->in, 8);
+		c.end_pfn = fuzz_uint(&f->in, 8);
 		break;
 	}
-	fl = in_u8(&f->in);
+	fl = fuzz_u8(&f->in);
 	if (fl & 1)
 		c.flags |= IOVA_DOMAIN_UDATA;
 	if ((fl & 0x3e) == 0x3e)
@@ -1031,7 +991,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	disarm();
 	if (setup(&f)) {
 		while (f.in.n && f.ops < FZ_MAX_OPS) {
-			uint8_t op = in_u8(&f.in);
+			uint8_t op = fuzz_u8(&f.in);
 
 			f.ops++;
 			ops[op % (sizeof(ops) / sizeof(ops[0]))](&f);
