@@ -342,8 +342,9 @@ static bool split_keeps_summary(const struct gt_tree *t,
 	unsigned int i;
 	struct gt_sum run;
 
-	if (ld == 0 || a == b)
-		return ld == 0 || a == b;
+	if (ld == 0)
+		return true;	/* a root leaf has no slot to keep */
+	iova_assert_internal(a < b, "split of an empty gap");
 	parent = p->node[ld - 1];
 	i = p->idx[ld - 1];
 	run_sum(a, b - 1, &run);
