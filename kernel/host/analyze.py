@@ -214,6 +214,10 @@ def check_trace(d, dev_group, fails, info):
     owner_seq = 0
     nlive = peak_live = 0
     dma_events = unmatched = 0
+    # Unmaps printed before their own map: two CPUs can stamp a map and its
+    # unmap with the same trace-clock value, and the merged trace may then
+    # list the unmap first.  key -> timestamps of such unmaps.
+    pending = {}
     overlaps = []
     dlo = dhi = None     # lowest/highest IOVA handed to a device (dma:* events)
     for line in open(path, errors="replace"):
@@ -262,6 +266,14 @@ def check_trace(d, dev_group, fails, info):
         else:
             continue
         if adds:
+            pend = pending.get(key)
+            if pend and m.group(2) in pend:
+                # Same key, same timestamp: the true order was map, unmap.
+                pend.remove(m.group(2))
+                if not pend:
+                    del pending[key]
+                unmatched -= 1
+                continue
             owner_seq += 1
             sp = spaces.setdefault(grp, Space())
             recs = []
@@ -284,6 +296,7 @@ def check_trace(d, dev_group, fails, info):
             lst = live.get(key)
             if not lst:
                 unmatched += 1
+                pending.setdefault(key, []).append(m.group(2))
                 continue
             recs = lst.pop(0)
             if not lst:
