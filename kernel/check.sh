@@ -93,7 +93,7 @@ overlay_list() { # lines "SRC DEST" of what makes the tree ours
 	[ -f "$HERE/linux/iova_kunit.c" ] && echo "$HERE/linux/iova_kunit.c drivers/iommu/iova_kunit.c"
 	# libiova's core, compiled unchanged (included by our iova.c)
 	local f
-	for f in "$ROOT/src/env.h" "$ROOT"/src/index/*.[ch] "$ROOT/src/domain/policy.c" "$ROOT/src/domain/policy.h"; do
+	for f in "$ROOT/src/env.h" "$ROOT"/src/index/*.[ch]; do
 		[ -f "$f" ] && echo "$f drivers/iommu/libiova/${f#"$ROOT"/}"
 	done
 	return 0

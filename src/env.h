@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
- * The environment of the portable core (src/index/, src/domain/policy.c):
+ * The environment of the portable core (src/index/, src/index/fit.c):
  * integer helpers, asserts and the debug levels.  The core includes only
  * <stdint.h>, <stddef.h>, <stdbool.h> and this file, so the same files
  * compile in userspace and inside a kernel (__KERNEL__ branch).

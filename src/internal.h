@@ -11,7 +11,7 @@
 #include "iova/iova.h"
 #include "env.h"
 #include "index/gaptree.h"
-#include "domain/policy.h"
+#include "index/fit.h"
 #include "sync/lock.h"
 
 /*
@@ -24,7 +24,7 @@ struct iova_rcache;
 
 struct iova_domain {
 	iova_lock_t lock;	/* protects everything below */
-	struct gt_tree tree;
+	struct iova_index tree;
 	struct iova_mem_hooks mem;
 	uint64_t granule;
 	unsigned int shift;

@@ -3,7 +3,7 @@
  * IOVA allocator for the kernel's IOMMU DMA layer, built on libiova.
  *
  * Every domain keeps its ranges in libiova's gap-augmented B+tree (drivers/iommu/libiova/,
- * the library's src/index/ and src/domain/policy.c compiled unchanged), so the highest
+ * the library's src/index/ and src/index/fit.c compiled unchanged), so the highest
  * free placement below any limit, aligned or not, is found by visiting O(height) nodes.
  * Small sizes go through per-CPU magazines first, as callers of alloc_iova_fast() expect.
  *
@@ -40,7 +40,7 @@
 #endif
 
 #include "libiova/src/index/gaptree.c"
-#include "libiova/src/domain/policy.c"
+#include "libiova/src/index/fit.c"
 
 /* Sizes up to 2^(IOVA_RANGE_CACHE_MAX_SIZE - 1) pfns are cached per CPU. */
 #define IOVA_RANGE_CACHE_MAX_SIZE	6
@@ -132,10 +132,10 @@ static void iova_free_chain(void *list)
 }
 
 /* ------------------------------------------------------------------ the index */
-static inline struct gt_tree *iova_index(struct iova_domain *iovad)
+static inline struct iova_index *iova_index(struct iova_domain *iovad)
 {
-	BUILD_BUG_ON(sizeof(struct gt_tree) > sizeof(iovad->index));
-	return (struct gt_tree *)iovad->index;
+	BUILD_BUG_ON(sizeof(struct iova_index) > sizeof(iovad->index));
+	return (struct iova_index *)iovad->index;
 }
 
 /* The highest pfn whose address still fits in a dma_addr_t. */
@@ -154,12 +154,12 @@ static int iova_index_get(struct iova_domain *iovad)
 
 	if (likely(READ_ONCE(iovad->index_ready)))
 		return 0;
-	root = iova_node_alloc(gt_leaf_size(true));
+	root = iova_node_alloc(iova_index_leaf_size(true));
 	if (!root)
 		return -ENOMEM;
 	spin_lock_irqsave(&iovad->iova_lock, flags);
 	if (!iovad->index_ready) {
-		gt_init(iova_index(iovad), 0, iova_end_pfn(iovad), true, root);
+		iova_index_init(iova_index(iovad), 0, iova_end_pfn(iovad), true, root);
 		WRITE_ONCE(iovad->index_ready, true);
 		root = NULL;
 	}
@@ -174,19 +174,19 @@ static int iova_index_get(struct iova_domain *iovad)
  */
 static int iova_pool_fill(struct iova_domain *iovad, unsigned long *flags)
 {
-	struct gt_tree *t = iova_index(iovad);
+	struct iova_index *t = iova_index(iovad);
 
-	while (!gt_pool_ready(t)) {
-		void *got[1 + GT_MAX_HEIGHT];
+	while (!iova_index_pool_ready(t)) {
+		void *got[1 + IOVA_INDEX_MAX_HEIGHT];
 		u32 want_l, want_i, i, ng = 0;
 		bool failed = false;
 
-		gt_insert_need(t, &want_l, &want_i);
+		iova_index_insert_need(t, &want_l, &want_i);
 		want_l = want_l > t->pool.nr_leaves ? want_l - t->pool.nr_leaves : 0;
 		want_i = want_i > t->pool.nr_inners ? want_i - t->pool.nr_inners : 0;
 		spin_unlock_irqrestore(&iovad->iova_lock, *flags);
 		for (i = 0; i < want_l + want_i && i < ARRAY_SIZE(got); i++) {
-			got[i] = iova_node_alloc(i < want_l ? t->leaf_size : gt_inner_size());
+			got[i] = iova_node_alloc(i < want_l ? t->leaf_size : iova_index_inner_size());
 			if (!got[i]) {
 				failed = true;
 				break;
@@ -201,7 +201,7 @@ static int iova_pool_fill(struct iova_domain *iovad, unsigned long *flags)
 		}
 		spin_lock_irqsave(&iovad->iova_lock, *flags);
 		for (i = 0; i < ng; i++)
-			gt_pool_put(t, got[i], i < want_l);
+			iova_index_pool_put(t, got[i], i < want_l);
 	}
 	return 0;
 }
@@ -209,17 +209,17 @@ static int iova_pool_fill(struct iova_domain *iovad, unsigned long *flags)
 /* Unlock, freeing (outside the lock) spare nodes beyond what the next insert needs. */
 static void iova_unlock_trim(struct iova_domain *iovad, unsigned long flags)
 {
-	struct gt_tree *t = iova_index(iovad);
+	struct iova_index *t = iova_index(iovad);
 	void *leaves = NULL, *inners = NULL, *n;
 
 	if (iovad->index_ready) {
 		while (t->pool.nr_leaves > IOVA_POOL_SPARE_LEAVES) {
-			n = gt_pool_get(t, true);
+			n = iova_index_pool_get(t, true);
 			*(void **)n = leaves;
 			leaves = n;
 		}
 		while (t->pool.nr_inners > t->height + 1) {
-			n = gt_pool_get(t, false);
+			n = iova_index_pool_get(t, false);
 			*(void **)n = inners;
 			inners = n;
 		}
@@ -234,21 +234,21 @@ static bool iova_place_locked(struct iova_domain *iovad, unsigned long size,
 			      unsigned long align, unsigned long limit_pfn,
 			      struct iova *rec, unsigned long *pfn)
 {
-	struct gt_tree *t = iova_index(iovad);
+	struct iova_index *t = iova_index(iovad);
 	u64 lo = iovad->start_pfn, hi = min_t(u64, limit_pfn, t->end), x;
-	struct gt_cursor cur;
+	struct iova_index_cursor cur;
 	struct iova_req req;
 
 	if (lo > hi || size - 1 > hi - lo)
 		return false;
 	iova_req_init(&req, size, align, lo, hi);
-	if (!gt_search(t, &req, true, &x, &cur))
+	if (!iova_index_search(t, &req, true, &x, &cur))
 		return false;
 	if (rec) {
 		rec->pfn_lo = x;
 		rec->pfn_hi = x + size - 1;
 	}
-	gt_insert_at(t, &cur, x, x + size - 1, false, rec);
+	iova_index_insert_at(t, &cur, x, x + size - 1, false, rec);
 	iovad->live_ranges++;
 	iovad->live_pages += size;
 	*pfn = x;
@@ -288,9 +288,9 @@ static int iova_alloc_range(struct iova_domain *iovad, unsigned long size,
 
 /* With the lock held: remove the live range containing pfn (or starting at it). */
 static bool iova_erase_locked(struct iova_domain *iovad, unsigned long pfn,
-			      bool must_start, struct gt_range *r)
+			      bool must_start, struct iova_index_range *r)
 {
-	if (!iovad->index_ready || !gt_erase(iova_index(iovad), pfn, must_start, false, r))
+	if (!iovad->index_ready || !iova_index_erase(iova_index(iovad), pfn, must_start, false, r))
 		return false;
 	iovad->live_ranges--;
 	iovad->live_pages -= r->hi - r->lo + 1;
@@ -350,12 +350,12 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 {
 	struct iova *ret = NULL;
 	unsigned long flags;
-	struct gt_range r;
+	struct iova_index_range r;
 
 	if (!READ_ONCE(iovad->index_ready))
 		return NULL;
 	spin_lock_irqsave(&iovad->iova_lock, flags);
-	if (gt_find(iova_index(iovad), pfn, &r) && !r.rsv)
+	if (iova_index_find(iova_index(iovad), pfn, &r) && !r.rsv)
 		ret = r.udata;
 	spin_unlock_irqrestore(&iovad->iova_lock, flags);
 	return ret;
@@ -365,7 +365,7 @@ EXPORT_SYMBOL_GPL(find_iova);
 void __free_iova(struct iova_domain *iovad, struct iova *iova)
 {
 	unsigned long flags;
-	struct gt_range r;
+	struct iova_index_range r;
 	bool ok = false;
 
 	if (!iovad->index_ready) {
@@ -373,7 +373,7 @@ void __free_iova(struct iova_domain *iovad, struct iova *iova)
 		return;
 	}
 	spin_lock_irqsave(&iovad->iova_lock, flags);
-	if (gt_find(iova_index(iovad), iova->pfn_lo, &r) && !r.rsv && r.udata == iova)
+	if (iova_index_find(iova_index(iovad), iova->pfn_lo, &r) && !r.rsv && r.udata == iova)
 		ok = iova_erase_locked(iovad, iova->pfn_lo, true, &r);
 	iova_unlock_trim(iovad, flags);
 	if (!ok) {
@@ -389,7 +389,7 @@ EXPORT_SYMBOL_GPL(__free_iova);
 void free_iova(struct iova_domain *iovad, unsigned long pfn)
 {
 	unsigned long flags;
-	struct gt_range r;
+	struct iova_index_range r;
 	bool ok = false;
 
 	if (READ_ONCE(iovad->index_ready)) {
@@ -411,24 +411,24 @@ EXPORT_SYMBOL_GPL(free_iova);
  * With the lock held and the pool ready: reserve [a, b], which holds no live pfn,
  * merging every reservation that overlaps or touches it.
  */
-static void iova_reserve_piece(struct gt_tree *t, unsigned long a, unsigned long b)
+static void iova_reserve_piece(struct iova_index *t, unsigned long a, unsigned long b)
 {
 	u64 from = a > t->start ? a - 1 : a, to = b < t->end ? b + 1 : b;
 	u64 nlo = a, nhi = b, p = from;
-	struct gt_range r;
+	struct iova_index_range r;
 
-	while (gt_find_next(t, p, &r) && r.lo <= to) {
+	while (iova_index_find_next(t, p, &r) && r.lo <= to) {
 		if (r.rsv) {
 			nlo = min(nlo, r.lo);
 			nhi = max(nhi, r.hi);
-			gt_erase(t, r.lo, true, true, NULL);
+			iova_index_erase(t, r.lo, true, true, NULL);
 			continue;
 		}
 		if (r.hi >= to)
 			break;
 		p = r.hi + 1;
 	}
-	gt_insert(t, nlo, nhi, true, NULL);
+	iova_index_insert(t, nlo, nhi, true, NULL);
 }
 
 struct iova_reservation {
@@ -447,8 +447,8 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 	struct iova_reservation *res;
 	struct iova *ret_iova = NULL;
 	unsigned long flags, pos;
-	struct gt_tree *t;
-	struct gt_range r;
+	struct iova_index *t;
+	struct iova_index_range r;
 	int ret = 0;
 
 	if ((u64)(pfn_lo | pfn_hi) > (U64_MAX >> iova_shift(iovad))) {
@@ -479,7 +479,7 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 		if (ret)
 			break;
 		/* the first live range that overlaps [pos, pfn_hi] ends this piece */
-		while (gt_find_next(t, p, &r) && r.lo <= pfn_hi) {
+		while (iova_index_find_next(t, p, &r) && r.lo <= pfn_hi) {
 			if (!r.rsv) {
 				live = true;
 				break;
@@ -567,7 +567,7 @@ static unsigned long iova_mag_pop(struct iova_magazine *m, unsigned long size,
 static void iova_mag_spill(struct iova_domain *iovad, struct iova_magazine *m)
 {
 	unsigned long flags, i;
-	struct gt_range r;
+	struct iova_index_range r;
 
 	if (!m || !m->n)
 		return;
@@ -811,7 +811,7 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn, unsigned long 
 }
 EXPORT_SYMBOL_GPL(free_iova_fast);
 
-static int iova_put_range_cb(const struct gt_range *r, void *arg)
+static int iova_put_range_cb(const struct iova_index_range *r, void *arg)
 {
 	if (!r->rsv && r->udata)
 		kmem_cache_free(iova_cache, r->udata);
@@ -824,8 +824,8 @@ void put_iova_domain(struct iova_domain *iovad)
 
 	iova_free_rcaches(iovad);
 	if (iovad->index_ready) {
-		gt_walk(iova_index(iovad), iova_put_range_cb, NULL);
-		gt_destroy(iova_index(iovad), iova_node_free_cb, NULL);
+		iova_index_walk(iova_index(iovad), iova_put_range_cb, NULL);
+		iova_index_destroy(iova_index(iovad), iova_node_free_cb, NULL);
 		iovad->index_ready = false;
 	}
 	list_for_each_entry_safe(res, tmp, &iovad->reservations, node) {

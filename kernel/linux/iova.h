@@ -26,7 +26,7 @@ struct iova_rcache;
 
 /*
  * Storage for the index, opaque to users of this header (iova.c checks at build time
- * that it is large enough for libiova's struct gt_tree).
+ * that it is large enough for libiova's struct iova_index).
  */
 #define IOVA_INDEX_WORDS	20
 

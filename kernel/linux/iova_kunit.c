@@ -25,7 +25,7 @@ static void kt_put(struct kunit *test, struct iova_domain *d)
 {
 	if (d->index_ready) {
 		uint64_t live, rsv, nrsv;
-		const char *why = gt_validate(iova_index(d), &live, &rsv, &nrsv);
+		const char *why = iova_index_validate(iova_index(d), &live, &rsv, &nrsv);
 
 		KUNIT_EXPECT_NULL_MSG(test, why, "index invariant broken: %s", why ? why : "");
 		KUNIT_EXPECT_EQ(test, (unsigned long)live, d->live_pages);

@@ -498,9 +498,9 @@ static int index_alloc(struct iova_domain *d, uint64_t size, unsigned int order,
 /* With d->lock held: is [pfn, pfn + size - 1] exactly a live range? */
 static bool is_live_range(struct iova_domain *d, uint64_t pfn, uint64_t size)
 {
-	struct gt_range g;
+	struct iova_index_range g;
 
-	return gt_find(&d->tree, pfn, &g) && !g.rsv && g.lo == pfn &&
+	return iova_index_find(&d->tree, pfn, &g) && !g.rsv && g.lo == pfn &&
 	       g.hi - g.lo == size - 1;
 }
 

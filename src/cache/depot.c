@@ -366,13 +366,13 @@ static const char *check_mag(struct iova_domain *d, const struct iova_mag *m,
 			     size_t *nall)
 {
 	uint64_t size = (uint64_t)1 << order;
-	struct gt_range g;
+	struct iova_index_range g;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		uint64_t pfn = m->pfn[i];
 
-		if (!gt_find(&d->tree, pfn, &g) || g.rsv || g.lo != pfn ||
+		if (!iova_index_find(&d->tree, pfn, &g) || g.rsv || g.lo != pfn ||
 		    g.hi - g.lo != size - 1)
 			return "C3) a cached pfn is not a live range of its order";
 		all[(*nall)++] = pfn;

@@ -334,11 +334,11 @@ static void drop_struct(struct iova_linux_priv *p, struct iova *it)
 static int free_checked(struct iova_ndomain *nd, uint64_t pfn,
 			const struct iova *want, struct iova_range *out)
 {
-	struct gt_range g;
+	struct iova_index_range g;
 	int ret;
 
 	iova_lock(&nd->lock);
-	if (!gt_find(&nd->tree, pfn, &g))
+	if (!iova_index_find(&nd->tree, pfn, &g))
 		ret = -ENOENT;
 	else if (g.rsv)
 		ret = -EPERM;

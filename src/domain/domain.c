@@ -92,21 +92,21 @@ static void free_node_cb(void *node, size_t size, void *ctx)
 
 int _iova_pool_fill(struct iova_domain *d)
 {
-	struct gt_tree *t = &d->tree;
+	struct iova_index *t = &d->tree;
 
-	while (!gt_pool_ready(t)) {
+	while (!iova_index_pool_ready(t)) {
 		uint32_t want_l, want_i, i;
-		void *got[1 + GT_MAX_HEIGHT];
+		void *got[1 + IOVA_INDEX_MAX_HEIGHT];
 		unsigned int ng = 0;
 		bool failed = false;
 
-		gt_insert_need(t, &want_l, &want_i);
+		iova_index_insert_need(t, &want_l, &want_i);
 		want_l = want_l > t->pool.nr_leaves ? want_l - t->pool.nr_leaves : 0;
 		want_i = want_i > t->pool.nr_inners ? want_i - t->pool.nr_inners : 0;
 		/* Allocate outside the lock; the hooks may sleep. */
 		iova_unlock(&d->lock);
 		for (i = 0; i < want_l + want_i && !failed; i++) {
-			size_t sz = i < want_l ? t->leaf_size : gt_inner_size();
+			size_t sz = i < want_l ? t->leaf_size : iova_index_inner_size();
 
 			got[ng] = _iova_node_alloc(d, sz);
 			if (got[ng])
@@ -117,14 +117,14 @@ int _iova_pool_fill(struct iova_domain *d)
 		if (failed) {
 			for (i = 0; i < ng; i++)
 				_iova_node_free(d, got[i], i < want_l ? t->leaf_size
-								 : gt_inner_size());
+								 : iova_index_inner_size());
 			iova_lock(&d->lock);
 			d->st.alloc_fail_nomem++;
 			return -ENOMEM;
 		}
 		iova_lock(&d->lock);
 		for (i = 0; i < ng; i++)
-			gt_pool_put(t, got[i], i < want_l);
+			iova_index_pool_put(t, got[i], i < want_l);
 	}
 	return 0;
 }
@@ -135,17 +135,17 @@ int _iova_pool_fill(struct iova_domain *d)
  */
 static void pool_trim(struct iova_domain *d, void **leaves, void **inners)
 {
-	struct gt_tree *t = &d->tree;
+	struct iova_index *t = &d->tree;
 	void *n;
 
 	*leaves = *inners = NULL;
 	while (t->pool.nr_leaves > IOVA_POOL_SPARE_LEAVES) {
-		n = gt_pool_get(t, true);
+		n = iova_index_pool_get(t, true);
 		*(void **)n = *leaves;
 		*leaves = n;
 	}
 	while (t->pool.nr_inners > t->height + 1) {
-		n = gt_pool_get(t, false);
+		n = iova_index_pool_get(t, false);
 		*(void **)n = *inners;
 		*inners = n;
 	}
@@ -170,7 +170,7 @@ void _iova_unlock_trim(struct iova_domain *d)
 	pool_trim(d, &leaves, &inners);
 	iova_unlock(&d->lock);
 	free_list(d, leaves, lsz);
-	free_list(d, inners, gt_inner_size());
+	free_list(d, inners, iova_index_inner_size());
 }
 
 /* --- domain lifetime ----------------------------------------------- */
@@ -211,14 +211,14 @@ int iova_domain_create(const struct iova_domain_config *cfg,
 	d->granule = c.granule;
 	d->shift = iova_ctz64(c.granule);
 	d->flags = c.flags;
-	root = _iova_node_alloc(d, gt_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
+	root = _iova_node_alloc(d, iova_index_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
 	if (!root || iova_lock_init(&d->lock)) {
 		if (root)
-			_iova_node_free(d, root, gt_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
+			_iova_node_free(d, root, iova_index_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
 		c.mem->free(d, sizeof(*d), c.mem->ctx);
 		return -ENOMEM;
 	}
-	gt_init(&d->tree, c.start_pfn, c.end_pfn, c.flags & IOVA_DOMAIN_UDATA,
+	iova_index_init(&d->tree, c.start_pfn, c.end_pfn, c.flags & IOVA_DOMAIN_UDATA,
 		root);
 	*out = d;
 	return 0;
@@ -232,7 +232,7 @@ void iova_domain_destroy(struct iova_domain *d)
 		return;
 	mem = d->mem;
 	_iova_cache_destroy(d);
-	gt_destroy(&d->tree, free_node_cb, d);
+	iova_index_destroy(&d->tree, free_node_cb, d);
 	iova_lock_destroy(&d->lock);
 	mem.free(d, sizeof(*d), mem.ctx);
 }
@@ -291,10 +291,10 @@ int _iova_alloc_locked(struct iova_domain *d, uint64_t size, uint64_t align,
 		       uint64_t min_pfn, uint64_t max_pfn,
 		       enum iova_policy policy, void *udata, uint64_t *pfn_out)
 {
-	struct gt_tree *t = &d->tree;
+	struct iova_index *t = &d->tree;
 	uint64_t lo, hi, pfn;
 	struct iova_req req;
-	struct gt_cursor cur;
+	struct iova_index_cursor cur;
 	int ret;
 
 	ret = _iova_pool_fill(d);
@@ -307,17 +307,17 @@ int _iova_alloc_locked(struct iova_domain *d, uint64_t size, uint64_t align,
 	if (policy == IOVA_EXACT) {
 		pfn = min_pfn;
 		if (pfn < lo || size - 1 > hi - pfn ||
-		    !gt_range_free(t, pfn, pfn + size - 1))
+		    !iova_index_range_free(t, pfn, pfn + size - 1))
 			goto nospace;
 	} else {
 		iova_req_init(&req, size, align, lo, hi);
-		if (!gt_search(t, &req, policy == IOVA_TOP_DOWN, &pfn, &cur))
+		if (!iova_index_search(t, &req, policy == IOVA_TOP_DOWN, &pfn, &cur))
 			goto nospace;
 	}
 	if (policy == IOVA_EXACT)
-		gt_insert(t, pfn, pfn + size - 1, false, udata);
+		iova_index_insert(t, pfn, pfn + size - 1, false, udata);
 	else
-		gt_insert_at(t, &cur, pfn, pfn + size - 1, false, udata);
+		iova_index_insert_at(t, &cur, pfn, pfn + size - 1, false, udata);
 	d->live_ranges++;
 	d->live_pages += size;
 	d->st.allocs++;
@@ -357,7 +357,7 @@ int iova_alloc(struct iova_domain *d, uint64_t size, uint64_t align,
 				pfn_out);
 }
 
-static void to_range(const struct gt_range *g, struct iova_range *r)
+static void to_range(const struct iova_index_range *g, struct iova_range *r)
 {
 	r->lo = g->lo;
 	r->hi = g->hi;
@@ -368,9 +368,9 @@ static void to_range(const struct gt_range *g, struct iova_range *r)
 int _iova_free_locked(struct iova_domain *d, uint64_t pfn, bool must_start,
 		      struct iova_range *out)
 {
-	struct gt_range g;
+	struct iova_index_range g;
 
-	if (!gt_erase(&d->tree, pfn, must_start, false, &g)) {
+	if (!iova_index_erase(&d->tree, pfn, must_start, false, &g)) {
 		d->st.bad_frees++;
 		return -ENOENT;
 	}
@@ -401,14 +401,14 @@ int iova_free(struct iova_domain *d, uint64_t pfn)
 static int lookup(struct iova_domain *d, uint64_t pfn, bool next,
 		  struct iova_range *out)
 {
-	struct gt_range g;
+	struct iova_index_range g;
 	bool found;
 
 	if (!d || !out)
 		return -EINVAL;
 	iova_lock(&d->lock);
-	found = next ? gt_find_next(&d->tree, pfn, &g)
-		     : gt_find(&d->tree, pfn, &g);
+	found = next ? iova_index_find_next(&d->tree, pfn, &g)
+		     : iova_index_find(&d->tree, pfn, &g);
 	iova_unlock(&d->lock);
 	if (!found)
 		return -ENOENT;
@@ -435,7 +435,7 @@ int iova_set_udata(struct iova_domain *d, uint64_t pfn, void *udata)
 	if (!(d->flags & IOVA_DOMAIN_UDATA))
 		return -EOPNOTSUPP;
 	iova_lock(&d->lock);
-	found = gt_set_udata(&d->tree, pfn, udata);
+	found = iova_index_set_udata(&d->tree, pfn, udata);
 	iova_unlock(&d->lock);
 	return found ? 0 : -ENOENT;
 }
@@ -448,14 +448,14 @@ int iova_set_udata(struct iova_domain *d, uint64_t pfn, void *udata)
  */
 static int reserve_locked(struct iova_domain *d, uint64_t lo, uint64_t hi)
 {
-	struct gt_tree *t = &d->tree;
+	struct iova_index *t = &d->tree;
 	uint64_t from = lo > t->start ? lo - 1 : lo;	/* adjacent too */
 	uint64_t to = hi < t->end ? hi + 1 : hi;
 	uint64_t nlo = lo, nhi = hi, pfn = from;
-	struct gt_range g;
+	struct iova_index_range g;
 
 	/* First pass: refuse if a live range overlaps [lo, hi]. */
-	while (gt_find_next(t, pfn, &g) && g.lo <= to) {
+	while (iova_index_find_next(t, pfn, &g) && g.lo <= to) {
 		if (!g.rsv && g.lo <= hi && g.hi >= lo)
 			return -EBUSY;
 		if (g.hi >= to)
@@ -463,7 +463,7 @@ static int reserve_locked(struct iova_domain *d, uint64_t lo, uint64_t hi)
 		pfn = g.hi + 1;
 	}
 	/* Second pass: absorb the reservations that overlap or touch. */
-	while (gt_find_next(t, from, &g) && g.lo <= to) {
+	while (iova_index_find_next(t, from, &g) && g.lo <= to) {
 		if (!g.rsv) {
 			if (g.hi >= to)
 				break;
@@ -472,11 +472,11 @@ static int reserve_locked(struct iova_domain *d, uint64_t lo, uint64_t hi)
 		}
 		nlo = iova_min64(nlo, g.lo);
 		nhi = iova_max64(nhi, g.hi);
-		gt_erase(t, g.lo, true, true, NULL);
+		iova_index_erase(t, g.lo, true, true, NULL);
 		d->reserved_ranges--;
 		d->reserved_pages -= g.hi - g.lo + 1;
 	}
-	gt_insert(t, nlo, nhi, true, NULL);
+	iova_index_insert(t, nlo, nhi, true, NULL);
 	d->reserved_ranges++;
 	d->reserved_pages += nhi - nlo + 1;
 	d->st.reserves++;
@@ -512,7 +512,7 @@ struct walk_adapter {
 	void *arg;
 };
 
-static int walk_cb(const struct gt_range *g, void *arg)
+static int walk_cb(const struct iova_index_range *g, void *arg)
 {
 	struct walk_adapter *w = arg;
 	struct iova_range r;
@@ -530,7 +530,7 @@ int iova_for_each(struct iova_domain *d,
 	if (!d || !fn)
 		return -EINVAL;
 	iova_lock(&d->lock);
-	ret = gt_walk(&d->tree, walk_cb, &w);
+	ret = iova_index_walk(&d->tree, walk_cb, &w);
 	iova_unlock(&d->lock);
 	return ret;
 }
@@ -546,7 +546,7 @@ int iova_get_stats(struct iova_domain *d, struct iova_stats *st)
 	st->reserved_ranges = d->reserved_ranges;
 	st->reserved_pages = d->reserved_pages;
 	st->free_gaps = d->tree.free_gaps;
-	st->index_bytes = gt_bytes(&d->tree);
+	st->index_bytes = iova_index_bytes(&d->tree);
 	st->index_nodes = d->tree.nr_leaves + d->tree.nr_inners;
 	st->index_height = d->tree.height;
 	st->search_nodes = d->tree.search_nodes;
@@ -566,18 +566,18 @@ uint64_t iova_largest_gap(struct iova_domain *d, uint64_t min_pfn,
 	min_pfn = iova_max64(min_pfn, d->tree.start);
 	max_pfn = iova_min64(max_pfn, d->tree.end);
 	if (min_pfn <= max_pfn)
-		r = gt_largest_gap(&d->tree, min_pfn, max_pfn);
+		r = iova_index_largest_gap(&d->tree, min_pfn, max_pfn);
 	iova_unlock(&d->lock);
 	return r;
 }
 
 struct rsv_check {
 	bool have_prev;
-	struct gt_range prev;
+	struct iova_index_range prev;
 	const char *why;
 };
 
-static int rsv_check_cb(const struct gt_range *g, void *arg)
+static int rsv_check_cb(const struct iova_index_range *g, void *arg)
 {
 	struct rsv_check *c = arg;
 
@@ -593,10 +593,10 @@ static int rsv_check_cb(const struct gt_range *g, void *arg)
 int _iova_validate_locked(struct iova_domain *d, const char **why)
 {
 	uint64_t pl = 0, pr = 0, rr = 0;
-	const char *w = gt_validate(&d->tree, &pl, &pr, &rr);
+	const char *w = iova_index_validate(&d->tree, &pl, &pr, &rr);
 	struct rsv_check c = { 0 };
 
-	if (!w && gt_walk(&d->tree, rsv_check_cb, &c))
+	if (!w && iova_index_walk(&d->tree, rsv_check_cb, &c))
 		w = c.why;
 	if (!w && (rr != d->reserved_ranges ||
 		   d->tree.count != d->live_ranges + d->reserved_ranges))

@@ -14,18 +14,18 @@
  *     in exactly one gap, and an insert changes two gaps, both owned by
  *     ranges in one leaf (or the tail).
  *  3) All leaves are at depth height - 1.  Non-root nodes are not empty;
- *     an inner root has >= 2 children.  Capacities are GT_*_CAP.
+ *     an inner root has >= 2 children.  Capacities are IOVA_INDEX_*_CAP.
  *  4) key[i] of an inner node is the hi of the last range below child i.
  *     Hence the pred_end of child i is key[i - 1] + 1 (or the node's own
  *     pred_end for i = 0): leaves need no "previous" field.
  *  5) gap[i] is the largest gap owned by a range below child i; akey[i] and
- *     tkey[i] the largest aligned-run and aligned-point keys (policy.h) of
+ *     tkey[i] the largest aligned-run and aligned-point keys (fit.h) of
  *     those gaps, 0 for none.
  *  6) count, free_gaps, nr_leaves and nr_inners match the tree.
  *
  * Searching (top-down; bottom-up mirrors it).  A child whose gaps all lie
  * inside [min, max] ("inside") is answered by its summaries: Cond G and
- * Cond A of policy.h are exact, so the descent into a child that passes
+ * Cond A of fit.h are exact, so the descent into a child that passes
  * never fails.  Only children that straddle min or max ("edge") are entered
  * on hope; at each level at most one child straddles each bound, so at most
  * two root-to-leaf paths are explored besides the one that succeeds.
@@ -40,15 +40,15 @@
  * of one node (hysteresis against split/merge flapping).
  */
 #include "gaptree.h"
-#include "../domain/policy.h"
+#include "fit.h"
 
-#define MERGE_LEAF (GT_LEAF_CAP - GT_LEAF_CAP / 8)
-#define MERGE_INNER (GT_INNER_CAP - GT_INNER_CAP / 8)
+#define MERGE_LEAF (IOVA_INDEX_LEAF_CAP - IOVA_INDEX_LEAF_CAP / 8)
+#define MERGE_INNER (IOVA_INDEX_INNER_CAP - IOVA_INDEX_INNER_CAP / 8)
 
 /* ------------------------------------------------------------------ */
 /* Pool                                                                */
 
-void gt_pool_put(struct gt_tree *t, void *node, bool is_leaf)
+void iova_index_pool_put(struct iova_index *t, void *node, bool is_leaf)
 {
 	void **link = node;
 
@@ -63,7 +63,7 @@ void gt_pool_put(struct gt_tree *t, void *node, bool is_leaf)
 	}
 }
 
-void *gt_pool_get(struct gt_tree *t, bool is_leaf)
+void *iova_index_pool_get(struct iova_index *t, bool is_leaf)
 {
 	void **head = is_leaf ? &t->pool.leaves : &t->pool.inners;
 	void **node = *head;
@@ -78,40 +78,40 @@ void *gt_pool_get(struct gt_tree *t, bool is_leaf)
 	return node;
 }
 
-static void *take_node(struct gt_tree *t, bool is_leaf)
+static void *take_node(struct iova_index *t, bool is_leaf)
 {
-	void *node = gt_pool_get(t, is_leaf);
+	void *node = iova_index_pool_get(t, is_leaf);
 
 	if (!node)
 		iova_env_panic("gaptree: node pool empty during insert");
 	if (is_leaf) {
-		((struct gt_leaf *)node)->n = 0;
-		((struct gt_leaf *)node)->rsv = 0;
-		((struct gt_leaf *)node)->gmask = 0;
+		((struct iova_index_leaf *)node)->n = 0;
+		((struct iova_index_leaf *)node)->rsv = 0;
+		((struct iova_index_leaf *)node)->gmask = 0;
 		t->nr_leaves++;
 	} else {
-		((struct gt_inner *)node)->n = 0;
+		((struct iova_index_inner *)node)->n = 0;
 		t->nr_inners++;
 	}
 	return node;
 }
 
-static void drop_node(struct gt_tree *t, void *node, bool is_leaf)
+static void drop_node(struct iova_index *t, void *node, bool is_leaf)
 {
 	if (is_leaf)
 		t->nr_leaves--;
 	else
 		t->nr_inners--;
-	gt_pool_put(t, node, is_leaf);
+	iova_index_pool_put(t, node, is_leaf);
 }
 
 /* ------------------------------------------------------------------ */
 /* Leaf helpers                                                        */
 
-size_t gt_leaf_size(bool has_udata)
+size_t iova_index_leaf_size(bool has_udata)
 {
-	return sizeof(struct gt_leaf) +
-	       (has_udata ? GT_LEAF_CAP * sizeof(void *) : 0);
+	return sizeof(struct iova_index_leaf) +
+	       (has_udata ? IOVA_INDEX_LEAF_CAP * sizeof(void *) : 0);
 }
 
 static inline uint64_t low_bits(unsigned int n)
@@ -120,8 +120,8 @@ static inline uint64_t low_bits(unsigned int n)
 }
 
 /* Copy cnt ranges src[si..] to dst[di..]; overlapping copies are fine. */
-static void leaf_copy(const struct gt_tree *t, struct gt_leaf *dst,
-		      unsigned int di, struct gt_leaf *src, unsigned int si,
+static void leaf_copy(const struct iova_index *t, struct iova_index_leaf *dst,
+		      unsigned int di, struct iova_index_leaf *src, unsigned int si,
 		      unsigned int cnt)
 {
 	uint64_t bits, gbits;
@@ -140,7 +140,7 @@ static void leaf_copy(const struct gt_tree *t, struct gt_leaf *dst,
 }
 
 /* Forget the bits of slots at or past l->n. */
-static inline void leaf_trim_bits(struct gt_leaf *l)
+static inline void leaf_trim_bits(struct iova_index_leaf *l)
 {
 	l->rsv &= low_bits(l->n);
 	l->gmask &= low_bits(l->n);
@@ -154,7 +154,7 @@ static inline void set_bit_to(uint64_t *w, unsigned int j, bool v)
 /* Range flags as the insert path carries them. */
 enum { RB_RSV = 1, RB_GAP = 2 };	/* reserved; its gap is not empty */
 
-static void leaf_set(const struct gt_tree *t, struct gt_leaf *l,
+static void leaf_set(const struct iova_index *t, struct iova_index_leaf *l,
 		     unsigned int j, uint64_t lo, uint64_t hi, unsigned int rb,
 		     void *udata)
 {
@@ -166,8 +166,8 @@ static void leaf_set(const struct gt_tree *t, struct gt_leaf *l,
 		l->udata[j] = udata;
 }
 
-static void leaf_get(const struct gt_tree *t, const struct gt_leaf *l,
-		     unsigned int j, struct gt_range *r)
+static void leaf_get(const struct iova_index *t, const struct iova_index_leaf *l,
+		     unsigned int j, struct iova_index_range *r)
 {
 	r->lo = l->lo[j];
 	r->hi = l->hi[j];
@@ -176,21 +176,21 @@ static void leaf_get(const struct gt_tree *t, const struct gt_leaf *l,
 }
 
 /* The first free pfn below range j of leaf l. */
-static inline uint64_t leaf_gap_lo(const struct gt_leaf *l, unsigned int j,
+static inline uint64_t leaf_gap_lo(const struct iova_index_leaf *l, unsigned int j,
 				   uint64_t pred)
 {
 	return j ? l->hi[j - 1] + 1 : pred;
 }
 
 /* The summaries of one free run [a, b]. */
-static inline void run_sum(uint64_t a, uint64_t b, struct gt_sum *r)
+static inline void run_sum(uint64_t a, uint64_t b, struct iova_index_sum *r)
 {
 	r->gap = iova_span(a, b);
 	r->akey = iova_run_key(a, b);
 	r->tkey = iova_point_key(a, b);
 }
 
-static inline void sum_max(struct gt_sum *acc, const struct gt_sum *x)
+static inline void sum_max(struct iova_index_sum *acc, const struct iova_index_sum *x)
 {
 	acc->gap = iova_max64(acc->gap, x->gap);
 	acc->akey = iova_max64(acc->akey, x->akey);
@@ -198,17 +198,17 @@ static inline void sum_max(struct gt_sum *acc, const struct gt_sum *x)
 }
 
 /* Does acc already cover x in every part? */
-static inline bool sum_covers(const struct gt_sum *acc, const struct gt_sum *x)
+static inline bool sum_covers(const struct iova_index_sum *acc, const struct iova_index_sum *x)
 {
 	return acc->gap >= x->gap && acc->akey >= x->akey &&
 	       acc->tkey >= x->tkey;
 }
 
 /* The summaries of the gaps owned by the ranges of a leaf. */
-static void leaf_summary(const struct gt_leaf *l, uint64_t pred,
-			 struct gt_sum *sum)
+static void leaf_summary(const struct iova_index_leaf *l, uint64_t pred,
+			 struct iova_index_sum *sum)
 {
-	struct gt_sum acc = { 0, 0, 0 };
+	struct iova_index_sum acc = { 0, 0, 0 };
 	uint64_t m;
 
 	for (m = l->gmask; m; m &= m - 1) {	/* only non-empty gaps */
@@ -224,9 +224,9 @@ static void leaf_summary(const struct gt_leaf *l, uint64_t pred,
 	*sum = acc;
 }
 
-static void inner_summary(const struct gt_inner *in, struct gt_sum *sum)
+static void inner_summary(const struct iova_index_inner *in, struct iova_index_sum *sum)
 {
-	struct gt_sum acc = { 0, 0, 0 };
+	struct iova_index_sum acc = { 0, 0, 0 };
 	unsigned int i;
 
 	for (i = 0; i < in->n; i++) {
@@ -240,15 +240,15 @@ static void inner_summary(const struct gt_inner *in, struct gt_sum *sum)
 static uint64_t node_last(const void *node, bool is_leaf)
 {
 	if (is_leaf) {
-		const struct gt_leaf *l = node;
+		const struct iova_index_leaf *l = node;
 
 		return l->hi[l->n - 1];
 	}
-	return ((const struct gt_inner *)node)->key[((const struct gt_inner *)node)->n - 1];
+	return ((const struct iova_index_inner *)node)->key[((const struct iova_index_inner *)node)->n - 1];
 }
 
 static void node_summary(const void *node, bool is_leaf, uint64_t pred,
-			 struct gt_sum *sum)
+			 struct iova_index_sum *sum)
 {
 	if (is_leaf)
 		leaf_summary(node, pred, sum);
@@ -256,8 +256,8 @@ static void node_summary(const void *node, bool is_leaf, uint64_t pred,
 		inner_summary(node, sum);
 }
 
-static inline void slot_get(const struct gt_inner *in, unsigned int i,
-			    struct gt_sum *sum)
+static inline void slot_get(const struct iova_index_inner *in, unsigned int i,
+			    struct iova_index_sum *sum)
 {
 	sum->gap = in->gap[i];
 	sum->akey = in->akey[i];
@@ -265,11 +265,11 @@ static inline void slot_get(const struct gt_inner *in, unsigned int i,
 }
 
 /* Write child i's key and summaries into in; true if anything changed. */
-static bool set_slot(struct gt_inner *in, unsigned int i, const void *child,
+static bool set_slot(struct iova_index_inner *in, unsigned int i, const void *child,
 		     bool child_leaf, uint64_t pred)
 {
 	uint64_t key = node_last(child, child_leaf);
-	struct gt_sum sum;
+	struct iova_index_sum sum;
 
 	node_summary(child, child_leaf, pred, &sum);
 	if (in->key[i] == key && in->gap[i] == sum.gap &&
@@ -283,7 +283,7 @@ static bool set_slot(struct gt_inner *in, unsigned int i, const void *child,
 }
 
 /* The pred_end of child i of in, whose own pred_end is pred. */
-static inline uint64_t child_pred(const struct gt_inner *in, unsigned int i,
+static inline uint64_t child_pred(const struct iova_index_inner *in, unsigned int i,
 				  uint64_t pred)
 {
 	return i ? in->key[i - 1] + 1 : pred;
@@ -293,12 +293,12 @@ static inline uint64_t child_pred(const struct gt_inner *in, unsigned int i,
  * Node p->node[d] changed (contents, not the number of its siblings).
  * Refresh its slot in each ancestor, stopping as soon as a slot is unchanged.
  */
-static void fix_up(struct gt_tree *t, struct gt_cursor *p, int d)
+static void fix_up(struct iova_index *t, struct iova_index_cursor *p, int d)
 {
 	uint32_t leaf_depth = t->height - 1;
 
 	for (; d > 0; d--) {
-		struct gt_inner *parent = p->node[d - 1];
+		struct iova_index_inner *parent = p->node[d - 1];
 
 		if (!set_slot(parent, p->idx[d - 1], p->node[d],
 			      (uint32_t)d == leaf_depth, p->pred[d]))
@@ -311,12 +311,12 @@ static void fix_up(struct gt_tree *t, struct gt_cursor *p, int d)
  * erase merged two gaps; nothing else changed): raise the slots on the path
  * with a max, stopping as soon as one is already large enough.
  */
-static void bump_up(struct gt_cursor *p, int d, const struct gt_sum *run)
+static void bump_up(struct iova_index_cursor *p, int d, const struct iova_index_sum *run)
 {
 	for (; d > 0; d--) {
-		struct gt_inner *parent = p->node[d - 1];
+		struct iova_index_inner *parent = p->node[d - 1];
 		unsigned int i = p->idx[d - 1];
-		struct gt_sum cur;
+		struct iova_index_sum cur;
 
 		slot_get(parent, i, &cur);
 		if (sum_covers(&cur, run))
@@ -332,15 +332,15 @@ static void bump_up(struct gt_cursor *p, int d, const struct gt_sum *run)
  * Would splitting the gap [a, b) of a leaf leave its summaries unchanged?
  * Yes if that gap was strictly below every maximum of the leaf's slot: the
  * pieces are sub-runs, and all three summaries only shrink on sub-runs
- * (policy.h), so the maxima still come from another gap.
+ * (fit.h), so the maxima still come from another gap.
  */
-static bool split_keeps_summary(const struct gt_tree *t,
-				const struct gt_cursor *p, uint64_t a, uint64_t b)
+static bool split_keeps_summary(const struct iova_index *t,
+				const struct iova_index_cursor *p, uint64_t a, uint64_t b)
 {
 	uint32_t ld = t->height - 1;
-	const struct gt_inner *parent;
+	const struct iova_index_inner *parent;
 	unsigned int i;
-	struct gt_sum run;
+	struct iova_index_sum run;
 
 	if (ld == 0)
 		return true;	/* a root leaf has no slot to keep */
@@ -353,7 +353,7 @@ static bool split_keeps_summary(const struct gt_tree *t,
 }
 
 /* The first child of in with key >= pfn, else the last child. */
-static inline unsigned int inner_lower_bound(const struct gt_inner *in,
+static inline unsigned int inner_lower_bound(const struct iova_index_inner *in,
 					     uint64_t pfn)
 {
 	unsigned int lo = 0, hi = in->n - 1;
@@ -370,15 +370,15 @@ static inline unsigned int inner_lower_bound(const struct gt_inner *in,
 }
 
 /* Descend towards pfn: in each inner node, the first child with key >= pfn. */
-static struct gt_leaf *descend(const struct gt_tree *t, uint64_t pfn,
-			       struct gt_cursor *p)
+static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
+			       struct iova_index_cursor *p)
 {
 	void *node = t->root;
 	uint64_t pred = t->start;
 	uint32_t d;
 
 	for (d = 0; d + 1 < t->height; d++) {
-		struct gt_inner *in = node;
+		struct iova_index_inner *in = node;
 		unsigned int lo = inner_lower_bound(in, pfn);
 
 		if (p) {
@@ -397,7 +397,7 @@ static struct gt_leaf *descend(const struct gt_tree *t, uint64_t pfn,
 }
 
 /* The first range j of l with hi >= pfn, or l->n. */
-static unsigned int leaf_lower_bound(const struct gt_leaf *l, uint64_t pfn)
+static unsigned int leaf_lower_bound(const struct iova_index_leaf *l, uint64_t pfn)
 {
 	unsigned int lo = 0, hi = l->n;
 
@@ -415,12 +415,12 @@ static unsigned int leaf_lower_bound(const struct gt_leaf *l, uint64_t pfn)
 /* ------------------------------------------------------------------ */
 /* Setup                                                               */
 
-void gt_init(struct gt_tree *t, uint64_t start, uint64_t end, bool has_udata,
+void iova_index_init(struct iova_index *t, uint64_t start, uint64_t end, bool has_udata,
 	     void *root)
 {
-	struct gt_leaf *l = root;
+	struct iova_index_leaf *l = root;
 
-	*t = (struct gt_tree){
+	*t = (struct iova_index){
 		.root = root,
 		.height = 1,
 		.has_udata = has_udata,
@@ -428,29 +428,29 @@ void gt_init(struct gt_tree *t, uint64_t start, uint64_t end, bool has_udata,
 		.end = end,
 		.free_gaps = 1,
 		.nr_leaves = 1,
-		.leaf_size = gt_leaf_size(has_udata),
+		.leaf_size = iova_index_leaf_size(has_udata),
 	};
 	l->n = 0;
 	l->rsv = 0;
 	l->gmask = 0;
 }
 
-static void free_subtree(struct gt_tree *t, void *node, uint32_t depth,
+static void free_subtree(struct iova_index *t, void *node, uint32_t depth,
 			 void (*free_node)(void *, size_t, void *), void *ctx)
 {
 	if (depth + 1 < t->height) {
-		struct gt_inner *in = node;
+		struct iova_index_inner *in = node;
 		unsigned int i;
 
 		for (i = 0; i < in->n; i++)
 			free_subtree(t, in->child[i], depth + 1, free_node, ctx);
-		free_node(node, sizeof(struct gt_inner), ctx);
+		free_node(node, sizeof(struct iova_index_inner), ctx);
 	} else {
 		free_node(node, t->leaf_size, ctx);
 	}
 }
 
-void gt_destroy(struct gt_tree *t,
+void iova_index_destroy(struct iova_index *t,
 		void (*free_node)(void *node, size_t size, void *ctx),
 		void *ctx)
 {
@@ -459,19 +459,19 @@ void gt_destroy(struct gt_tree *t,
 	if (t->root)
 		free_subtree(t, t->root, 0, free_node, ctx);
 	t->root = NULL;
-	while ((n = gt_pool_get(t, true)))
+	while ((n = iova_index_pool_get(t, true)))
 		free_node(n, t->leaf_size, ctx);
-	while ((n = gt_pool_get(t, false)))
-		free_node(n, sizeof(struct gt_inner), ctx);
+	while ((n = iova_index_pool_get(t, false)))
+		free_node(n, sizeof(struct iova_index_inner), ctx);
 }
 
 /* ------------------------------------------------------------------ */
 /* Lookup                                                              */
 
-bool gt_find_next(const struct gt_tree *t, uint64_t pfn, struct gt_range *out)
+bool iova_index_find_next(const struct iova_index *t, uint64_t pfn, struct iova_index_range *out)
 {
-	struct gt_cursor p;
-	struct gt_leaf *l = descend(t, pfn, &p);
+	struct iova_index_cursor p;
+	struct iova_index_leaf *l = descend(t, pfn, &p);
 	unsigned int j = leaf_lower_bound(l, pfn);
 
 	if (j == l->n)
@@ -480,20 +480,20 @@ bool gt_find_next(const struct gt_tree *t, uint64_t pfn, struct gt_range *out)
 	return true;
 }
 
-bool gt_find(const struct gt_tree *t, uint64_t pfn, struct gt_range *out)
+bool iova_index_find(const struct iova_index *t, uint64_t pfn, struct iova_index_range *out)
 {
-	struct gt_range r;
+	struct iova_index_range r;
 
-	if (!gt_find_next(t, pfn, &r) || r.lo > pfn)
+	if (!iova_index_find_next(t, pfn, &r) || r.lo > pfn)
 		return false;
 	if (out)
 		*out = r;
 	return true;
 }
 
-bool gt_set_udata(struct gt_tree *t, uint64_t pfn, void *udata)
+bool iova_index_set_udata(struct iova_index *t, uint64_t pfn, void *udata)
 {
-	struct gt_leaf *l = descend(t, pfn, NULL);
+	struct iova_index_leaf *l = descend(t, pfn, NULL);
 	unsigned int j = leaf_lower_bound(l, pfn);
 
 	if (!t->has_udata || j == l->n || l->lo[j] > pfn)
@@ -502,22 +502,22 @@ bool gt_set_udata(struct gt_tree *t, uint64_t pfn, void *udata)
 	return true;
 }
 
-static uint64_t tree_last_hi(const struct gt_tree *t, bool *any)
+static uint64_t tree_last_hi(const struct iova_index *t, bool *any)
 {
 	const void *node = t->root;
 	uint32_t d;
 
 	for (d = 0; d + 1 < t->height; d++) {
-		const struct gt_inner *in = node;
+		const struct iova_index_inner *in = node;
 
 		node = in->child[in->n - 1];
 	}
-	*any = ((const struct gt_leaf *)node)->n != 0;
+	*any = ((const struct iova_index_leaf *)node)->n != 0;
 	return *any ? node_last(node, true) : 0;
 }
 
 /* The tail gap [*a, end]; false if it is empty. */
-static bool tail_gap(const struct gt_tree *t, uint64_t *a)
+static bool tail_gap(const struct iova_index *t, uint64_t *a)
 {
 	bool any;
 	uint64_t last = tree_last_hi(t, &any);
@@ -532,12 +532,12 @@ static bool tail_gap(const struct gt_tree *t, uint64_t *a)
 	return true;
 }
 
-bool gt_range_free(const struct gt_tree *t, uint64_t lo, uint64_t hi)
+bool iova_index_range_free(const struct iova_index *t, uint64_t lo, uint64_t hi)
 {
-	struct gt_range r;
+	struct iova_index_range r;
 
 	/* The first range ending at or after lo must start after hi. */
-	return !gt_find_next(t, lo, &r) || r.lo > hi;
+	return !iova_index_find_next(t, lo, &r) || r.lo > hi;
 }
 
 /* ------------------------------------------------------------------ */
@@ -554,11 +554,11 @@ static inline uint64_t nonempty(uint64_t a, uint64_t b)
  * becomes the left sibling and takes nleft of the n + 1 ranges.  Returns
  * the new left leaf.
  */
-static struct gt_leaf *split_leaf(struct gt_tree *t, struct gt_leaf *l,
+static struct iova_index_leaf *split_leaf(struct iova_index *t, struct iova_index_leaf *l,
 				  unsigned int pos, uint64_t lo, uint64_t hi,
 				  unsigned int rb, void *udata)
 {
-	struct gt_leaf *left = take_node(t, true);
+	struct iova_index_leaf *left = take_node(t, true);
 	unsigned int n = l->n, nleft;
 
 	if (pos == 0)
@@ -587,7 +587,7 @@ static struct gt_leaf *split_leaf(struct gt_tree *t, struct gt_leaf *l,
 }
 
 /* Insert child c (already summarised by the caller) at slot i of in. */
-static void inner_insert_slot(struct gt_inner *in, unsigned int i, void *c)
+static void inner_insert_slot(struct iova_index_inner *in, unsigned int i, void *c)
 {
 	unsigned int cnt = in->n - i;
 
@@ -601,8 +601,8 @@ static void inner_insert_slot(struct gt_inner *in, unsigned int i, void *c)
 	in->n++;
 }
 
-static void inner_copy(struct gt_inner *dst, unsigned int di,
-		       struct gt_inner *src, unsigned int si, unsigned int cnt)
+static void inner_copy(struct iova_index_inner *dst, unsigned int di,
+		       struct iova_index_inner *src, unsigned int si, unsigned int cnt)
 {
 	iova_memmove(&dst->key[di], &src->key[si], cnt * sizeof(uint64_t));
 	iova_memmove(&dst->gap[di], &src->gap[si], cnt * sizeof(uint64_t));
@@ -612,10 +612,10 @@ static void inner_copy(struct gt_inner *dst, unsigned int di,
 }
 
 /* Is p->node[d] the leftmost (or rightmost) node of its level? */
-static bool path_at_edge(const struct gt_cursor *p, int d, bool leftmost)
+static bool path_at_edge(const struct iova_index_cursor *p, int d, bool leftmost)
 {
 	for (; d > 0; d--) {
-		const struct gt_inner *up = p->node[d - 1];
+		const struct iova_index_inner *up = p->node[d - 1];
 
 		if (p->idx[d - 1] != (leftmost ? 0 : up->n - 1))
 			return false;
@@ -629,14 +629,14 @@ static bool path_at_edge(const struct gt_cursor *p, int d, bool leftmost)
  * parent has room, pass it one child slot instead of splitting (B*-style,
  * as shift_to_sibling() does for leaves).  pred is left's pred_end.
  */
-static bool inner_shift(struct gt_tree *t, struct gt_cursor *p, int e,
+static bool inner_shift(struct iova_index *t, struct iova_index_cursor *p, int e,
 			void *left, void *right, uint64_t pred, bool child_leaf)
 {
-	struct gt_inner *in = p->node[e], *gp = p->node[e - 1], *s;
+	struct iova_index_inner *in = p->node[e], *gp = p->node[e - 1], *s;
 	unsigned int i = p->idx[e], gi = p->idx[e - 1], n = in->n;
 	uint64_t gpred = p->pred[e - 1];
 
-	if (gi > 0 && (s = gp->child[gi - 1])->n < GT_INNER_CAP) {
+	if (gi > 0 && (s = gp->child[gi - 1])->n < IOVA_INDEX_INNER_CAP) {
 		/* The left sibling takes left itself, or in's first child. */
 		if (i == 0) {
 			s->child[s->n] = left;
@@ -651,7 +651,7 @@ static bool inner_shift(struct gt_tree *t, struct gt_cursor *p, int e,
 		set_slot(in, i, right, child_leaf, node_last(left, child_leaf) + 1);
 		set_slot(gp, gi - 1, s, false, child_pred(gp, gi - 1, gpred));
 	} else if (gi + 1 < gp->n && i + 1 < n &&
-		   (s = gp->child[gi + 1])->n < GT_INNER_CAP) {
+		   (s = gp->child[gi + 1])->n < IOVA_INDEX_INNER_CAP) {
 		/* The right sibling takes in's last child. */
 		inner_copy(s, 1, s, 0, s->n);
 		inner_copy(s, 0, in, n - 1, 1);
@@ -677,19 +677,19 @@ static bool inner_shift(struct gt_tree *t, struct gt_cursor *p, int e,
  * both are complete.  Link left into the parent (splitting upward as
  * needed), refresh the slots of both, and fix the ancestors.
  */
-static void link_left(struct gt_tree *t, struct gt_cursor *p, int d, void *left)
+static void link_left(struct iova_index *t, struct iova_index_cursor *p, int d, void *left)
 {
 	bool child_leaf = (uint32_t)d == t->height - 1;
 	void *right = p->node[d];
 	uint64_t pred = p->pred[d];
 
 	while (d > 0) {
-		struct gt_inner *in = p->node[d - 1];
+		struct iova_index_inner *in = p->node[d - 1];
 		unsigned int i = p->idx[d - 1];
-		struct gt_inner *nl;
+		struct iova_index_inner *nl;
 		unsigned int n = in->n, nleft;
 
-		if (n < GT_INNER_CAP) {
+		if (n < IOVA_INDEX_INNER_CAP) {
 			inner_insert_slot(in, i, left);
 			set_slot(in, i, left, child_leaf, pred);
 			set_slot(in, i + 1, right, child_leaf,
@@ -748,7 +748,7 @@ static void link_left(struct gt_tree *t, struct gt_cursor *p, int d, void *left)
 	}
 	/* The root split: grow a new root above left and right. */
 	{
-		struct gt_inner *root = take_node(t, false);
+		struct iova_index_inner *root = take_node(t, false);
 
 		root->n = 2;
 		root->child[0] = left;
@@ -758,11 +758,11 @@ static void link_left(struct gt_tree *t, struct gt_cursor *p, int d, void *left)
 			 node_last(left, child_leaf) + 1);
 		t->root = root;
 		t->height++;
-		iova_assert(t->height <= GT_MAX_HEIGHT, "gaptree too tall");
+		iova_assert(t->height <= IOVA_INDEX_MAX_HEIGHT, "gaptree too tall");
 	}
 }
 
-static void leaf_insert_at(const struct gt_tree *t, struct gt_leaf *l,
+static void leaf_insert_at(const struct iova_index *t, struct iova_index_leaf *l,
 			   unsigned int pos, uint64_t lo, uint64_t hi, unsigned int rb,
 			   void *udata)
 {
@@ -780,17 +780,17 @@ static void leaf_insert_at(const struct gt_tree *t, struct gt_leaf *l,
  * one-range leaf from an end split always has full neighbours (tiny leaves
  * cannot chain).  Returns false if no sibling has room.
  */
-static bool shift_to_sibling(struct gt_tree *t, struct gt_cursor *p,
-			     struct gt_leaf *l, unsigned int pos, uint64_t lo,
+static bool shift_to_sibling(struct iova_index *t, struct iova_index_cursor *p,
+			     struct iova_index_leaf *l, unsigned int pos, uint64_t lo,
 			     uint64_t hi, unsigned int rb, void *udata)
 {
 	int ld = (int)t->height - 1;
-	struct gt_inner *par = p->node[ld - 1];
+	struct iova_index_inner *par = p->node[ld - 1];
 	unsigned int i = p->idx[ld - 1];
 	uint64_t ppred = p->pred[ld - 1];
-	struct gt_leaf *s;
+	struct iova_index_leaf *s;
 
-	if (i > 0 && pos < l->n && (s = par->child[i - 1])->n < GT_LEAF_CAP) {
+	if (i > 0 && pos < l->n && (s = par->child[i - 1])->n < IOVA_INDEX_LEAF_CAP) {
 		/* The left sibling takes the new range or l's first one. */
 		if (pos == 0) {
 			leaf_set(t, s, s->n, lo, hi, rb, udata);
@@ -802,7 +802,7 @@ static bool shift_to_sibling(struct gt_tree *t, struct gt_cursor *p,
 		s->n++;
 		set_slot(par, i - 1, s, true, child_pred(par, i - 1, ppred));
 	} else if (i + 1 < par->n && pos > 0 &&
-		   (s = par->child[i + 1])->n < GT_LEAF_CAP) {
+		   (s = par->child[i + 1])->n < IOVA_INDEX_LEAF_CAP) {
 		/* The right sibling takes the new range or l's last one. */
 		leaf_copy(t, s, 1, s, 0, s->n);
 		if (pos == l->n) {
@@ -825,24 +825,24 @@ static bool shift_to_sibling(struct gt_tree *t, struct gt_cursor *p,
 }
 
 /* Insert [lo, hi] at position pos of the leaf at the end of path p. */
-static void insert_path(struct gt_tree *t, struct gt_cursor *p, unsigned int pos,
+static void insert_path(struct iova_index *t, struct iova_index_cursor *p, unsigned int pos,
 			uint64_t lo, uint64_t hi, unsigned int rb, void *udata)
 {
 	uint32_t ld = t->height - 1;
-	struct gt_leaf *l = p->node[ld];
+	struct iova_index_leaf *l = p->node[ld];
 	uint64_t a;	/* the gap being split starts at a */
 
-	iova_assert(gt_pool_ready(t), "gt_insert without a ready pool");
+	iova_assert(iova_index_pool_ready(t), "iova_index_insert without a ready pool");
 	iova_assert(lo <= hi && lo >= t->start && hi <= t->end,
-		    "gt_insert: range outside the domain");
+		    "iova_index_insert: range outside the domain");
 	a = leaf_gap_lo(l, pos, p->pred[ld]);
-	iova_assert(a <= lo, "gt_insert: range overlaps its predecessor");
+	iova_assert(a <= lo, "iova_index_insert: range overlaps its predecessor");
 	/* The new range owns [a, lo); the successor now owns [hi + 1, ...). */
 	rb = (rb & RB_RSV) | (a < lo ? RB_GAP : 0);
 	/* The gap [a, b) splits into [a, lo) and [hi + 1, b). */
 	t->free_gaps += nonempty(a, lo);
 	if (pos < l->n) {
-		iova_assert(l->lo[pos] > hi, "gt_insert: range overlaps");
+		iova_assert(l->lo[pos] > hi, "iova_index_insert: range overlaps");
 		t->free_gaps += nonempty(hi + 1, l->lo[pos]);
 		t->free_gaps -= nonempty(a, l->lo[pos]);
 	} else {
@@ -854,7 +854,7 @@ static void insert_path(struct gt_tree *t, struct gt_cursor *p, unsigned int pos
 
 	if (pos < l->n)
 		set_bit_to(&l->gmask, pos, hi + 1 < l->lo[pos]);
-	if (l->n < GT_LEAF_CAP) {
+	if (l->n < IOVA_INDEX_LEAF_CAP) {
 		bool same = pos < l->n && split_keeps_summary(t, p, a, l->lo[pos]);
 
 		leaf_insert_at(t, l, pos, lo, hi, rb, udata);
@@ -867,24 +867,24 @@ static void insert_path(struct gt_tree *t, struct gt_cursor *p, unsigned int pos
 	link_left(t, p, (int)ld, split_leaf(t, l, pos, lo, hi, rb, udata));
 }
 
-void gt_insert(struct gt_tree *t, uint64_t lo, uint64_t hi, bool rsv,
+void iova_index_insert(struct iova_index *t, uint64_t lo, uint64_t hi, bool rsv,
 	       void *udata)
 {
-	struct gt_cursor p;
-	struct gt_leaf *l = descend(t, lo, &p);
+	struct iova_index_cursor p;
+	struct iova_index_leaf *l = descend(t, lo, &p);
 
 	insert_path(t, &p, leaf_lower_bound(l, lo), lo, hi, rsv ? RB_RSV : 0,
 		    udata);
 }
 
-void gt_insert_at(struct gt_tree *t, struct gt_cursor *c, uint64_t lo,
+void iova_index_insert_at(struct iova_index *t, struct iova_index_cursor *c, uint64_t lo,
 		  uint64_t hi, bool rsv, void *udata)
 {
 	if (!c->valid) {
-		gt_insert(t, lo, hi, rsv, udata);
+		iova_index_insert(t, lo, hi, rsv, udata);
 		return;
 	}
-	iova_assert(c->height == t->height, "gt_insert_at: stale cursor");
+	iova_assert(c->height == t->height, "iova_index_insert_at: stale cursor");
 	c->valid = false;
 	insert_path(t, c, c->pos, lo, hi, rsv ? RB_RSV : 0, udata);
 }
@@ -899,15 +899,15 @@ void gt_insert_at(struct gt_tree *t, struct gt_cursor *c, uint64_t lo,
  */
 static uint32_t node_count(const void *node, bool is_leaf)
 {
-	return is_leaf ? ((const struct gt_leaf *)node)->n
-		       : ((const struct gt_inner *)node)->n;
+	return is_leaf ? ((const struct iova_index_leaf *)node)->n
+		       : ((const struct iova_index_inner *)node)->n;
 }
 
-static void rebalance(struct gt_tree *t, struct gt_cursor *p, int d)
+static void rebalance(struct iova_index *t, struct iova_index_cursor *p, int d)
 {
 	for (; d > 0; d--) {
 		bool is_leaf = (uint32_t)d == t->height - 1;
-		struct gt_inner *par = p->node[d - 1];
+		struct iova_index_inner *par = p->node[d - 1];
 		unsigned int i = p->idx[d - 1], li;
 		uint32_t n = node_count(par->child[i], is_leaf);
 		uint32_t cap = is_leaf ? MERGE_LEAF : MERGE_INNER;
@@ -936,12 +936,12 @@ static void rebalance(struct gt_tree *t, struct gt_cursor *p, int d)
 			dst = par->child[li];
 			src = par->child[li + 1];
 			if (is_leaf) {
-				struct gt_leaf *ld = dst, *ls = src;
+				struct iova_index_leaf *ld = dst, *ls = src;
 
 				leaf_copy(t, ld, ld->n, ls, 0, ls->n);
 				ld->n += ls->n;
 			} else {
-				struct gt_inner *id = dst, *is = src;
+				struct iova_index_inner *id = dst, *is = src;
 
 				inner_copy(id, id->n, is, 0, is->n);
 				id->n += is->n;
@@ -956,8 +956,8 @@ static void rebalance(struct gt_tree *t, struct gt_cursor *p, int d)
 			fix_up(t, p, d - 1);
 	}
 	/* Collapse single-child inner roots. */
-	while (t->height > 1 && ((struct gt_inner *)t->root)->n == 1) {
-		struct gt_inner *root = t->root;
+	while (t->height > 1 && ((struct iova_index_inner *)t->root)->n == 1) {
+		struct iova_index_inner *root = t->root;
 
 		t->root = root->child[0];
 		drop_node(t, root, false);
@@ -969,24 +969,24 @@ static void rebalance(struct gt_tree *t, struct gt_cursor *p, int d)
  * Refresh the leaf that holds the first range with hi >= pfn (whose gap
  * just grew because its predecessor, in another leaf, was erased).
  */
-static void refresh_at(struct gt_tree *t, uint64_t pfn)
+static void refresh_at(struct iova_index *t, uint64_t pfn)
 {
-	struct gt_cursor p;
-	struct gt_leaf *l = descend(t, pfn, &p);
+	struct iova_index_cursor p;
+	struct iova_index_leaf *l = descend(t, pfn, &p);
 
 	/* Its gap now holds the erased range, so it is not empty. */
 	l->gmask |= UINT64_C(1) << leaf_lower_bound(l, pfn);
 	fix_up(t, &p, (int)t->height - 1);
 }
 
-bool gt_erase(struct gt_tree *t, uint64_t pfn, bool must_start, bool rsv,
-	      struct gt_range *out)
+bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool rsv,
+	      struct iova_index_range *out)
 {
-	struct gt_cursor p;
+	struct iova_index_cursor p;
 	uint32_t ld = t->height - 1;
-	struct gt_leaf *l = descend(t, pfn, &p);
+	struct iova_index_leaf *l = descend(t, pfn, &p);
 	unsigned int j = leaf_lower_bound(l, pfn);
-	struct gt_range r;
+	struct iova_index_range r;
 	uint64_t a;
 	bool last_in_leaf, next_exists;
 
@@ -1006,9 +1006,9 @@ bool gt_erase(struct gt_tree *t, uint64_t pfn, bool must_start, bool rsv,
 				nonempty(r.hi + 1, l->lo[j + 1]);
 		next_exists = true;
 	} else {
-		struct gt_range nx;
+		struct iova_index_range nx;
 
-		next_exists = r.hi < UINT64_MAX && gt_find_next(t, r.hi + 1, &nx);
+		next_exists = r.hi < UINT64_MAX && iova_index_find_next(t, r.hi + 1, &nx);
 		if (next_exists)
 			t->free_gaps += 1 - nonempty(a, r.lo) -
 					nonempty(r.hi + 1, nx.lo);
@@ -1023,7 +1023,7 @@ bool gt_erase(struct gt_tree *t, uint64_t pfn, bool must_start, bool rsv,
 	leaf_trim_bits(l);
 	if (!last_in_leaf) {
 		/* The successor in this leaf now owns [a, its lo): only grew. */
-		struct gt_sum run;
+		struct iova_index_sum run;
 
 		l->gmask |= UINT64_C(1) << j;
 		run_sum(a, l->lo[j] - 1, &run);
@@ -1043,11 +1043,11 @@ bool gt_erase(struct gt_tree *t, uint64_t pfn, bool must_start, bool rsv,
 /* Search                                                              */
 
 struct search {
-	struct gt_tree *t;
+	struct iova_index *t;
 	const struct iova_req *r;
 	bool top;
 	uint64_t pfn;
-	struct gt_cursor *c;	/* records the path to the chosen gap */
+	struct iova_index_cursor *c;	/* records the path to the chosen gap */
 };
 
 static bool fit_run(struct search *s, uint64_t a, uint64_t b)
@@ -1056,7 +1056,7 @@ static bool fit_run(struct search *s, uint64_t a, uint64_t b)
 		      : iova_fit_bottom(s->r, a, b, &s->pfn);
 }
 
-static bool search_leaf(struct search *s, const struct gt_leaf *l,
+static bool search_leaf(struct search *s, const struct iova_index_leaf *l,
 			uint64_t pred)
 {
 	const struct iova_req *r = s->r;
@@ -1104,7 +1104,7 @@ static bool search_leaf(struct search *s, const struct gt_leaf *l,
 static bool search_node(struct search *s, const void *node, uint32_t d,
 			uint64_t pred)
 {
-	const struct gt_inner *in = node;
+	const struct iova_index_inner *in = node;
 	const struct iova_req *r = s->r;
 	unsigned int n, k;
 
@@ -1157,8 +1157,8 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 	return false;
 }
 
-bool gt_search(struct gt_tree *t, const struct iova_req *req, bool top_down,
-	       uint64_t *pfn, struct gt_cursor *c)
+bool iova_index_search(struct iova_index *t, const struct iova_req *req, bool top_down,
+	       uint64_t *pfn, struct iova_index_cursor *c)
 {
 	struct search s = { .t = t, .r = req, .top = top_down, .c = c };
 
@@ -1189,7 +1189,7 @@ static uint64_t clipped(uint64_t a, uint64_t b, uint64_t min, uint64_t max)
 	return a > b ? 0 : iova_span(a, b);
 }
 
-static uint64_t largest_node(struct gt_tree *t, const void *node, uint32_t d,
+static uint64_t largest_node(struct iova_index *t, const void *node, uint32_t d,
 			     uint64_t pred, uint64_t min, uint64_t max)
 {
 	uint64_t best = 0;
@@ -1197,7 +1197,7 @@ static uint64_t largest_node(struct gt_tree *t, const void *node, uint32_t d,
 
 	t->search_nodes++;
 	if (d + 1 == t->height) {
-		const struct gt_leaf *l = node;
+		const struct iova_index_leaf *l = node;
 		uint64_t m;
 
 		for (m = l->gmask; m; m &= m - 1) {
@@ -1209,7 +1209,7 @@ static uint64_t largest_node(struct gt_tree *t, const void *node, uint32_t d,
 		return best;
 	}
 	{
-		const struct gt_inner *in = node;
+		const struct iova_index_inner *in = node;
 
 		for (i = 0; i < in->n; i++) {
 			uint64_t cp = child_pred(in, i, pred);
@@ -1227,7 +1227,7 @@ static uint64_t largest_node(struct gt_tree *t, const void *node, uint32_t d,
 	return best;
 }
 
-uint64_t gt_largest_gap(struct gt_tree *t, uint64_t min, uint64_t max)
+uint64_t iova_index_largest_gap(struct iova_index *t, uint64_t min, uint64_t max)
 {
 	uint64_t ta = 0, best = largest_node(t, t->root, 0, t->start, min, max);
 
@@ -1239,15 +1239,15 @@ uint64_t gt_largest_gap(struct gt_tree *t, uint64_t min, uint64_t max)
 /* ------------------------------------------------------------------ */
 /* Walk, bytes, validate                                               */
 
-static int walk_node(const struct gt_tree *t, const void *node, uint32_t d,
-		     int (*fn)(const struct gt_range *, void *), void *arg)
+static int walk_node(const struct iova_index *t, const void *node, uint32_t d,
+		     int (*fn)(const struct iova_index_range *, void *), void *arg)
 {
 	unsigned int i;
 	int ret;
 
 	if (d + 1 == t->height) {
-		const struct gt_leaf *l = node;
-		struct gt_range r;
+		const struct iova_index_leaf *l = node;
+		struct iova_index_range r;
 
 		for (i = 0; i < l->n; i++) {
 			leaf_get(t, l, i, &r);
@@ -1257,8 +1257,8 @@ static int walk_node(const struct gt_tree *t, const void *node, uint32_t d,
 		}
 		return 0;
 	}
-	for (i = 0; i < ((const struct gt_inner *)node)->n; i++) {
-		ret = walk_node(t, ((const struct gt_inner *)node)->child[i],
+	for (i = 0; i < ((const struct iova_index_inner *)node)->n; i++) {
+		ret = walk_node(t, ((const struct iova_index_inner *)node)->child[i],
 				d + 1, fn, arg);
 		if (ret)
 			return ret;
@@ -1266,20 +1266,20 @@ static int walk_node(const struct gt_tree *t, const void *node, uint32_t d,
 	return 0;
 }
 
-int gt_walk(const struct gt_tree *t,
-	    int (*fn)(const struct gt_range *r, void *arg), void *arg)
+int iova_index_walk(const struct iova_index *t,
+	    int (*fn)(const struct iova_index_range *r, void *arg), void *arg)
 {
 	return walk_node(t, t->root, 0, fn, arg);
 }
 
-uint64_t gt_bytes(const struct gt_tree *t)
+uint64_t iova_index_bytes(const struct iova_index *t)
 {
 	return (t->nr_leaves + t->pool.nr_leaves) * (uint64_t)t->leaf_size +
-	       (t->nr_inners + t->pool.nr_inners) * (uint64_t)sizeof(struct gt_inner);
+	       (t->nr_inners + t->pool.nr_inners) * (uint64_t)sizeof(struct iova_index_inner);
 }
 
 struct vstate {
-	const struct gt_tree *t;
+	const struct iova_index *t;
 	uint64_t next;		/* pred_end expected for the next range */
 	bool any;		/* a range has been seen */
 	bool at_top;		/* the last range seen ends at UINT64_MAX */
@@ -1290,18 +1290,18 @@ struct vstate {
 /* Validate the subtree; on success return its summaries and last hi. */
 static const char *validate_node(struct vstate *v, const void *node,
 				 uint32_t d, uint64_t pred, bool is_root,
-				 struct gt_sum *sum, uint64_t *last)
+				 struct iova_index_sum *sum, uint64_t *last)
 {
-	const struct gt_tree *t = v->t;
+	const struct iova_index *t = v->t;
 	unsigned int i;
 
 	if (pred != v->next)
 		return "4) pred_end passed down differs from the previous hi + 1";
 	if (d + 1 == t->height) {
-		const struct gt_leaf *l = node;
+		const struct iova_index_leaf *l = node;
 
 		v->leaves++;
-		if (l->n > GT_LEAF_CAP)
+		if (l->n > IOVA_INDEX_LEAF_CAP)
 			return "3) leaf over capacity";
 		if (!is_root && l->n == 0)
 			return "3) empty non-root leaf";
@@ -1337,16 +1337,16 @@ static const char *validate_node(struct vstate *v, const void *node,
 		return NULL;
 	}
 	{
-		const struct gt_inner *in = node;
+		const struct iova_index_inner *in = node;
 
 		v->inners++;
-		if (in->n > GT_INNER_CAP)
+		if (in->n > IOVA_INDEX_INNER_CAP)
 			return "3) inner node over capacity";
 		if (in->n < 1 || (is_root && in->n < 2))
 			return "3) inner node with too few children";
 		sum->gap = sum->akey = sum->tkey = 0;
 		for (i = 0; i < in->n; i++) {
-			struct gt_sum cs;
+			struct iova_index_sum cs;
 			uint64_t cl;
 			const char *why;
 
@@ -1370,15 +1370,15 @@ static const char *validate_node(struct vstate *v, const void *node,
 	}
 }
 
-const char *gt_validate(const struct gt_tree *t, uint64_t *pages_live,
+const char *iova_index_validate(const struct iova_index *t, uint64_t *pages_live,
 			uint64_t *pages_rsv, uint64_t *ranges_rsv)
 {
 	struct vstate v = { .t = t, .next = t->start };
-	struct gt_sum sum;
+	struct iova_index_sum sum;
 	uint64_t last;
 	const char *why;
 
-	if (!t->root || t->height < 1 || t->height > GT_MAX_HEIGHT)
+	if (!t->root || t->height < 1 || t->height > IOVA_INDEX_MAX_HEIGHT)
 		return "3) bad root or height";
 	if (t->start > t->end)
 		return "1) start > end";

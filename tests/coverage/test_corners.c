@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Corners the API-level tests cannot reach, checked directly:
- *  - the placement arithmetic of src/domain/policy.c against brute force
+ *  - the placement arithmetic of src/index/fit.c against brute force
  *    (the aligned-run key, Cond A's exactness, fit_top/fit_bottom), on
  *    runs anywhere in the 64-bit space, the very top and the whole space
  *    included;
@@ -38,7 +38,7 @@ static u128 up(uint64_t a, unsigned int order)
 	return ((u128)a + m - 1) / m * m;
 }
 
-/* The aligned-run key of [a, b] from its definition (policy.h). */
+/* The aligned-run key of [a, b] from its definition (fit.h). */
 static uint64_t brute_key(uint64_t a, uint64_t b)
 {
 	unsigned int m = 0, j;
@@ -204,8 +204,8 @@ static void expect_valid(const char *what)
 static void test_validate_shapes(void)
 {
 	struct iova_domain_config cfg = { .start_pfn = 16, .end_pfn = 0xFFFFF };
-	struct gt_inner *in;
-	struct gt_leaf *leaf;
+	struct iova_index_inner *in;
+	struct iova_index_leaf *leaf;
 	uint64_t pfn, i;
 
 	if (iova_domain_create(&cfg, &d)) {
@@ -219,13 +219,13 @@ static void test_validate_shapes(void)
 	in = d->tree.root;
 	leaf = in->child[0];
 	if (d->tree.height > 2)
-		leaf = ((struct gt_inner *)in->child[0])->child[0];
+		leaf = ((struct iova_index_inner *)in->child[0])->child[0];
 	CORRUPT("an empty non-root leaf", "3)", leaf->n, 0);
-	CORRUPT("an inner node over capacity", "3)", in->n, GT_INNER_CAP + 1);
+	CORRUPT("an inner node over capacity", "3)", in->n, IOVA_INDEX_INNER_CAP + 1);
 	CORRUPT("an aligned-point key", "5)", in->tkey[1], in->tkey[1] ^ 1);
 	CORRUPT("a height of 0", "3)", d->tree.height, 0);
 	CORRUPT("a height above the maximum", "3)", d->tree.height,
-		GT_MAX_HEIGHT + 1);
+		IOVA_INDEX_MAX_HEIGHT + 1);
 	CORRUPT("start > end", "1)", d->tree.start, d->tree.end + 1);
 	iova_domain_destroy(d);
 }

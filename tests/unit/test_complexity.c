@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 		{ "size 1 align 4 (over-aligned), unbounded", 1, 2, UINT64_MAX,
 		  UINT64_MAX, true },
 		/* Mixed over-aligned sizes reach Cond P's "maybe" now and then
-		 * (policy.h); the node count still bounds the work. */
+		 * (fit.h); the node count still bounds the work. */
 		{ "sizes 1..16 over-aligned x4, unbounded", 16, 2, UINT64_MAX,
 		  UINT64_MAX, false },
 		{ "size 1 align 4, 36-bit limit", 1, 2, (UINT64_C(1) << 36) - 1,

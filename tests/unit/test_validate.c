@@ -11,18 +11,18 @@
 
 static struct iova_domain *d;
 
-static struct gt_inner *root_inner(void)
+static struct iova_index_inner *root_inner(void)
 {
 	return d->tree.height > 1 ? d->tree.root : NULL;
 }
 
-static struct gt_leaf *first_leaf(void)
+static struct iova_index_leaf *first_leaf(void)
 {
 	void *n = d->tree.root;
 	uint32_t i;
 
 	for (i = 0; i + 1 < d->tree.height; i++)
-		n = ((struct gt_inner *)n)->child[0];
+		n = ((struct iova_index_inner *)n)->child[0];
 	return n;
 }
 
@@ -56,8 +56,8 @@ static void expect_valid(const char *what)
 int main(void)
 {
 	struct iova_domain_config cfg = { .start_pfn = 1, .end_pfn = 0xFFFFF };
-	struct gt_leaf *l;
-	struct gt_inner *in;
+	struct iova_index_leaf *l;
+	struct iova_index_inner *in;
 	uint64_t pfn, i;
 
 	if (iova_domain_create(&cfg, &d))
@@ -90,12 +90,12 @@ int main(void)
 		d->live_pages + 1);
 	CORRUPT("the reserved range counter", "8)", d->reserved_ranges,
 		d->reserved_ranges + 1);
-	CORRUPT("a leaf over capacity", "3)", l->n, GT_LEAF_CAP + 1);
+	CORRUPT("a leaf over capacity", "3)", l->n, IOVA_INDEX_LEAF_CAP + 1);
 	CORRUPT("an inner root with one child", "3)", in->n, 1);
 	{
 		/* A range that moved into its neighbour's gap: the passed-down
 		 * pred_end or the gap summary no longer matches. */
-		struct gt_leaf *l2 = ((struct gt_inner *)in->child[0])->child[1];
+		struct iova_index_leaf *l2 = ((struct iova_index_inner *)in->child[0])->child[1];
 
 		CORRUPT("a leaf's first range overlapping its predecessor",
 			"1)", l2->lo[0], l->hi[l->n - 1]);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
- * Placement arithmetic; see policy.h for the aligned-run key and the
+ * Placement arithmetic; see fit.h for the aligned-run key and the
  * conditions it answers.
  */
-#include "policy.h"
+#include "fit.h"
 
 void iova_req_init(struct iova_req *r, uint64_t size, uint64_t align,
 		   uint64_t min, uint64_t max)
@@ -31,7 +31,7 @@ void iova_req_init(struct iova_req *r, uint64_t size, uint64_t align,
 		r->mode = IOVA_REQ_KEY;	/* 2^(k-1) < size <= 2^k */
 		r->q = (uint64_t)k << IOVA_KEY_SHIFT | size;
 	} else if (ks < k) {
-		/* Over-aligned: Cond A at order k, then Cond P (policy.h). */
+		/* Over-aligned: Cond A at order k, then Cond P (fit.h). */
 		r->q = (uint64_t)k << IOVA_KEY_SHIFT | size;
 		r->over = true;
 	} else {
