@@ -25,7 +25,7 @@ static uint64_t pow2_roundup(uint64_t x)
 static void *iova_create(uint64_t start_pfn, uint64_t end_pfn)
 {
 	struct iova_domain_config cfg;
-	struct iova_domain *d = NULL;
+	struct iova_ndomain *d = NULL;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.granule = 4096;

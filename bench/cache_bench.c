@@ -71,10 +71,10 @@ static void die(const char *what, int err)
 	exit(1);
 }
 
-static struct iova_domain *make_domain(bool caches)
+static struct iova_ndomain *make_domain(bool caches)
 {
 	struct iova_domain_config dc = { .start_pfn = 1 };
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	int r = iova_domain_create(&dc, &d);
 
 	if (r)
@@ -87,9 +87,9 @@ static struct iova_domain *make_domain(bool caches)
 static volatile uint64_t sink;
 
 /* The measured loop (callgrind toggles on this function). */
-__attribute__((noinline)) void run_pairs(struct iova_domain *d, uint64_t n,
+__attribute__((noinline)) void run_pairs(struct iova_ndomain *d, uint64_t n,
 					 uint64_t size);
-__attribute__((noinline)) void run_pairs(struct iova_domain *d, uint64_t n,
+__attribute__((noinline)) void run_pairs(struct iova_ndomain *d, uint64_t n,
 					 uint64_t size)
 {
 	uint64_t i, pfn = 0, acc = 0;
@@ -103,7 +103,7 @@ __attribute__((noinline)) void run_pairs(struct iova_domain *d, uint64_t n,
 	sink = acc;
 }
 
-static void run_pairs_mixed(struct iova_domain *d, uint64_t n)
+static void run_pairs_mixed(struct iova_ndomain *d, uint64_t n)
 {
 	uint64_t i, pfn = 0, acc = 0;
 
@@ -121,7 +121,7 @@ static void run_pairs_mixed(struct iova_domain *d, uint64_t n)
 #ifndef BATCH
 #define BATCH 256
 #endif
-static void run_batches(struct iova_domain *d, uint64_t n)
+static void run_batches(struct iova_ndomain *d, uint64_t n)
 {
 	static _Thread_local uint64_t held[BATCH];
 	uint64_t i, k;
@@ -135,7 +135,7 @@ static void run_batches(struct iova_domain *d, uint64_t n)
 	}
 }
 
-static void run_index_pairs(struct iova_domain *d, uint64_t n)
+static void run_index_pairs(struct iova_ndomain *d, uint64_t n)
 {
 	uint64_t i, pfn = 0, acc = 0;
 
@@ -150,7 +150,7 @@ static void run_index_pairs(struct iova_domain *d, uint64_t n)
 
 enum kind { K_PAIRS, K_MIXED, K_BATCH, K_INDEX };
 
-static void run_kind(enum kind k, struct iova_domain *d, uint64_t n)
+static void run_kind(enum kind k, struct iova_ndomain *d, uint64_t n)
 {
 	switch (k) {
 	case K_PAIRS:
@@ -175,7 +175,7 @@ static void run_kind(enum kind k, struct iova_domain *d, uint64_t n)
  */
 static void time_single(enum kind k, uint64_t n, int reps, double out[4])
 {
-	struct iova_domain *d = make_domain(k != K_INDEX);
+	struct iova_ndomain *d = make_domain(k != K_INDEX);
 	double *v = calloc((size_t)reps * 2, sizeof(*v));
 	int r;
 
@@ -200,7 +200,7 @@ static void time_single(enum kind k, uint64_t n, int reps, double out[4])
 
 struct thr {
 	pthread_t th;
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	enum kind k;
 	uint64_t n;
 	int cpu;
@@ -254,7 +254,7 @@ static void *thr_main(void *arg)
 static double throughput_on(enum kind k, int nthreads, uint64_t n, bool pin,
 			    int cpu0, double *cpu_rate, double **win)
 {
-	struct iova_domain *d = make_domain(k != K_INDEX);
+	struct iova_ndomain *d = make_domain(k != K_INDEX);
 	struct thr *t = calloc((size_t)nthreads, sizeof(*t));
 	pthread_barrier_t bar;
 	double t0, t1;
@@ -452,7 +452,7 @@ int main(int argc, char **argv)
 	if (nthreads < 1)
 		nthreads = 1;
 	if (cg) {
-		struct iova_domain *d = make_domain(true);
+		struct iova_ndomain *d = make_domain(true);
 
 		run_pairs(d, 1000, 1);	/* fill the magazines first */
 		run_pairs(d, cg, 1);

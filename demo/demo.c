@@ -75,7 +75,7 @@ static void limit_independence(uint64_t max_n, int repeat)
 	printf("   %10s %12s %12s %12s %10s\n", "N", "ns/pair", "vs N=1e3",
 	       "bytes/range", "height");
 	for (n = 1000; n <= max_n; n *= 10) {
-		struct iova_domain *d;
+		struct iova_ndomain *d;
 		struct iova_domain_config cfg = { .start_pfn = 1 };
 		struct iova_stats st;
 		double t[64];
@@ -114,7 +114,7 @@ static void limit_independence(uint64_t max_n, int repeat)
 static void mixed_churn(uint64_t live, int repeat)
 {
 	static const unsigned masks[] = { 32, 39, 44, 48 };
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	struct iova_domain_config cfg = { .start_pfn = 1 };
 	struct iova_stats st;
 	uint64_t *held, i, pfn, fails = 0;

@@ -22,7 +22,7 @@
  */
 struct iova_rcache;
 
-struct iova_domain {
+struct iova_ndomain {
 	iova_lock_t lock;	/* protects everything below */
 	struct iova_index tree;
 	struct iova_mem_hooks mem;
@@ -36,17 +36,17 @@ struct iova_domain {
 };
 
 /* src/cache/: release the caches' ranges and memory (destroy path). */
-void _iova_cache_destroy(struct iova_domain *d);
+void _iova_cache_destroy(struct iova_ndomain *d);
 
 /*
  * src/cache/: check the caches' invariants (0 without caches, -EIO and a
  * reason, or -ENOMEM).  Takes the cache locks, then the domain lock: call
  * it without d->lock held.
  */
-int _iova_cache_validate(struct iova_domain *d, const char **why);
+int _iova_cache_validate(struct iova_ndomain *d, const char **why);
 
 /* Drop d->lock, then free the pool nodes beyond what an insert needs. */
-void _iova_unlock_trim(struct iova_domain *d);
+void _iova_unlock_trim(struct iova_ndomain *d);
 
 /* Spare-node cap kept in the pool after an erase released nodes. */
 #define IOVA_POOL_SPARE_LEAVES 2u
@@ -57,30 +57,30 @@ void _iova_unlock_trim(struct iova_domain *d);
 unsigned long _iova_fault_inject(unsigned long k);
 
 /* Allocate/free one index node through the domain's hooks. */
-void *_iova_node_alloc(struct iova_domain *d, size_t size);
-void _iova_node_free(struct iova_domain *d, void *node, size_t size);
+void *_iova_node_alloc(struct iova_ndomain *d, size_t size);
+void _iova_node_free(struct iova_ndomain *d, void *node, size_t size);
 
 /*
  * With d->lock held: make sure an insert cannot run out of nodes.  May drop
  * and retake the lock (so the caller must look at the tree only after it).
  * Returns 0 or -ENOMEM (nothing changed).
  */
-int _iova_pool_fill(struct iova_domain *d);
+int _iova_pool_fill(struct iova_ndomain *d);
 
 /*
  * With d->lock held: the core of iova_alloc/iova_free without argument
  * checks or locking, for the caches and the compat layer.
  */
-int _iova_alloc_locked(struct iova_domain *d, uint64_t size, uint64_t align,
+int _iova_alloc_locked(struct iova_ndomain *d, uint64_t size, uint64_t align,
 		       uint64_t min_pfn, uint64_t max_pfn,
 		       enum iova_policy policy, void *udata, uint64_t *pfn_out);
-int _iova_free_locked(struct iova_domain *d, uint64_t pfn, bool must_start,
+int _iova_free_locked(struct iova_ndomain *d, uint64_t pfn, bool must_start,
 		      struct iova_range *out);
 
 /* iova_domain_validate() with d->lock held. */
-int _iova_validate_locked(struct iova_domain *d, const char **why);
+int _iova_validate_locked(struct iova_ndomain *d, const char **why);
 
 /* Debug level 3: validate after a mutation, abort with the reason. */
-void _iova_check_domain(struct iova_domain *d);
+void _iova_check_domain(struct iova_ndomain *d);
 
 #endif

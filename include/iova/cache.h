@@ -48,7 +48,7 @@ struct iova_cache_config {
  * depot_max > 65536, unknown flag),
  * -ENOMEM (hooks failed; nothing changed), -EEXIST (already set up).
  */
-int iova_domain_init_caches(struct iova_domain *d,
+int iova_domain_init_caches(struct iova_ndomain *d,
 			    const struct iova_cache_config *cfg);
 
 /*
@@ -64,7 +64,7 @@ int iova_domain_init_caches(struct iova_domain *d,
  * caches were never set up.  On success *pfn_out = the range's start.
  * Errors: -EINVAL (d or pfn_out NULL, size 0 or above 2^63), -ENOMEM.
  */
-int iova_alloc_fast(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
+int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 		    bool flush_retry, uint64_t *pfn_out);
 
 /*
@@ -79,21 +79,21 @@ int iova_alloc_fast(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
  * (IOVA_DEBUG >= 1) or with IOVA_CACHE_CHECK_FREES).  On -ENOENT nothing
  * changed.
  */
-int iova_free_fast(struct iova_domain *d, uint64_t pfn, uint64_t size);
+int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size);
 
 /* Give the ranges in CPU slot cpu's magazines back to the index (the
  * magazines stay, empty).  A cpu without a slot, or no caches: no-op. */
-void iova_cache_flush_cpu(struct iova_domain *d, unsigned int cpu);
+void iova_cache_flush_cpu(struct iova_ndomain *d, unsigned int cpu);
 
 /* Flush every CPU slot, then give every depot magazine back to the index. */
-void iova_cache_flush_all(struct iova_domain *d);
+void iova_cache_flush_all(struct iova_ndomain *d);
 
 /*
  * Give every full depot magazine back to the index, and free the spare
  * empty ones.  The CPU magazines are left alone.  Returns the number of
  * full magazines given back (0 without caches).
  */
-unsigned int iova_cache_trim(struct iova_domain *d);
+unsigned int iova_cache_trim(struct iova_ndomain *d);
 
 /* Per-order statistics. */
 struct iova_cache_stats {
@@ -115,11 +115,11 @@ struct iova_cache_stats {
  * Snapshot the statistics of one order.  Errors: -EINVAL (d or st NULL, or
  * order not cached), -ENOENT (no caches).
  */
-int iova_cache_get_stats(struct iova_domain *d, unsigned int order,
+int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
 			 struct iova_cache_stats *st);
 
 /* The configuration in force (defaults filled in).  -ENOENT: no caches. */
-int iova_cache_get_config(struct iova_domain *d,
+int iova_cache_get_config(struct iova_ndomain *d,
 			  struct iova_cache_config *cfg);
 
 #ifdef __cplusplus

@@ -18,19 +18,10 @@
  *  - overlapping and adjacent reservations merge into one range, and a
  *    reservation never swallows a live allocation.
  *
- * This header and include/iova/iova.h both define `struct iova_domain`
- * (here a caller-visible struct, there an opaque handle): a translation
- * unit includes one of them.  A program that wants both renames the native
- * tag while including iova.h:
- *
- *	#define iova_domain iova_ndomain
- *	#include <iova/iova.h>
- *	#undef iova_domain
- *	#include <iova/linux.h>
- *
- * and then reaches the native domain behind a compat one with
- * iova_linux_native().  (C has no name mangling: the native functions link
- * whatever the tag is called.)
+ * The Linux `struct iova_domain` here and the native `struct iova_ndomain`
+ * of include/iova/iova.h are distinct types, so both headers may be
+ * included together and the compiler refuses a domain of one API passed to
+ * the other.  The native domain behind a compat one is iova_linux_native().
  *
  * Units: a pfn is a granule-sized frame number; every range and limit is
  * inclusive.  Types follow the kernel (unsigned long); the API assumes a

@@ -17,7 +17,7 @@
 
 /* --- memory -------------------------------------------------------- */
 
-static struct iova_mag *mag_alloc_rc(struct iova_domain *d,
+static struct iova_mag *mag_alloc_rc(struct iova_ndomain *d,
 				     const struct iova_rcache *rc)
 {
 	struct iova_mag *m = _iova_node_alloc(d, rc->mag_bytes);
@@ -27,18 +27,18 @@ static struct iova_mag *mag_alloc_rc(struct iova_domain *d,
 	return m;
 }
 
-struct iova_mag *_iova_mag_alloc(struct iova_domain *d)
+struct iova_mag *_iova_mag_alloc(struct iova_ndomain *d)
 {
 	return mag_alloc_rc(d, d->rcache);
 }
 
-void _iova_mag_free(struct iova_domain *d, struct iova_mag *m)
+void _iova_mag_free(struct iova_ndomain *d, struct iova_mag *m)
 {
 	_iova_node_free(d, m, d->rcache->mag_bytes);
 }
 
 /* Allocate bytes with a line-aligned start inside; *raw gets the block. */
-static void *alloc_aligned(struct iova_domain *d, size_t bytes, void **raw,
+static void *alloc_aligned(struct iova_ndomain *d, size_t bytes, void **raw,
 			   size_t *raw_bytes)
 {
 	char *p;
@@ -57,7 +57,7 @@ static void *alloc_aligned(struct iova_domain *d, size_t bytes, void **raw,
 
 /* --- set-up and teardown ------------------------------------------- */
 
-static void free_caches(struct iova_domain *d, struct iova_rcache *rc)
+static void free_caches(struct iova_ndomain *d, struct iova_rcache *rc)
 {
 	unsigned int i, o;
 
@@ -112,7 +112,7 @@ static int config_fill(const struct iova_cache_config *cfg,
 	return 0;
 }
 
-int iova_domain_init_caches(struct iova_domain *d,
+int iova_domain_init_caches(struct iova_ndomain *d,
 			    const struct iova_cache_config *cfg)
 {
 	struct iova_cache_config c;
@@ -199,7 +199,7 @@ nomem:
 	return -ENOMEM;
 }
 
-void _iova_cache_destroy(struct iova_domain *d)
+void _iova_cache_destroy(struct iova_ndomain *d)
 {
 	/* The cached ranges are live index ranges: they go with the tree. */
 	if (d->rcache)
@@ -311,7 +311,7 @@ static struct iova_mag *slot_refill(struct iova_rcache *rc, unsigned int order,
 
 /* cache_get() when the top of loaded is missing or above the limit. */
 static __attribute__((noinline)) bool
-cache_get_slow(struct iova_domain *d, struct iova_rcache *rc,
+cache_get_slow(struct iova_ndomain *d, struct iova_rcache *rc,
 	       struct cache_cpu *c, unsigned int order, uint64_t top,
 	       uint64_t *pfn_out)
 {
@@ -335,7 +335,7 @@ cache_get_slow(struct iova_domain *d, struct iova_rcache *rc,
 }
 
 /* Cache hit: *pfn_out; miss: false.  top = highest acceptable start. */
-static inline bool cache_get(struct iova_domain *d, struct iova_rcache *rc,
+static inline bool cache_get(struct iova_ndomain *d, struct iova_rcache *rc,
 			     unsigned int order, uint64_t top,
 			     uint64_t *pfn_out)
 {
@@ -367,7 +367,7 @@ static inline bool cache_get(struct iova_domain *d, struct iova_rcache *rc,
  * a cache lock).  Returns false if no empty magazine was at hand: the
  * caller allocates one outside the locks and retries.
  */
-static bool slot_make_room(struct iova_domain *d, struct iova_rcache *rc,
+static bool slot_make_room(struct iova_ndomain *d, struct iova_rcache *rc,
 			   unsigned int order, struct cache_cpu *c,
 			   struct iova_mag **spare, bool *trimmed)
 {
@@ -407,7 +407,7 @@ static bool slot_make_room(struct iova_domain *d, struct iova_rcache *rc,
 
 /* cache_put() when loaded is full; entered with slot c locked. */
 static __attribute__((noinline)) bool
-cache_put_slow(struct iova_domain *d, struct iova_rcache *rc,
+cache_put_slow(struct iova_ndomain *d, struct iova_rcache *rc,
 	       struct cache_cpu *c, unsigned int order, uint64_t pfn)
 {
 	struct cache_depot *dp = cache_depot_at(rc, order);
@@ -465,7 +465,7 @@ cache_put_slow(struct iova_domain *d, struct iova_rcache *rc,
 }
 
 /* Cache pfn; false if no magazine could be had (free it to the index). */
-static inline bool cache_put(struct iova_domain *d, struct iova_rcache *rc,
+static inline bool cache_put(struct iova_ndomain *d, struct iova_rcache *rc,
 			     unsigned int order, uint64_t pfn)
 {
 	struct cache_cpu *c = cpu_lock(rc);
@@ -483,7 +483,7 @@ static inline bool cache_put(struct iova_domain *d, struct iova_rcache *rc,
 
 /* --- the index side ------------------------------------------------ */
 
-static int index_alloc(struct iova_domain *d, uint64_t size, unsigned int order,
+static int index_alloc(struct iova_ndomain *d, uint64_t size, unsigned int order,
 		       uint64_t max_pfn, uint64_t *pfn_out)
 {
 	int ret;
@@ -496,7 +496,7 @@ static int index_alloc(struct iova_domain *d, uint64_t size, unsigned int order,
 }
 
 /* With d->lock held: is [pfn, pfn + size - 1] exactly a live range? */
-static bool is_live_range(struct iova_domain *d, uint64_t pfn, uint64_t size)
+static bool is_live_range(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 {
 	struct iova_index_range g;
 
@@ -504,7 +504,7 @@ static bool is_live_range(struct iova_domain *d, uint64_t pfn, uint64_t size)
 	       g.hi - g.lo == size - 1;
 }
 
-static int index_free(struct iova_domain *d, uint64_t pfn, uint64_t size)
+static int index_free(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 {
 	int ret;
 
@@ -523,7 +523,7 @@ static int index_free(struct iova_domain *d, uint64_t pfn, uint64_t size)
 
 /* The cache missed (or the order is not cached): the index, then a flush. */
 static __attribute__((noinline)) int
-alloc_miss(struct iova_domain *d, uint64_t size, unsigned int order,
+alloc_miss(struct iova_ndomain *d, uint64_t size, unsigned int order,
 	   uint64_t max_pfn, bool flush_retry, uint64_t *pfn_out)
 {
 	int ret = index_alloc(d, size, order, max_pfn, pfn_out);
@@ -537,7 +537,7 @@ alloc_miss(struct iova_domain *d, uint64_t size, unsigned int order,
 
 /* Everything but a hit on an uncontended slot (see iova_alloc_fast()). */
 static __attribute__((noinline)) int
-alloc_fast_slow(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
+alloc_fast_slow(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 		bool flush_retry, uint64_t *pfn_out)
 {
 	struct iova_rcache *rc;
@@ -568,7 +568,7 @@ alloc_fast_slow(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
 
 /* Debug check of a cached free: live range of that size, not cached. */
 static __attribute__((noinline)) bool
-bad_cached_free(struct iova_domain *d, unsigned int order, uint64_t pfn)
+bad_cached_free(struct iova_ndomain *d, unsigned int order, uint64_t pfn)
 {
 	bool live;
 
@@ -582,7 +582,7 @@ bad_cached_free(struct iova_domain *d, unsigned int order, uint64_t pfn)
 
 /* Everything but a push to an uncontended slot (see iova_free_fast()). */
 static __attribute__((noinline)) int
-free_fast_slow(struct iova_domain *d, uint64_t pfn, uint64_t size)
+free_fast_slow(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 {
 	struct iova_rcache *rc;
 	unsigned int order;
@@ -617,7 +617,7 @@ free_fast_slow(struct iova_domain *d, uint64_t pfn, uint64_t size)
  * to the *_slow() versions above, which redo the whole call; they never
  * depend on what the fast attempt saw.
  */
-int iova_alloc_fast(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
+int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 		    bool flush_retry, uint64_t *pfn_out)
 {
 	struct iova_rcache *rc;
@@ -650,7 +650,7 @@ int iova_alloc_fast(struct iova_domain *d, uint64_t size, uint64_t max_pfn,
 	return alloc_fast_slow(d, size, max_pfn, flush_retry, pfn_out);
 }
 
-int iova_free_fast(struct iova_domain *d, uint64_t pfn, uint64_t size)
+int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 {
 	struct iova_rcache *rc;
 	unsigned int order;

@@ -20,7 +20,7 @@
 
 /* --- back to the index --------------------------------------------- */
 
-size_t _iova_cache_release_locked(struct iova_domain *d, const uint64_t *pfn,
+size_t _iova_cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
 				  size_t n, unsigned int order)
 {
 	struct iova_range r;
@@ -39,7 +39,7 @@ size_t _iova_cache_release_locked(struct iova_domain *d, const uint64_t *pfn,
 }
 
 /* Give a list of full magazines back to the index, then recycle them. */
-static void release_full_list(struct iova_domain *d, unsigned int order,
+static void release_full_list(struct iova_ndomain *d, unsigned int order,
 			      struct iova_mag *list)
 {
 	struct iova_rcache *rc = d->rcache;
@@ -67,7 +67,7 @@ static void release_full_list(struct iova_domain *d, unsigned int order,
 
 /* --- flushes and trims --------------------------------------------- */
 
-static void flush_slot(struct iova_domain *d, struct cache_cpu *c)
+static void flush_slot(struct iova_ndomain *d, struct cache_cpu *c)
 {
 	struct iova_rcache *rc = d->rcache;
 	uint64_t flushed[IOVA_CACHE_MAX_ORDER];
@@ -100,7 +100,7 @@ static void flush_slot(struct iova_domain *d, struct cache_cpu *c)
 	_iova_unlock_trim(d);
 }
 
-void iova_cache_flush_cpu(struct iova_domain *d, unsigned int cpu)
+void iova_cache_flush_cpu(struct iova_ndomain *d, unsigned int cpu)
 {
 	if (!d || !d->rcache || cpu >= d->rcache->nr_cpus)
 		return;
@@ -124,7 +124,7 @@ static struct iova_mag *depot_take_all(struct cache_depot *dp, unsigned int *nr)
 	return list;
 }
 
-void iova_cache_flush_all(struct iova_domain *d)
+void iova_cache_flush_all(struct iova_ndomain *d)
 {
 	struct iova_rcache *rc;
 	unsigned int i, o, nr;
@@ -146,7 +146,7 @@ void iova_cache_flush_all(struct iova_domain *d)
 	}
 }
 
-unsigned int iova_cache_trim(struct iova_domain *d)
+unsigned int iova_cache_trim(struct iova_ndomain *d)
 {
 	struct iova_rcache *rc;
 	unsigned int o, nr, total = 0;
@@ -190,7 +190,7 @@ static bool mag_has(const struct iova_mag *m, size_t n, uint64_t pfn)
 	return false;
 }
 
-bool _iova_cache_contains(struct iova_domain *d, unsigned int order,
+bool _iova_cache_contains(struct iova_ndomain *d, unsigned int order,
 			  uint64_t pfn)
 {
 	struct iova_rcache *rc = d->rcache;
@@ -214,7 +214,7 @@ bool _iova_cache_contains(struct iova_domain *d, unsigned int order,
 	return found;
 }
 
-int iova_cache_get_stats(struct iova_domain *d, unsigned int order,
+int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
 			 struct iova_cache_stats *st)
 {
 	struct iova_rcache *rc;
@@ -255,7 +255,7 @@ int iova_cache_get_stats(struct iova_domain *d, unsigned int order,
 	return 0;
 }
 
-int iova_cache_get_config(struct iova_domain *d, struct iova_cache_config *cfg)
+int iova_cache_get_config(struct iova_ndomain *d, struct iova_cache_config *cfg)
 {
 	struct iova_rcache *rc;
 
@@ -274,7 +274,7 @@ int iova_cache_get_config(struct iova_domain *d, struct iova_cache_config *cfg)
 
 /* --- test hooks and validation ------------------------------------- */
 
-void _iova_cache_dump(struct iova_domain *d, void *file)
+void _iova_cache_dump(struct iova_ndomain *d, void *file)
 {
 	struct iova_rcache *rc = d ? d->rcache : NULL;
 	FILE *f = file;
@@ -310,13 +310,13 @@ void _iova_cache_dump(struct iova_domain *d, void *file)
 	}
 }
 
-void _iova_cache_set_debug_yield(struct iova_domain *d, bool on)
+void _iova_cache_set_debug_yield(struct iova_ndomain *d, bool on)
 {
 	if (d && d->rcache)
 		d->rcache->debug_yield = on;
 }
 
-int _iova_cache_slot_counts(struct iova_domain *d, unsigned int cpu,
+int _iova_cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
 			    unsigned int order, unsigned int *loaded,
 			    unsigned int *prev)
 {
@@ -335,7 +335,7 @@ int _iova_cache_slot_counts(struct iova_domain *d, unsigned int cpu,
 	return 0;
 }
 
-int _iova_cache_depot_counts(struct iova_domain *d, unsigned int order,
+int _iova_cache_depot_counts(struct iova_ndomain *d, unsigned int order,
 			     unsigned int *nr_full, unsigned int *nr_empty)
 {
 	struct iova_rcache *rc = d ? d->rcache : NULL;
@@ -361,7 +361,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Append a magazine's pfns to the scratch array, checking C3 on the way. */
-static const char *check_mag(struct iova_domain *d, const struct iova_mag *m,
+static const char *check_mag(struct iova_ndomain *d, const struct iova_mag *m,
 			     size_t n, unsigned int order, uint64_t *all,
 			     size_t *nall)
 {
@@ -380,7 +380,7 @@ static const char *check_mag(struct iova_domain *d, const struct iova_mag *m,
 	return NULL;
 }
 
-static const char *validate_all_locked(struct iova_domain *d, uint64_t *all,
+static const char *validate_all_locked(struct iova_ndomain *d, uint64_t *all,
 				       size_t cap, size_t *nall)
 {
 	struct iova_rcache *rc = d->rcache;
@@ -431,7 +431,7 @@ static const char *validate_all_locked(struct iova_domain *d, uint64_t *all,
 	return NULL;
 }
 
-int _iova_cache_validate(struct iova_domain *d, const char **why)
+int _iova_cache_validate(struct iova_ndomain *d, const char **why)
 {
 	struct iova_rcache *rc;
 	const char *w;

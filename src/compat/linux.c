@@ -24,10 +24,8 @@
  * (never inside) a native call.  struct iova memory comes from the native
  * domain's node hooks, so the fault-injection hook counts it too.
  */
-#define iova_domain iova_ndomain
 #include "../internal.h"
 #include "iova/cache.h"
-#undef iova_domain
 
 #include <stdatomic.h>
 #include <stdio.h>

@@ -73,14 +73,14 @@ static void default_free(void *p, size_t size, void *ctx)
 	free(p);
 }
 
-void *_iova_node_alloc(struct iova_domain *d, size_t size)
+void *_iova_node_alloc(struct iova_ndomain *d, size_t size)
 {
 	if (fault_fire())
 		return NULL;
 	return d->mem.alloc(size, d->mem.ctx);
 }
 
-void _iova_node_free(struct iova_domain *d, void *node, size_t size)
+void _iova_node_free(struct iova_ndomain *d, void *node, size_t size)
 {
 	d->mem.free(node, size, d->mem.ctx);
 }
@@ -90,7 +90,7 @@ static void free_node_cb(void *node, size_t size, void *ctx)
 	_iova_node_free(ctx, node, size);
 }
 
-int _iova_pool_fill(struct iova_domain *d)
+int _iova_pool_fill(struct iova_ndomain *d)
 {
 	struct iova_index *t = &d->tree;
 
@@ -133,7 +133,7 @@ int _iova_pool_fill(struct iova_domain *d)
  * With the lock held: detach pool nodes beyond what the next insert needs,
  * into *list (linked through the first word), to free after unlocking.
  */
-static void pool_trim(struct iova_domain *d, void **leaves, void **inners)
+static void pool_trim(struct iova_ndomain *d, void **leaves, void **inners)
 {
 	struct iova_index *t = &d->tree;
 	void *n;
@@ -151,7 +151,7 @@ static void pool_trim(struct iova_domain *d, void **leaves, void **inners)
 	}
 }
 
-static void free_list(struct iova_domain *d, void *list, size_t size)
+static void free_list(struct iova_ndomain *d, void *list, size_t size)
 {
 	while (list) {
 		void *next = *(void **)list;
@@ -162,7 +162,7 @@ static void free_list(struct iova_domain *d, void *list, size_t size)
 }
 
 /* Unlock, then free what an erase left beyond the pool's needs. */
-void _iova_unlock_trim(struct iova_domain *d)
+void _iova_unlock_trim(struct iova_ndomain *d)
 {
 	void *leaves, *inners;
 	size_t lsz = d->tree.leaf_size;
@@ -176,12 +176,12 @@ void _iova_unlock_trim(struct iova_domain *d)
 /* --- domain lifetime ----------------------------------------------- */
 
 int iova_domain_create(const struct iova_domain_config *cfg,
-		       struct iova_domain **out)
+		       struct iova_ndomain **out)
 {
 	static const struct iova_mem_hooks def_mem = { default_alloc,
 						       default_free, NULL };
 	struct iova_domain_config c = { 0 };
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	void *root;
 
 	if (!out)
@@ -224,7 +224,7 @@ int iova_domain_create(const struct iova_domain_config *cfg,
 	return 0;
 }
 
-void iova_domain_destroy(struct iova_domain *d)
+void iova_domain_destroy(struct iova_ndomain *d)
 {
 	struct iova_mem_hooks mem;
 
@@ -237,24 +237,24 @@ void iova_domain_destroy(struct iova_domain *d)
 	mem.free(d, sizeof(*d), mem.ctx);
 }
 
-uint64_t iova_domain_granule(const struct iova_domain *d)
+uint64_t iova_domain_granule(const struct iova_ndomain *d)
 {
 	return d->granule;
 }
 
-uint64_t iova_domain_start_pfn(const struct iova_domain *d)
+uint64_t iova_domain_start_pfn(const struct iova_ndomain *d)
 {
 	return d->tree.start;
 }
 
-uint64_t iova_domain_end_pfn(const struct iova_domain *d)
+uint64_t iova_domain_end_pfn(const struct iova_ndomain *d)
 {
 	return d->tree.end;
 }
 
 /* --- allocation ---------------------------------------------------- */
 
-void _iova_check_domain(struct iova_domain *d)
+void _iova_check_domain(struct iova_ndomain *d)
 {
 	const char *why = NULL;
 
@@ -262,7 +262,7 @@ void _iova_check_domain(struct iova_domain *d)
 		_iova_assert_fail("iova_domain_validate", why, __FILE__, __LINE__);
 }
 
-static inline void debug_check(struct iova_domain *d)
+static inline void debug_check(struct iova_ndomain *d)
 {
 	if (IOVA_EXPENSIVE)
 		_iova_check_domain(d);
@@ -287,7 +287,7 @@ static int check_alloc_args(uint64_t size, uint64_t align, uint64_t min_pfn,
 	return -EINVAL;
 }
 
-int _iova_alloc_locked(struct iova_domain *d, uint64_t size, uint64_t align,
+int _iova_alloc_locked(struct iova_ndomain *d, uint64_t size, uint64_t align,
 		       uint64_t min_pfn, uint64_t max_pfn,
 		       enum iova_policy policy, void *udata, uint64_t *pfn_out)
 {
@@ -329,7 +329,7 @@ nospace:
 	return -ENOMEM;
 }
 
-int iova_alloc_udata(struct iova_domain *d, uint64_t size, uint64_t align,
+int iova_alloc_udata(struct iova_ndomain *d, uint64_t size, uint64_t align,
 		     uint64_t min_pfn, uint64_t max_pfn,
 		     enum iova_policy policy, void *udata, uint64_t *pfn_out)
 {
@@ -349,7 +349,7 @@ int iova_alloc_udata(struct iova_domain *d, uint64_t size, uint64_t align,
 	return ret;
 }
 
-int iova_alloc(struct iova_domain *d, uint64_t size, uint64_t align,
+int iova_alloc(struct iova_ndomain *d, uint64_t size, uint64_t align,
 	       uint64_t min_pfn, uint64_t max_pfn, enum iova_policy policy,
 	       uint64_t *pfn_out)
 {
@@ -365,7 +365,7 @@ static void to_range(const struct iova_index_range *g, struct iova_range *r)
 	r->udata = g->udata;
 }
 
-int _iova_free_locked(struct iova_domain *d, uint64_t pfn, bool must_start,
+int _iova_free_locked(struct iova_ndomain *d, uint64_t pfn, bool must_start,
 		      struct iova_range *out)
 {
 	struct iova_index_range g;
@@ -383,7 +383,7 @@ int _iova_free_locked(struct iova_domain *d, uint64_t pfn, bool must_start,
 	return 0;
 }
 
-int iova_free(struct iova_domain *d, uint64_t pfn)
+int iova_free(struct iova_ndomain *d, uint64_t pfn)
 {
 	int ret;
 
@@ -398,7 +398,7 @@ int iova_free(struct iova_domain *d, uint64_t pfn)
 /* --- lookup -------------------------------------------------------- */
 
 /* The range containing pfn (next == false) or the first with hi >= pfn. */
-static int lookup(struct iova_domain *d, uint64_t pfn, bool next,
+static int lookup(struct iova_ndomain *d, uint64_t pfn, bool next,
 		  struct iova_range *out)
 {
 	struct iova_index_range g;
@@ -416,17 +416,17 @@ static int lookup(struct iova_domain *d, uint64_t pfn, bool next,
 	return 0;
 }
 
-int iova_find(struct iova_domain *d, uint64_t pfn, struct iova_range *out)
+int iova_find(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out)
 {
 	return lookup(d, pfn, false, out);
 }
 
-int iova_find_next(struct iova_domain *d, uint64_t pfn, struct iova_range *out)
+int iova_find_next(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out)
 {
 	return lookup(d, pfn, true, out);
 }
 
-int iova_set_udata(struct iova_domain *d, uint64_t pfn, void *udata)
+int iova_set_udata(struct iova_ndomain *d, uint64_t pfn, void *udata)
 {
 	bool found;
 
@@ -446,7 +446,7 @@ int iova_set_udata(struct iova_domain *d, uint64_t pfn, void *udata)
  * With the lock held and the pool filled: reserve [lo, hi] (inside the
  * domain).  Reserved ranges that overlap or touch [lo, hi] merge into one.
  */
-static int reserve_locked(struct iova_domain *d, uint64_t lo, uint64_t hi)
+static int reserve_locked(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
 {
 	struct iova_index *t = &d->tree;
 	uint64_t from = lo > t->start ? lo - 1 : lo;	/* adjacent too */
@@ -483,7 +483,7 @@ static int reserve_locked(struct iova_domain *d, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-int iova_reserve(struct iova_domain *d, uint64_t lo, uint64_t hi)
+int iova_reserve(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
 {
 	int ret;
 
@@ -521,7 +521,7 @@ static int walk_cb(const struct iova_index_range *g, void *arg)
 	return w->fn(&r, w->arg);
 }
 
-int iova_for_each(struct iova_domain *d,
+int iova_for_each(struct iova_ndomain *d,
 		  int (*fn)(const struct iova_range *r, void *arg), void *arg)
 {
 	struct walk_adapter w = { fn, arg };
@@ -535,7 +535,7 @@ int iova_for_each(struct iova_domain *d,
 	return ret;
 }
 
-int iova_get_stats(struct iova_domain *d, struct iova_stats *st)
+int iova_get_stats(struct iova_ndomain *d, struct iova_stats *st)
 {
 	if (!d || !st)
 		return -EINVAL;
@@ -555,7 +555,7 @@ int iova_get_stats(struct iova_domain *d, struct iova_stats *st)
 	return 0;
 }
 
-uint64_t iova_largest_gap(struct iova_domain *d, uint64_t min_pfn,
+uint64_t iova_largest_gap(struct iova_ndomain *d, uint64_t min_pfn,
 			  uint64_t max_pfn)
 {
 	uint64_t r = 0;
@@ -590,7 +590,7 @@ static int rsv_check_cb(const struct iova_index_range *g, void *arg)
 	return 0;
 }
 
-int _iova_validate_locked(struct iova_domain *d, const char **why)
+int _iova_validate_locked(struct iova_ndomain *d, const char **why)
 {
 	uint64_t pl = 0, pr = 0, rr = 0;
 	const char *w = iova_index_validate(&d->tree, &pl, &pr, &rr);
@@ -608,7 +608,7 @@ int _iova_validate_locked(struct iova_domain *d, const char **why)
 	return w ? -EIO : 0;
 }
 
-int iova_domain_validate(struct iova_domain *d, const char **why)
+int iova_domain_validate(struct iova_ndomain *d, const char **why)
 {
 	int ret;
 

@@ -16,7 +16,7 @@
 
 #define L 0xFFFFFu	/* the 32-bit limit at 4 KiB */
 
-static void check_valid(struct iova_domain *d, const char *what)
+static void check_valid(struct iova_ndomain *d, const char *what)
 {
 	const char *why = NULL;
 	int r1 = iova_domain_validate(d, &why), r2;
@@ -31,11 +31,11 @@ static void check_valid(struct iova_domain *d, const char *what)
 	ok(r1 == 0 && r2 == 0, "valid after %s", what);
 }
 
-static struct iova_domain *mk(uint64_t start, uint64_t end,
+static struct iova_ndomain *mk(uint64_t start, uint64_t end,
 			      const struct iova_cache_config *cc)
 {
 	struct iova_domain_config c = { .start_pfn = start, .end_pfn = end };
-	struct iova_domain *d = NULL;
+	struct iova_ndomain *d = NULL;
 
 	if (iova_domain_create(&c, &d))
 		return NULL;
@@ -46,7 +46,7 @@ static struct iova_domain *mk(uint64_t start, uint64_t end,
 	return d;
 }
 
-static uint64_t A(struct iova_domain *d, uint64_t size, uint64_t lim)
+static uint64_t A(struct iova_ndomain *d, uint64_t size, uint64_t lim)
 {
 	uint64_t pfn = 0;
 
@@ -55,7 +55,7 @@ static uint64_t A(struct iova_domain *d, uint64_t size, uint64_t lim)
 	return pfn;
 }
 
-static uint64_t live(struct iova_domain *d)
+static uint64_t live(struct iova_ndomain *d)
 {
 	struct iova_stats st;
 
@@ -63,7 +63,7 @@ static uint64_t live(struct iova_domain *d)
 	return st.live_ranges;
 }
 
-static struct iova_cache_stats cst(struct iova_domain *d, unsigned int order)
+static struct iova_cache_stats cst(struct iova_ndomain *d, unsigned int order)
 {
 	struct iova_cache_stats s = { 0 };
 
@@ -71,7 +71,7 @@ static struct iova_cache_stats cst(struct iova_domain *d, unsigned int order)
 	return s;
 }
 
-static void slot_is(struct iova_domain *d, unsigned int order,
+static void slot_is(struct iova_ndomain *d, unsigned int order,
 		    unsigned int want_l, unsigned int want_p, const char *what)
 {
 	unsigned int l = 99, p = 99;
@@ -82,7 +82,7 @@ static void slot_is(struct iova_domain *d, unsigned int order,
 		diag("got loaded %u prev %u", l, p);
 }
 
-static void depot_is(struct iova_domain *d, unsigned int order,
+static void depot_is(struct iova_ndomain *d, unsigned int order,
 		     unsigned int want_f, unsigned int want_e, const char *what)
 {
 	unsigned int f = 99, e = 99;
@@ -97,7 +97,7 @@ static void depot_is(struct iova_domain *d, unsigned int order,
 static void test_linux_lifo(void)
 {
 	struct iova_cache_config cc = { .nr_cpus = 1 };
-	struct iova_domain *d = mk(1, 0, &cc);
+	struct iova_ndomain *d = mk(1, 0, &cc);
 	struct iova_cache_stats s;
 
 	is_u64(A(d, 1, L), 0xFFFFF, "s15: first alloc from the index");
@@ -147,7 +147,7 @@ static void test_transitions(void)
 {
 	struct iova_cache_config cc = { .nr_cpus = 1, .mag_size = 4,
 					.depot_max = 2 };
-	struct iova_domain *d = mk(1, 0, &cc);
+	struct iova_ndomain *d = mk(1, 0, &cc);
 	struct iova_cache_stats s;
 	uint64_t p[20], pfn;
 	int i, bad;
@@ -254,7 +254,7 @@ static void test_transitions(void)
 static void test_linux_depot(void)
 {
 	struct iova_cache_config cc = { .nr_cpus = 1 };
-	struct iova_domain *d = mk(1, 0, &cc);
+	struct iova_ndomain *d = mk(1, 0, &cc);
 	static uint64_t p[400];
 	struct iova_cache_stats s;
 	int i;
@@ -301,7 +301,7 @@ static void test_depot_owner(void)
 {
 	struct iova_cache_config cc = { .nr_cpus = 2, .mag_size = 2,
 					.depot_max = 2 };
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	uint64_t p[10], got[2];
 	unsigned int f = 0, e = 0;
 	int i;
@@ -354,7 +354,7 @@ static void test_flush_retry(void)
 {
 	struct iova_cache_config cc = { .nr_cpus = 1, .mag_size = 4,
 					.depot_max = 1 };
-	struct iova_domain *d = mk(0, 15, &cc);
+	struct iova_ndomain *d = mk(0, 15, &cc);
 	uint64_t pfn = 0;
 	int i;
 
@@ -385,7 +385,7 @@ static void test_faults(void)
 {
 	struct iova_cache_config cc = { .nr_cpus = 1, .mag_size = 2,
 					.depot_max = 2 };
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	uint64_t p[8];
 	unsigned long k, sites;
 	int i, r;
@@ -436,7 +436,7 @@ static void test_bad_frees(void)
 {
 	struct iova_cache_config cc = { .nr_cpus = 1,
 					.flags = IOVA_CACHE_CHECK_FREES };
-	struct iova_domain *d = mk(1, 0, &cc), *u;
+	struct iova_ndomain *d = mk(1, 0, &cc), *u;
 	struct iova_cache_config got;
 	struct iova_range r;
 	uint64_t pfn = 0;

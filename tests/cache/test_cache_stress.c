@@ -38,7 +38,7 @@ static atomic_ulong violations, bad_frees, enomem, allocs;
 
 struct worker {
 	pthread_t th;
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	unsigned int id;	/* 1.. */
 	unsigned long ops;
 	uint64_t rng;
@@ -54,7 +54,7 @@ static uint64_t rnd(struct worker *w)
 	return w->rng;
 }
 
-static uint64_t span_of(struct iova_domain *d, uint64_t size)
+static uint64_t span_of(struct iova_ndomain *d, uint64_t size)
 {
 	struct iova_cache_config c;
 	unsigned int order = size <= 1 ? 0 : 64 - (unsigned int)__builtin_clzll(size - 1);
@@ -172,7 +172,7 @@ static void phase(const char *name, const struct iova_cache_config *cc,
 		  uint64_t seed)
 {
 	struct iova_domain_config dc = { .start_pfn = 1, .end_pfn = DOM_END };
-	struct iova_domain *d = NULL;
+	struct iova_ndomain *d = NULL;
 	struct worker *w = calloc(nthreads, sizeof(*w));
 	struct iova_stats st;
 	uint64_t cached = 0;

@@ -17,9 +17,7 @@
  * range, a reserved pfn, a double free, a foreign or stale struct, an
  * unusable compat domain (bad granule, destroyed, never initialised).
  */
-#define iova_domain iova_ndomain
 #include "iova/iova.h"
-#undef iova_domain
 #include "iova/linux.h"
 
 #include <errno.h>

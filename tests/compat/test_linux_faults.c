@@ -20,10 +20,8 @@
  * plus a LIFO model of the single CPU slot's magazines once caches are on
  * (the script keeps them far from full, so no depot is involved).
  */
-#define iova_domain iova_ndomain
 #include "iova/iova.h"
 #include "iova/cache.h"
-#undef iova_domain
 #include "iova/linux.h"
 
 #include <inttypes.h>

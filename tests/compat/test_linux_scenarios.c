@@ -8,10 +8,8 @@
  *
  * Common set-up: granule 4 KiB, start_pfn 1 (so dma_32bit_pfn 0x100000).
  */
-#define iova_domain iova_ndomain
 #include "iova/iova.h"
 #include "iova/cache.h"
-#undef iova_domain
 #include "iova/linux.h"
 
 #include "tap.h"

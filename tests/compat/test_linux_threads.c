@@ -10,10 +10,8 @@
  *
  * usage: test_linux_threads [THREADS] [ITERS]
  */
-#define iova_domain iova_ndomain
 #include "iova/iova.h"
 #include "iova/cache.h"
-#undef iova_domain
 #include "iova/linux.h"
 
 #include <pthread.h>

@@ -173,7 +173,7 @@ static void test_policy(void)
 	   bad_fit);
 }
 
-static struct iova_domain *d;
+static struct iova_ndomain *d;
 
 static void expect_broken(const char *what, const char *prefix)
 {

@@ -48,7 +48,7 @@ void fuzz_cache_run(const uint8_t *data, size_t size);
 
 struct fc {
 	struct fuzz_input in;
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	struct oracle o;	/* user ranges and reservations */
 	struct oracle view;	/* o plus the cached ranges (rebuilt) */
 	uint64_t start, end;

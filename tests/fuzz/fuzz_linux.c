@@ -31,9 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define iova_domain iova_ndomain
 #include "iova/iova.h"
-#undef iova_domain
 #include "iova/linux.h"
 #include "oracle/oracle.h"
 #include "fuzz/fuzz_common.h"

@@ -65,7 +65,7 @@ struct shadow_udata {
 
 struct fz {
 	struct fuzz_input in;
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	struct oracle o;
 	bool udata;		/* IOVA_DOMAIN_UDATA */
 	bool hooked;		/* our counting hooks are in use */
@@ -285,9 +285,9 @@ static void check_stats(struct fz *f)
 	       "stats: index shape");
 	/* Everything the domain holds came through the hooks. */
 	if (f->hooked)
-		EXPECT(hs.live_bytes == sizeof(struct iova_domain) + st.index_bytes,
+		EXPECT(hs.live_bytes == sizeof(struct iova_ndomain) + st.index_bytes,
 		       "hooks hold %" PRIu64 " bytes, domain %zu + index %" PRIu64,
-		       hs.live_bytes, sizeof(struct iova_domain), st.index_bytes);
+		       hs.live_bytes, sizeof(struct iova_ndomain), st.index_bytes);
 }
 
 static void full_compare(struct fz *f)

@@ -47,7 +47,7 @@ static uint64_t in_range(uint64_t lo, uint64_t hi)
 }
 
 struct ctx {
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	struct oracle o;
 	uint64_t ops, mismatches, validate_every;
 	uint64_t epoch_ops;

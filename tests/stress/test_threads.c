@@ -20,7 +20,7 @@
 #define SPACE 8192u	/* pfns [0, SPACE) */
 #define HELD 64		/* ranges a thread holds at most */
 
-static struct iova_domain *d;
+static struct iova_ndomain *d;
 static atomic_uint owner[SPACE];	/* 0 = free, else thread id + 1 */
 static atomic_ulong violations, allocs, frees;
 static unsigned long ops_per_thread;

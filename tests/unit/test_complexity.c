@@ -53,7 +53,7 @@ static uint64_t align_of(const struct pattern *p, uint64_t size)
 static void run(const struct pattern *p)
 {
 	struct iova_domain_config cfg = { .start_pfn = 1 };
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	struct iova_stats s0, s1;
 	uint64_t *held = malloc(N * sizeof(*held)), i, fails = 0;
 	double nodes, back;

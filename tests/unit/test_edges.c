@@ -15,18 +15,18 @@
 #define BOT IOVA_BOTTOM_UP
 #define EXACT IOVA_EXACT
 
-static struct iova_domain *mk(uint64_t granule, uint64_t start, uint64_t end)
+static struct iova_ndomain *mk(uint64_t granule, uint64_t start, uint64_t end)
 {
 	struct iova_domain_config cfg = { .granule = granule,
 					  .start_pfn = start, .end_pfn = end };
-	struct iova_domain *d = NULL;
+	struct iova_ndomain *d = NULL;
 
 	if (iova_domain_create(&cfg, &d))
 		abort();
 	return d;
 }
 
-static uint64_t A(struct iova_domain *d, uint64_t size, uint64_t align,
+static uint64_t A(struct iova_ndomain *d, uint64_t size, uint64_t align,
 		  uint64_t min, uint64_t max, enum iova_policy p)
 {
 	uint64_t pfn;
@@ -37,7 +37,7 @@ static uint64_t A(struct iova_domain *d, uint64_t size, uint64_t align,
 
 #define ERR(e) ((uint64_t)(int64_t)(e))
 
-static void valid(struct iova_domain *d, const char *what)
+static void valid(struct iova_ndomain *d, const char *what)
 {
 	const char *why = NULL;
 
@@ -47,7 +47,7 @@ static void valid(struct iova_domain *d, const char *what)
 
 static void ends_of_space(void)
 {
-	struct iova_domain *d = mk(1, 0, UINT64_MAX);
+	struct iova_ndomain *d = mk(1, 0, UINT64_MAX);
 	struct iova_range r;
 
 	is_u64(A(d, 1, 1, 0, UINT64_MAX, TOP), UINT64_MAX, "top-down takes pfn ULONG_MAX");
@@ -85,7 +85,7 @@ static void ends_of_space(void)
 
 static void whole_domain_and_bounds(void)
 {
-	struct iova_domain *d = mk(4096, 1, 0xFFFFF);
+	struct iova_ndomain *d = mk(4096, 1, 0xFFFFF);
 
 	is_u64(A(d, 0xFFFFF, 1, 0, UINT64_MAX, TOP), 1, "size equal to the domain");
 	is_u64(A(d, 1, 1, 0, UINT64_MAX, TOP), ERR(-ENOMEM), "then full");
@@ -106,7 +106,7 @@ static void whole_domain_and_bounds(void)
 /* Invalid arguments give -EINVAL and change nothing. */
 static void invalid_args(void)
 {
-	struct iova_domain *d = mk(4096, 1, 0xFFFFF), *bad = NULL;
+	struct iova_ndomain *d = mk(4096, 1, 0xFFFFF), *bad = NULL;
 	struct iova_domain_config cfg = { 0 };
 	struct iova_stats before, after;
 	struct iova_range r;
@@ -163,7 +163,7 @@ static void invalid_args(void)
 
 static void frees_and_reserves(void)
 {
-	struct iova_domain *d = mk(4096, 1, 0xFFFFF);
+	struct iova_ndomain *d = mk(4096, 1, 0xFFFFF);
 	struct iova_range r;
 	uint64_t p;
 
@@ -196,7 +196,7 @@ static void frees_and_reserves(void)
 /* Exactly aligned fits are found even where max-gap pruning would lie. */
 static void exact_alignment(void)
 {
-	struct iova_domain *d = mk(4096, 0, 1023);
+	struct iova_ndomain *d = mk(4096, 0, 1023);
 	uint64_t i;
 
 	/* Free pfns: only 512 (aligned to 512) and 1..3 runs elsewhere. */
@@ -224,7 +224,7 @@ static void udata_and_iteration(void)
 {
 	struct iova_domain_config cfg = { .start_pfn = 0, .end_pfn = 999,
 					  .flags = IOVA_DOMAIN_UDATA };
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	struct iova_range r;
 	uint64_t p;
 	int x = 5, y = 6;
@@ -263,7 +263,7 @@ static void hooks_and_failures(void)
 	static const struct iova_mem_hooks hooks = { cnt_alloc, cnt_free, NULL };
 	struct iova_domain_config cfg = { .start_pfn = 1, .end_pfn = 0xFFFFF,
 					  .mem = &hooks };
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	struct iova_stats st;
 	uint64_t p, i, n;
 	int r, failures = 0;

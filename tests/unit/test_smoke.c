@@ -4,7 +4,7 @@
 
 int main(void)
 {
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	uint64_t pfn = 0;
 	int i;
 

@@ -9,7 +9,7 @@
 #include "internal.h"
 #include "tap.h"
 
-static struct iova_domain *d;
+static struct iova_ndomain *d;
 
 static struct iova_index_inner *root_inner(void)
 {

@@ -13,9 +13,7 @@
 #include <stdlib.h>
 
 /* Both APIs in one file: the native tag is renamed (see iova/linux.h). */
-#define iova_domain iova_ndomain
 #include "iova/iova.h"
-#undef iova_domain
 #include "iova/linux.h"
 
 #define IOVA_REPLAY_HAVE_LINUX 1

@@ -9,7 +9,7 @@
 static void *nb_create(const void *arg, const struct trace *t)
 {
 	struct iova_domain_config cfg;
-	struct iova_domain *d = NULL;
+	struct iova_ndomain *d = NULL;
 
 	(void)arg;
 	memset(&cfg, 0, sizeof(cfg));

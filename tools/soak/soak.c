@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "iova/iova.h"
-#include "internal.h"	/* _iova_fault_inject(), sizeof(struct iova_domain) */
+#include "internal.h"	/* _iova_fault_inject(), sizeof(struct iova_ndomain) */
 
 /* --- memory hooks that count ---------------------------------------- */
 
@@ -114,7 +114,7 @@ static unsigned long failures;
 #define DMA32_END ((UINT64_C(1) << 32) - 1)
 
 struct soak {
-	struct iova_domain *d;
+	struct iova_ndomain *d;
 	uint64_t *live;		/* starts of live ranges (unordered) */
 	uint64_t n, cap;
 	uint64_t ops, alloc_fail, injected;
@@ -193,9 +193,9 @@ static void checks(struct soak *s, bool full)
 	iova_get_stats(s->d, &st);
 	CHECK(st.live_ranges == s->n, "live_ranges %" PRIu64 ", expected %"
 	      PRIu64, st.live_ranges, s->n);
-	CHECK(held_bytes == sizeof(struct iova_domain) + st.index_bytes,
+	CHECK(held_bytes == sizeof(struct iova_ndomain) + st.index_bytes,
 	      "hooks hold %" PRIu64 " bytes, domain %zu + index %" PRIu64,
-	      held_bytes, sizeof(struct iova_domain), st.index_bytes);
+	      held_bytes, sizeof(struct iova_ndomain), st.index_bytes);
 	if (full) {
 		double t = now_s();
 		int ret = iova_domain_validate(s->d, &why);
