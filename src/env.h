@@ -36,9 +36,9 @@
 #include <stddef.h>
 #include <stdint.h>
 /* Provided by src/domain/domain.c in userspace (prints and aborts). */
-void _iova_assert_fail(const char *expr, const char *msg, const char *file,
+void iova__assert_fail(const char *expr, const char *msg, const char *file,
 		       int line);
-#define iova_env_panic(msg) _iova_assert_fail("", msg, __FILE__, __LINE__)
+#define iova_env_panic(msg) iova__assert_fail("", msg, __FILE__, __LINE__)
 #define iova_memmove __builtin_memmove
 #endif
 
@@ -51,19 +51,19 @@ void _iova_assert_fail(const char *expr, const char *msg, const char *file,
 #endif
 
 #ifdef __KERNEL__
-#define _iova_check(c, m) WARN_ON_ONCE(!(c))
+#define iova__check(c, m) WARN_ON_ONCE(!(c))
 #else
-#define _iova_check(c, m)                                                    \
-	((c) ? (void)0 : _iova_assert_fail(#c, m, __FILE__, __LINE__))
+#define iova__check(c, m)                                                    \
+	((c) ? (void)0 : iova__assert_fail(#c, m, __FILE__, __LINE__))
 #endif
 
 #if IOVA_DEBUG >= 1
-#define iova_assert(c, m) _iova_check(c, m)
+#define iova_assert(c, m) iova__check(c, m)
 #else
 #define iova_assert(c, m) ((void)0)
 #endif
 #if IOVA_DEBUG >= 2
-#define iova_assert_internal(c, m) _iova_check(c, m)
+#define iova_assert_internal(c, m) iova__check(c, m)
 #else
 #define iova_assert_internal(c, m) ((void)0)
 #endif

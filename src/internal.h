@@ -36,17 +36,17 @@ struct iova_ndomain {
 };
 
 /* src/cache/: release the caches' ranges and memory (destroy path). */
-void _iova_cache_destroy(struct iova_ndomain *d);
+void iova__cache_destroy(struct iova_ndomain *d);
 
 /*
  * src/cache/: check the caches' invariants (0 without caches, -EIO and a
  * reason, or -ENOMEM).  Takes the cache locks, then the domain lock: call
  * it without d->lock held.
  */
-int _iova_cache_validate(struct iova_ndomain *d, const char **why);
+int iova__cache_validate(struct iova_ndomain *d, const char **why);
 
 /* Drop d->lock, then free the pool nodes beyond what an insert needs. */
-void _iova_unlock_trim(struct iova_ndomain *d);
+void iova__unlock_trim(struct iova_ndomain *d);
 
 /* Spare-node cap kept in the pool after an erase released nodes. */
 #define IOVA_POOL_SPARE_LEAVES 2u
@@ -54,33 +54,33 @@ void _iova_unlock_trim(struct iova_ndomain *d);
 /* Fault injection (IOVA_FAULT_INJECT builds): the k-th node allocation
  * from now fails (k = 1: the next one); 0 disables.  Returns the number of
  * node allocations made since the last call (to count reachable sites). */
-unsigned long _iova_fault_inject(unsigned long k);
+unsigned long iova__fault_inject(unsigned long k);
 
 /* Allocate/free one index node through the domain's hooks. */
-void *_iova_node_alloc(struct iova_ndomain *d, size_t size);
-void _iova_node_free(struct iova_ndomain *d, void *node, size_t size);
+void *iova__node_alloc(struct iova_ndomain *d, size_t size);
+void iova__node_free(struct iova_ndomain *d, void *node, size_t size);
 
 /*
  * With d->lock held: make sure an insert cannot run out of nodes.  May drop
  * and retake the lock (so the caller must look at the tree only after it).
  * Returns 0 or -ENOMEM (nothing changed).
  */
-int _iova_pool_fill(struct iova_ndomain *d);
+int iova__pool_fill(struct iova_ndomain *d);
 
 /*
  * With d->lock held: the core of iova_alloc/iova_free without argument
  * checks or locking, for the caches and the compat layer.
  */
-int _iova_alloc_locked(struct iova_ndomain *d, uint64_t size, uint64_t align,
+int iova__alloc_locked(struct iova_ndomain *d, uint64_t size, uint64_t align,
 		       uint64_t min_pfn, uint64_t max_pfn,
 		       enum iova_policy policy, void *udata, uint64_t *pfn_out);
-int _iova_free_locked(struct iova_ndomain *d, uint64_t pfn, bool must_start,
+int iova__free_locked(struct iova_ndomain *d, uint64_t pfn, bool must_start,
 		      struct iova_range *out);
 
 /* iova_domain_validate() with d->lock held. */
-int _iova_validate_locked(struct iova_ndomain *d, const char **why);
+int iova__validate_locked(struct iova_ndomain *d, const char **why);
 
 /* Debug level 3: validate after a mutation, abort with the reason. */
-void _iova_check_domain(struct iova_ndomain *d);
+void iova__check_domain(struct iova_ndomain *d);
 
 #endif

@@ -20,21 +20,21 @@
 static struct iova_mag *mag_alloc_rc(struct iova_ndomain *d,
 				     const struct iova_rcache *rc)
 {
-	struct iova_mag *m = _iova_node_alloc(d, rc->mag_bytes);
+	struct iova_mag *m = iova__node_alloc(d, rc->mag_bytes);
 
 	if (m)
 		m->n = 0;
 	return m;
 }
 
-struct iova_mag *_iova_mag_alloc(struct iova_ndomain *d)
+struct iova_mag *iova__mag_alloc(struct iova_ndomain *d)
 {
 	return mag_alloc_rc(d, d->rcache);
 }
 
-void _iova_mag_free(struct iova_ndomain *d, struct iova_mag *m)
+void iova__mag_free(struct iova_ndomain *d, struct iova_mag *m)
 {
-	_iova_node_free(d, m, d->rcache->mag_bytes);
+	iova__node_free(d, m, d->rcache->mag_bytes);
 }
 
 /* Allocate bytes with a line-aligned start inside; *raw gets the block. */
@@ -45,7 +45,7 @@ static void *alloc_aligned(struct iova_ndomain *d, size_t bytes, void **raw,
 	uintptr_t a;
 
 	*raw_bytes = bytes + IOVA_CACHE_LINE;
-	p = _iova_node_alloc(d, *raw_bytes);
+	p = iova__node_alloc(d, *raw_bytes);
 	*raw = p;
 	if (!p)
 		return NULL;
@@ -66,24 +66,24 @@ static void free_caches(struct iova_ndomain *d, struct iova_rcache *rc)
 
 		for (o = 0; o < rc->max_order; o++) {
 			if (c->slot[o].loaded)
-				_iova_node_free(d, c->slot[o].loaded, rc->mag_bytes);
+				iova__node_free(d, c->slot[o].loaded, rc->mag_bytes);
 			if (c->slot[o].prev)
-				_iova_node_free(d, c->slot[o].prev, rc->mag_bytes);
+				iova__node_free(d, c->slot[o].prev, rc->mag_bytes);
 		}
 	}
 	for (o = 0; rc->depot && o < rc->max_order; o++) {
 		struct cache_depot *dp = cache_depot_at(rc, o);
 
 		for (i = 0; i < dp->full.nr; i++)
-			_iova_node_free(d, dp->full.mag[i], rc->mag_bytes);
+			iova__node_free(d, dp->full.mag[i], rc->mag_bytes);
 		for (i = 0; i < dp->empty.nr; i++)
-			_iova_node_free(d, dp->empty.mag[i], rc->mag_bytes);
+			iova__node_free(d, dp->empty.mag[i], rc->mag_bytes);
 	}
 	if (rc->cpus_raw)
-		_iova_node_free(d, rc->cpus_raw, rc->cpus_raw_bytes);
+		iova__node_free(d, rc->cpus_raw, rc->cpus_raw_bytes);
 	if (rc->depot_raw)
-		_iova_node_free(d, rc->depot_raw, rc->depot_raw_bytes);
-	_iova_node_free(d, rc->self_raw, rc->self_raw_bytes);
+		iova__node_free(d, rc->depot_raw, rc->depot_raw_bytes);
+	iova__node_free(d, rc->self_raw, rc->self_raw_bytes);
 }
 
 static int config_fill(const struct iova_cache_config *cfg,
@@ -199,7 +199,7 @@ nomem:
 	return -ENOMEM;
 }
 
-void _iova_cache_destroy(struct iova_ndomain *d)
+void iova__cache_destroy(struct iova_ndomain *d)
 {
 	/* The cached ranges are live index ranges: they go with the tree. */
 	if (d->rcache)
@@ -242,7 +242,7 @@ static inline struct cache_cpu *cpu_lock(const struct iova_rcache *rc)
 	return cpu_lock_slow(rc, c);
 }
 
-void _iova_cache_maybe_yield(const struct iova_rcache *rc)
+void iova__cache_maybe_yield(const struct iova_rcache *rc)
 {
 	static _Thread_local uint32_t seed = 0x9e3779b9u;
 
@@ -321,7 +321,7 @@ cache_get_slow(struct iova_ndomain *d, struct iova_rcache *rc,
 
 	if (!s->loaded->n) {
 		drop = slot_refill(rc, order, c);
-		_iova_cache_maybe_yield(rc);
+		iova__cache_maybe_yield(rc);
 	}
 	hit = mag_take(s->loaded, top, pfn_out);
 	if (hit)
@@ -330,7 +330,7 @@ cache_get_slow(struct iova_ndomain *d, struct iova_rcache *rc,
 		s->misses++;
 	cache_unlock(&c->lock);
 	if (drop)
-		_iova_mag_free(d, drop);
+		iova__mag_free(d, drop);
 	return hit;
 }
 
@@ -384,7 +384,7 @@ static bool slot_make_room(struct iova_ndomain *d, struct iova_rcache *rc,
 		iova_lock(&d->lock);
 		n = m->n;
 		m->n = 0;
-		_iova_cache_release_locked(d, m->pfn, n, order);
+		iova__cache_release_locked(d, m->pfn, n, order);
 		iova_unlock(&d->lock);
 		*trimmed = true;
 		return true;
@@ -428,7 +428,7 @@ cache_put_slow(struct iova_ndomain *d, struct iova_rcache *rc,
 		} else {
 			done = slot_make_room(d, rc, order, c, &spare,
 					      &trimmed);
-			_iova_cache_maybe_yield(rc);
+			iova__cache_maybe_yield(rc);
 		}
 		if (done) {
 			s->loaded->pfn[s->loaded->n++] = pfn;
@@ -436,8 +436,8 @@ cache_put_slow(struct iova_ndomain *d, struct iova_rcache *rc,
 			break;
 		}
 		cache_unlock(&c->lock);
-		_iova_cache_maybe_yield(rc);
-		spare = _iova_mag_alloc(d);
+		iova__cache_maybe_yield(rc);
+		spare = iova__mag_alloc(d);
 		if (!spare) {
 			cache_lock(&dp->lock);
 			dp->put_fallbacks++;
@@ -448,7 +448,7 @@ cache_put_slow(struct iova_ndomain *d, struct iova_rcache *rc,
 	}
 	if (trimmed) {
 		iova_lock(&d->lock);
-		_iova_unlock_trim(d);
+		iova__unlock_trim(d);
 	}
 	if (spare) {
 		/* Not needed after all (another path made room): keep or free. */
@@ -459,7 +459,7 @@ cache_put_slow(struct iova_ndomain *d, struct iova_rcache *rc,
 		}
 		cache_unlock(&dp->lock);
 		if (spare)
-			_iova_mag_free(d, spare);
+			iova__mag_free(d, spare);
 	}
 	return true;
 }
@@ -489,7 +489,7 @@ static int index_alloc(struct iova_ndomain *d, uint64_t size, unsigned int order
 	int ret;
 
 	iova_lock(&d->lock);
-	ret = _iova_alloc_locked(d, size, (uint64_t)1 << order, 0, max_pfn,
+	ret = iova__alloc_locked(d, size, (uint64_t)1 << order, 0, max_pfn,
 				 IOVA_TOP_DOWN, NULL, pfn_out);
 	iova_unlock(&d->lock);
 	return ret;
@@ -510,12 +510,12 @@ static int index_free(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 
 	iova_lock(&d->lock);
 	if (is_live_range(d, pfn, size)) {
-		ret = _iova_free_locked(d, pfn, true, NULL);
+		ret = iova__free_locked(d, pfn, true, NULL);
 	} else {
 		d->st.bad_frees++;
 		ret = -ENOENT;
 	}
-	_iova_unlock_trim(d);
+	iova__unlock_trim(d);
 	return ret;
 }
 
@@ -577,7 +577,7 @@ bad_cached_free(struct iova_ndomain *d, unsigned int order, uint64_t pfn)
 	if (!live)
 		d->st.bad_frees++;
 	iova_unlock(&d->lock);
-	return !live || _iova_cache_contains(d, order, pfn);
+	return !live || iova__cache_contains(d, order, pfn);
 }
 
 /* Everything but a push to an uncontended slot (see iova_free_fast()). */

@@ -3,7 +3,7 @@
  * Per-CPU magazine caches: internal types shared by the files of src/cache/ and the
  * tests (which may include this header to look inside).
  *
- * Invariants (checked by _iova_cache_validate(); cited as "C1)" etc.):
+ * Invariants (checked by iova__cache_validate(); cited as "C1)" etc.):
  *  C1) Every CPU slot has a non-NULL loaded and prev magazine per order,
  *      each holding n <= mag_size pfns.
  *  C2) A depot's full stack holds magazines with exactly mag_size pfns,
@@ -188,22 +188,22 @@ static inline struct cache_cpu *cache_cpu_at(const struct iova_rcache *rc,
 /* --- shared by cache.c and depot.c --------------------------------- */
 
 /* Magazine memory through the domain's hooks (fault-injectable). */
-struct iova_mag *_iova_mag_alloc(struct iova_ndomain *d);
-void _iova_mag_free(struct iova_ndomain *d, struct iova_mag *m);
+struct iova_mag *iova__mag_alloc(struct iova_ndomain *d);
+void iova__mag_free(struct iova_ndomain *d, struct iova_mag *m);
 
 /*
  * With d->lock held: give n cached pfns of order back to the index.
  * Returns how many were not live ranges of that size (a cache bug or a
  * bad free that slipped past the checks; they are skipped).
  */
-size_t _iova_cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
+size_t iova__cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
 				  size_t n, unsigned int order);
 
 /* Test hook: random yields at magazine and depot handoffs. */
-void _iova_cache_maybe_yield(const struct iova_rcache *rc);
+void iova__cache_maybe_yield(const struct iova_rcache *rc);
 
 /* Is pfn in any magazine of order (takes each lock in turn)? */
-bool _iova_cache_contains(struct iova_ndomain *d, unsigned int order,
+bool iova__cache_contains(struct iova_ndomain *d, unsigned int order,
 			  uint64_t pfn);
 
 /* --- for tests ----------------------------------------------------- */
@@ -213,24 +213,24 @@ bool _iova_cache_contains(struct iova_ndomain *d, unsigned int order,
  * or -EIO and a static string naming the broken invariant in *why.
  * -ENOMEM if the scratch array could not be allocated.  No caches: 0.
  */
-int _iova_cache_validate(struct iova_ndomain *d, const char **why);
+int iova__cache_validate(struct iova_ndomain *d, const char **why);
 
 /*
  * Print the caches' state to f (config, then per order the depot and every
  * non-empty slot), taking each lock in turn.  For failed checks.
  */
-void _iova_cache_dump(struct iova_ndomain *d, void *file);
+void iova__cache_dump(struct iova_ndomain *d, void *file);
 
 /* Turn the random handoff yields on or off (before threads start). */
-void _iova_cache_set_debug_yield(struct iova_ndomain *d, bool on);
+void iova__cache_set_debug_yield(struct iova_ndomain *d, bool on);
 
 /* Counts of CPU slot cpu, order: loaded n, prev n.  -ENOENT/-EINVAL. */
-int _iova_cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
+int iova__cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
 			    unsigned int order, unsigned int *loaded,
 			    unsigned int *prev);
 
 /* The depot's full and empty magazine counts of one order. */
-int _iova_cache_depot_counts(struct iova_ndomain *d, unsigned int order,
+int iova__cache_depot_counts(struct iova_ndomain *d, unsigned int order,
 			     unsigned int *nr_full, unsigned int *nr_empty);
 
 #endif /* IOVA_CACHE_INTERNAL_H */

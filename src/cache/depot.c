@@ -20,7 +20,7 @@
 
 /* --- back to the index --------------------------------------------- */
 
-size_t _iova_cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
+size_t iova__cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
 				  size_t n, unsigned int order)
 {
 	struct iova_range r;
@@ -28,7 +28,7 @@ size_t _iova_cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
 
 	(void)order;	/* only the assert reads it */
 	for (i = 0; i < n; i++) {
-		if (_iova_free_locked(d, pfn[i], true, &r)) {
+		if (iova__free_locked(d, pfn[i], true, &r)) {
 			bad++;
 			continue;
 		}
@@ -50,8 +50,8 @@ static void release_full_list(struct iova_ndomain *d, unsigned int order,
 		return;
 	iova_lock(&d->lock);
 	for (m = list; m; m = m->next)
-		_iova_cache_release_locked(d, m->pfn, rc->mag_size, order);
-	_iova_unlock_trim(d);
+		iova__cache_release_locked(d, m->pfn, rc->mag_size, order);
+	iova__unlock_trim(d);
 	/* Keep up to depot_max spares; free the rest outside the lock. */
 	cache_lock(&dp->lock);
 	for (m = list; m && dp->empty.nr < rc->depot_max; m = next) {
@@ -61,7 +61,7 @@ static void release_full_list(struct iova_ndomain *d, unsigned int order,
 	cache_unlock(&dp->lock);
 	for (; m; m = next) {
 		next = m->next;
-		_iova_mag_free(d, m);
+		iova__mag_free(d, m);
 	}
 }
 
@@ -80,13 +80,13 @@ static void flush_slot(struct iova_ndomain *d, struct cache_cpu *c)
 		struct cache_slot *s = &c->slot[o];
 
 		flushed[o] = s->loaded->n + s->prev->n;
-		_iova_cache_release_locked(d, s->loaded->pfn, s->loaded->n, o);
-		_iova_cache_release_locked(d, s->prev->pfn, s->prev->n, o);
+		iova__cache_release_locked(d, s->loaded->pfn, s->loaded->n, o);
+		iova__cache_release_locked(d, s->prev->pfn, s->prev->n, o);
 		s->loaded->n = 0;
 		s->prev->n = 0;
 	}
 	iova_unlock(&d->lock);
-	_iova_cache_maybe_yield(rc);
+	iova__cache_maybe_yield(rc);
 	for (o = 0; o < rc->max_order; o++) {
 		struct cache_depot *dp = cache_depot_at(rc, o);
 
@@ -97,7 +97,7 @@ static void flush_slot(struct iova_ndomain *d, struct cache_cpu *c)
 	}
 	cache_unlock(&c->lock);
 	iova_lock(&d->lock);
-	_iova_unlock_trim(d);
+	iova__unlock_trim(d);
 }
 
 void iova_cache_flush_cpu(struct iova_ndomain *d, unsigned int cpu)
@@ -138,7 +138,7 @@ void iova_cache_flush_all(struct iova_ndomain *d)
 		struct cache_depot *dp = cache_depot_at(rc, o);
 		struct iova_mag *list = depot_take_all(dp, &nr);
 
-		_iova_cache_maybe_yield(rc);
+		iova__cache_maybe_yield(rc);
 		release_full_list(d, o, list);
 		cache_lock(&dp->lock);
 		dp->flushed_ranges += (uint64_t)nr * rc->mag_size;
@@ -170,7 +170,7 @@ unsigned int iova_cache_trim(struct iova_ndomain *d)
 		cache_unlock(&dp->lock);
 		while (spares) {
 			m = spares->next;
-			_iova_mag_free(d, spares);
+			iova__mag_free(d, spares);
 			spares = m;
 		}
 		total += nr;
@@ -190,7 +190,7 @@ static bool mag_has(const struct iova_mag *m, size_t n, uint64_t pfn)
 	return false;
 }
 
-bool _iova_cache_contains(struct iova_ndomain *d, unsigned int order,
+bool iova__cache_contains(struct iova_ndomain *d, unsigned int order,
 			  uint64_t pfn)
 {
 	struct iova_rcache *rc = d->rcache;
@@ -274,7 +274,7 @@ int iova_cache_get_config(struct iova_ndomain *d, struct iova_cache_config *cfg)
 
 /* --- test hooks and validation ------------------------------------- */
 
-void _iova_cache_dump(struct iova_ndomain *d, void *file)
+void iova__cache_dump(struct iova_ndomain *d, void *file)
 {
 	struct iova_rcache *rc = d ? d->rcache : NULL;
 	FILE *f = file;
@@ -310,13 +310,13 @@ void _iova_cache_dump(struct iova_ndomain *d, void *file)
 	}
 }
 
-void _iova_cache_set_debug_yield(struct iova_ndomain *d, bool on)
+void iova__cache_set_debug_yield(struct iova_ndomain *d, bool on)
 {
 	if (d && d->rcache)
 		d->rcache->debug_yield = on;
 }
 
-int _iova_cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
+int iova__cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
 			    unsigned int order, unsigned int *loaded,
 			    unsigned int *prev)
 {
@@ -335,7 +335,7 @@ int _iova_cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
 	return 0;
 }
 
-int _iova_cache_depot_counts(struct iova_ndomain *d, unsigned int order,
+int iova__cache_depot_counts(struct iova_ndomain *d, unsigned int order,
 			     unsigned int *nr_full, unsigned int *nr_empty)
 {
 	struct iova_rcache *rc = d ? d->rcache : NULL;
@@ -431,7 +431,7 @@ static const char *validate_all_locked(struct iova_ndomain *d, uint64_t *all,
 	return NULL;
 }
 
-int _iova_cache_validate(struct iova_ndomain *d, const char **why)
+int iova__cache_validate(struct iova_ndomain *d, const char **why)
 {
 	struct iova_rcache *rc;
 	const char *w;

@@ -74,7 +74,7 @@ static unsigned long top_pfn(const struct iova_domain *iovad)
 
 static struct iova *struct_alloc(struct iova_linux_priv *p)
 {
-	struct iova *it = _iova_node_alloc(p->nd, sizeof(*it));
+	struct iova *it = iova__node_alloc(p->nd, sizeof(*it));
 
 	if (it)
 		it->_link = NULL;
@@ -83,7 +83,7 @@ static struct iova *struct_alloc(struct iova_linux_priv *p)
 
 static void struct_free(struct iova_linux_priv *p, struct iova *it)
 {
-	_iova_node_free(p->nd, it, sizeof(*it));
+	iova__node_free(p->nd, it, sizeof(*it));
 }
 
 static void bad_free(struct iova_domain *iovad, struct iova_linux_priv *p,
@@ -114,7 +114,7 @@ static void priv_destroy(struct iova_linux_priv *p)
 	struct iova_ndomain *nd = p->nd;
 
 	iova_lock_destroy(&p->lock);
-	_iova_node_free(nd, p, sizeof(*p));
+	iova__node_free(nd, p, sizeof(*p));
 	iova_domain_destroy(nd);
 }
 
@@ -122,7 +122,7 @@ static void priv_destroy(struct iova_linux_priv *p)
  * Memory of the native domain: index nodes on cache lines (as the native
  * default does), small objects (struct iova, 24 bytes) from plain malloc so
  * that they cost a malloc chunk, not an aligned block.  Both go through
- * _iova_node_alloc(), so fault injection counts them.
+ * iova__node_alloc(), so fault injection counts them.
  */
 static void *compat_mem_alloc(size_t size, void *ctx)
 {
@@ -161,7 +161,7 @@ static struct iova_linux_priv *priv_create(const struct iova_domain *iovad)
 		return NULL;
 	if (iovad->start_pfn && iova_reserve(nd, 0, iovad->start_pfn - 1))
 		goto fail;
-	p = _iova_node_alloc(nd, sizeof(*p));
+	p = iova__node_alloc(nd, sizeof(*p));
 	if (!p)
 		goto fail;
 	p->nd = nd;
@@ -170,7 +170,7 @@ static struct iova_linux_priv *priv_create(const struct iova_domain *iovad)
 	atomic_init(&p->bad_frees, 0);
 	p->rcaches = false;
 	if (iova_lock_init(&p->lock)) {
-		_iova_node_free(nd, p, sizeof(*p));
+		iova__node_free(nd, p, sizeof(*p));
 		goto fail;
 	}
 	return p;
@@ -299,7 +299,7 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	nd = p->nd;
 	/* One lock hold: the range never shows a half-filled struct. */
 	iova_lock(&nd->lock);
-	ret = _iova_alloc_locked(nd, size, align, iovad->start_pfn, limit_pfn,
+	ret = iova__alloc_locked(nd, size, align, iovad->start_pfn, limit_pfn,
 				 IOVA_TOP_DOWN, it, &pfn);
 	if (!ret) {
 		it->pfn_lo = (unsigned long)pfn;
@@ -343,8 +343,8 @@ static int free_checked(struct iova_ndomain *nd, uint64_t pfn,
 	else if (want && (g.lo != pfn || g.udata != want))
 		ret = -EINVAL;
 	else
-		ret = _iova_free_locked(nd, g.lo, true, out);
-	_iova_unlock_trim(nd);
+		ret = iova__free_locked(nd, g.lo, true, out);
+	iova__unlock_trim(nd);
 	return ret;
 }
 

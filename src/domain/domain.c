@@ -11,7 +11,7 @@
 
 /* --- asserts and fault injection ---------------------------------- */
 
-void _iova_assert_fail(const char *expr, const char *msg, const char *file,
+void iova__assert_fail(const char *expr, const char *msg, const char *file,
 		       int line)
 {
 	fprintf(stderr, "libiova: assertion failed at %s:%d: %s (%s)\n", file,
@@ -24,7 +24,7 @@ void _iova_assert_fail(const char *expr, const char *msg, const char *file,
 static atomic_ulong fault_countdown;	/* 0: off */
 static atomic_ulong fault_allocs;	/* node allocations since last call */
 
-unsigned long _iova_fault_inject(unsigned long k)
+unsigned long iova__fault_inject(unsigned long k)
 {
 	atomic_store(&fault_countdown, k);
 	return atomic_exchange(&fault_allocs, 0);
@@ -43,7 +43,7 @@ static bool fault_fire(void)
 	return false;
 }
 #else
-unsigned long _iova_fault_inject(unsigned long k)
+unsigned long iova__fault_inject(unsigned long k)
 {
 	(void)k;
 	return 0;
@@ -73,24 +73,24 @@ static void default_free(void *p, size_t size, void *ctx)
 	free(p);
 }
 
-void *_iova_node_alloc(struct iova_ndomain *d, size_t size)
+void *iova__node_alloc(struct iova_ndomain *d, size_t size)
 {
 	if (fault_fire())
 		return NULL;
 	return d->mem.alloc(size, d->mem.ctx);
 }
 
-void _iova_node_free(struct iova_ndomain *d, void *node, size_t size)
+void iova__node_free(struct iova_ndomain *d, void *node, size_t size)
 {
 	d->mem.free(node, size, d->mem.ctx);
 }
 
 static void free_node_cb(void *node, size_t size, void *ctx)
 {
-	_iova_node_free(ctx, node, size);
+	iova__node_free(ctx, node, size);
 }
 
-int _iova_pool_fill(struct iova_ndomain *d)
+int iova__pool_fill(struct iova_ndomain *d)
 {
 	struct iova_index *t = &d->tree;
 
@@ -108,7 +108,7 @@ int _iova_pool_fill(struct iova_ndomain *d)
 		for (i = 0; i < want_l + want_i && !failed; i++) {
 			size_t sz = i < want_l ? t->leaf_size : iova_index_inner_size();
 
-			got[ng] = _iova_node_alloc(d, sz);
+			got[ng] = iova__node_alloc(d, sz);
 			if (got[ng])
 				ng++;
 			else
@@ -116,7 +116,7 @@ int _iova_pool_fill(struct iova_ndomain *d)
 		}
 		if (failed) {
 			for (i = 0; i < ng; i++)
-				_iova_node_free(d, got[i], i < want_l ? t->leaf_size
+				iova__node_free(d, got[i], i < want_l ? t->leaf_size
 								 : iova_index_inner_size());
 			iova_lock(&d->lock);
 			d->st.alloc_fail_nomem++;
@@ -156,13 +156,13 @@ static void free_list(struct iova_ndomain *d, void *list, size_t size)
 	while (list) {
 		void *next = *(void **)list;
 
-		_iova_node_free(d, list, size);
+		iova__node_free(d, list, size);
 		list = next;
 	}
 }
 
 /* Unlock, then free what an erase left beyond the pool's needs. */
-void _iova_unlock_trim(struct iova_ndomain *d)
+void iova__unlock_trim(struct iova_ndomain *d)
 {
 	void *leaves, *inners;
 	size_t lsz = d->tree.leaf_size;
@@ -211,10 +211,10 @@ int iova_domain_create(const struct iova_domain_config *cfg,
 	d->granule = c.granule;
 	d->shift = iova_ctz64(c.granule);
 	d->flags = c.flags;
-	root = _iova_node_alloc(d, iova_index_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
+	root = iova__node_alloc(d, iova_index_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
 	if (!root || iova_lock_init(&d->lock)) {
 		if (root)
-			_iova_node_free(d, root, iova_index_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
+			iova__node_free(d, root, iova_index_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
 		c.mem->free(d, sizeof(*d), c.mem->ctx);
 		return -ENOMEM;
 	}
@@ -231,7 +231,7 @@ void iova_domain_destroy(struct iova_ndomain *d)
 	if (!d)
 		return;
 	mem = d->mem;
-	_iova_cache_destroy(d);
+	iova__cache_destroy(d);
 	iova_index_destroy(&d->tree, free_node_cb, d);
 	iova_lock_destroy(&d->lock);
 	mem.free(d, sizeof(*d), mem.ctx);
@@ -254,18 +254,18 @@ uint64_t iova_domain_end_pfn(const struct iova_ndomain *d)
 
 /* --- allocation ---------------------------------------------------- */
 
-void _iova_check_domain(struct iova_ndomain *d)
+void iova__check_domain(struct iova_ndomain *d)
 {
 	const char *why = NULL;
 
-	if (_iova_validate_locked(d, &why))
-		_iova_assert_fail("iova_domain_validate", why, __FILE__, __LINE__);
+	if (iova__validate_locked(d, &why))
+		iova__assert_fail("iova_domain_validate", why, __FILE__, __LINE__);
 }
 
 static inline void debug_check(struct iova_ndomain *d)
 {
 	if (IOVA_EXPENSIVE)
-		_iova_check_domain(d);
+		iova__check_domain(d);
 }
 
 static int check_alloc_args(uint64_t size, uint64_t align, uint64_t min_pfn,
@@ -287,7 +287,7 @@ static int check_alloc_args(uint64_t size, uint64_t align, uint64_t min_pfn,
 	return -EINVAL;
 }
 
-int _iova_alloc_locked(struct iova_ndomain *d, uint64_t size, uint64_t align,
+int iova__alloc_locked(struct iova_ndomain *d, uint64_t size, uint64_t align,
 		       uint64_t min_pfn, uint64_t max_pfn,
 		       enum iova_policy policy, void *udata, uint64_t *pfn_out)
 {
@@ -297,7 +297,7 @@ int _iova_alloc_locked(struct iova_ndomain *d, uint64_t size, uint64_t align,
 	struct iova_index_cursor cur;
 	int ret;
 
-	ret = _iova_pool_fill(d);
+	ret = iova__pool_fill(d);
 	if (ret)
 		return ret;
 	lo = iova_max64(min_pfn, t->start);
@@ -343,7 +343,7 @@ int iova_alloc_udata(struct iova_ndomain *d, uint64_t size, uint64_t align,
 	if (udata && !(d->flags & IOVA_DOMAIN_UDATA))
 		return -EOPNOTSUPP;
 	iova_lock(&d->lock);
-	ret = _iova_alloc_locked(d, size, align, min_pfn, max_pfn, policy,
+	ret = iova__alloc_locked(d, size, align, min_pfn, max_pfn, policy,
 				 udata, pfn_out);
 	iova_unlock(&d->lock);
 	return ret;
@@ -365,7 +365,7 @@ static void to_range(const struct iova_index_range *g, struct iova_range *r)
 	r->udata = g->udata;
 }
 
-int _iova_free_locked(struct iova_ndomain *d, uint64_t pfn, bool must_start,
+int iova__free_locked(struct iova_ndomain *d, uint64_t pfn, bool must_start,
 		      struct iova_range *out)
 {
 	struct iova_index_range g;
@@ -390,8 +390,8 @@ int iova_free(struct iova_ndomain *d, uint64_t pfn)
 	if (!d)
 		return -EINVAL;
 	iova_lock(&d->lock);
-	ret = _iova_free_locked(d, pfn, true, NULL);
-	_iova_unlock_trim(d);
+	ret = iova__free_locked(d, pfn, true, NULL);
+	iova__unlock_trim(d);
 	return ret;
 }
 
@@ -496,12 +496,12 @@ int iova_reserve(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
 		iova_unlock(&d->lock);
 		return 0;	/* nothing of it lies inside the domain */
 	}
-	ret = _iova_pool_fill(d);
+	ret = iova__pool_fill(d);
 	if (!ret)
 		ret = reserve_locked(d, lo, hi);
 	if (!ret)
 		debug_check(d);
-	_iova_unlock_trim(d);
+	iova__unlock_trim(d);
 	return ret;
 }
 
@@ -590,7 +590,7 @@ static int rsv_check_cb(const struct iova_index_range *g, void *arg)
 	return 0;
 }
 
-int _iova_validate_locked(struct iova_ndomain *d, const char **why)
+int iova__validate_locked(struct iova_ndomain *d, const char **why)
 {
 	uint64_t pl = 0, pr = 0, rr = 0;
 	const char *w = iova_index_validate(&d->tree, &pl, &pr, &rr);
@@ -615,11 +615,11 @@ int iova_domain_validate(struct iova_ndomain *d, const char **why)
 	if (!d)
 		return -EINVAL;
 	/* The caches' locks come before the domain lock. */
-	ret = _iova_cache_validate(d, why);
+	ret = iova__cache_validate(d, why);
 	if (ret)
 		return ret;
 	iova_lock(&d->lock);
-	ret = _iova_validate_locked(d, why);
+	ret = iova__validate_locked(d, why);
 	iova_unlock(&d->lock);
 	return ret;
 }

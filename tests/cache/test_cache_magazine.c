@@ -23,10 +23,10 @@ static void check_valid(struct iova_ndomain *d, const char *what)
 
 	if (r1)
 		diag("domain: %s", why);
-	r2 = _iova_cache_validate(d, &why);
+	r2 = iova__cache_validate(d, &why);
 	if (r2) {
 		diag("cache: %s", why);
-		_iova_cache_dump(d, stdout);
+		iova__cache_dump(d, stdout);
 	}
 	ok(r1 == 0 && r2 == 0, "valid after %s", what);
 }
@@ -76,7 +76,7 @@ static void slot_is(struct iova_ndomain *d, unsigned int order,
 {
 	unsigned int l = 99, p = 99;
 
-	_iova_cache_slot_counts(d, 0, order, &l, &p);
+	iova__cache_slot_counts(d, 0, order, &l, &p);
 	if (!ok(l == want_l && p == want_p, "%s: loaded %u prev %u", what,
 		want_l, want_p))
 		diag("got loaded %u prev %u", l, p);
@@ -87,7 +87,7 @@ static void depot_is(struct iova_ndomain *d, unsigned int order,
 {
 	unsigned int f = 99, e = 99;
 
-	_iova_cache_depot_counts(d, order, &f, &e);
+	iova__cache_depot_counts(d, order, &f, &e);
 	if (!ok(f == want_f && e == want_e, "%s: depot full %u empty %u", what,
 		want_f, want_e))
 		diag("got full %u empty %u", f, e);
@@ -214,13 +214,13 @@ static void test_transitions(void)
 		pfn = A(d, 1, L);
 		iova_free_fast(d, pfn, 1);
 	}
-	_iova_fault_inject(0);
+	iova__fault_inject(0);
 	for (i = 0; i < 9; i++)
 		p[i] = A(d, 1, L);
 	for (i = 0; i < 9; i++)
 		iova_free_fast(d, p[i], 1);
 	depot_is(d, 0, 1, 1, "9 frees: a spare became loaded");
-	is_u64(_iova_fault_inject(0), 0, "and no magazine was allocated");
+	is_u64(iova__fault_inject(0), 0, "and no magazine was allocated");
 
 	/* Explicit trim: every depot magazine back, spares freed. */
 	is_u64(iova_cache_trim(d), 1, "trim gives back 1 magazine");
@@ -240,7 +240,7 @@ static void test_transitions(void)
 		FILE *f = fmemopen(buf, sizeof(buf), "w");
 
 		if (f) {
-			_iova_cache_dump(d, f);
+			iova__cache_dump(d, f);
 			fclose(f);
 		}
 		ok(strstr(buf, "order 0: depot 0 full") != NULL,
@@ -322,7 +322,7 @@ static void test_depot_owner(void)
 	}
 	for (i = 5; i < 10; i++)	/* CPU 1: [p9], [p5 p6], depot [p7 p8] */
 		iova_free_fast(d, p[i], 1);
-	_iova_cache_depot_counts(d, 0, &f, &e);
+	iova__cache_depot_counts(d, 0, &f, &e);
 	is_int(f, 2, "two full magazines in the depot, CPU 1's the newest");
 	move_to(0);
 	for (i = 0; i < 3; i++)	/* drain CPU 0's loaded and prev */
@@ -393,16 +393,16 @@ static void test_faults(void)
 	/* Init: every allocation it makes can fail, and then nothing leaks
 	 * (ASan) and the domain still works uncached. */
 	d = mk(1, 0, NULL);
-	_iova_fault_inject(0);
+	iova__fault_inject(0);
 	is_int(iova_domain_init_caches(d, &cc), 0, "init");
-	sites = _iova_fault_inject(0);
+	sites = iova__fault_inject(0);
 	iova_domain_destroy(d);
 	ok(sites >= 3, "init made %lu allocations", sites);
 	for (k = 1; k <= sites; k++) {
 		d = mk(1, 0, NULL);
-		_iova_fault_inject(k);
+		iova__fault_inject(k);
 		r = iova_domain_init_caches(d, &cc);
-		_iova_fault_inject(0);
+		iova__fault_inject(0);
 		if (r != -ENOMEM)
 			break;
 		r = iova_alloc_fast(d, 1, L, true, &p[0]);
@@ -419,9 +419,9 @@ static void test_faults(void)
 	for (i = 0; i < 4; i++)
 		iova_free_fast(d, p[i], 1);
 	slot_is(d, 0, 2, 2, "both magazines full");
-	_iova_fault_inject(1);
+	iova__fault_inject(1);
 	is_int(iova_free_fast(d, p[4], 1), 0, "5th free with a failing hook");
-	_iova_fault_inject(0);
+	iova__fault_inject(0);
 	is_u64(cst(d, 0).put_fallbacks, 1, "fell back to the index");
 	is_u64(live(d), 4, "p4 is free in the index");
 	slot_is(d, 0, 2, 2, "magazines unchanged");

@@ -153,7 +153,7 @@ static void *worker_main(void *arg)
 				break;
 			default:
 				if (w->id == 1)
-					_iova_fault_inject(1 + (r >> 16) % 8);
+					iova__fault_inject(1 + (r >> 16) % 8);
 				break;
 			}
 		}
@@ -188,7 +188,7 @@ static void phase(const char *name, const struct iova_cache_config *cc,
 	if (!ok(w && !iova_domain_create(&dc, &d) &&
 		!iova_domain_init_caches(d, cc), "%s: set up", name))
 		return;
-	_iova_cache_set_debug_yield(d, yield);
+	iova__cache_set_debug_yield(d, yield);
 	for (i = 0; i < nthreads; i++) {
 		w[i].d = d;
 		w[i].id = i + 1;
@@ -198,7 +198,7 @@ static void phase(const char *name, const struct iova_cache_config *cc,
 	}
 	for (i = 0; i < nthreads; i++)
 		pthread_join(w[i].th, NULL);
-	_iova_fault_inject(0);
+	iova__fault_inject(0);
 
 	is_u64(atomic_load(&violations), 0, "%s: no range held twice, all in bounds", name);
 	is_u64(atomic_load(&bad_frees), 0, "%s: every free accepted", name);
@@ -206,9 +206,9 @@ static void phase(const char *name, const struct iova_cache_config *cc,
 	     atomic_load(&enomem));
 	is_int(iova_domain_validate(d, &why), 0, "%s: domain valid %s", name,
 	       why ? why : "");
-	if (_iova_cache_validate(d, &why)) {
+	if (iova__cache_validate(d, &why)) {
 		ok(0, "%s: caches valid: %s", name, why ? why : "?");
-		_iova_cache_dump(d, stdout);
+		iova__cache_dump(d, stdout);
 	} else {
 		ok(1, "%s: caches valid", name);
 	}
@@ -232,7 +232,7 @@ static void phase(const char *name, const struct iova_cache_config *cc,
 	for (i = 0; i <= DOM_END; i++)
 		nz += atomic_load_explicit(&owner[i], memory_order_relaxed) != 0;
 	is_u64(nz, 0, "%s: ownership map empty", name);
-	is_int(_iova_cache_validate(d, &why), 0, "%s: caches valid after flush", name);
+	is_int(iova__cache_validate(d, &why), 0, "%s: caches valid after flush", name);
 	iova_domain_destroy(d);
 	free(w);
 }

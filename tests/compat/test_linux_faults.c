@@ -6,7 +6,7 @@
  * the native one (on a native domain N, and on C's own native domain).  A
  * clean run counts the T memory allocations the library makes (index nodes,
  * struct iova, private state, magazines: all go through the counted hook of
- * _iova_fault_inject()).  Then for every k in 1..T the script runs again
+ * iova__fault_inject()).  Then for every k in 1..T the script runs again
  * with the k-th allocation failing, and:
  *   - exactly one call fails, with its documented error (NULL / 0 /
  *     -ENOMEM), where the model says it would have succeeded;
@@ -31,7 +31,7 @@
 #include "tap.h"
 
 /* src/internal.h (fault-injection builds; a stub returning 0 otherwise). */
-unsigned long _iova_fault_inject(unsigned long k);
+unsigned long iova__fault_inject(unsigned long k);
 
 #define C_START 1UL
 #define C_TOP (UINT64_MAX >> 12)
@@ -687,15 +687,15 @@ static int run_script(unsigned long k, unsigned int *site, unsigned long *allocs
 	bool fired;
 
 	reset();
-	_iova_fault_inject(k);
+	iova__fault_inject(k);
 	for (i = 0; i < nops; i++) {
 		r = run_op(&script[i]);
 		/* Which call met the k-th allocation? */
-		n = _iova_fault_inject(0);
+		n = iova__fault_inject(0);
 		total += n;
 		fired = rem && n >= rem;
 		rem = fired ? 0 : rem ? rem - n : 0;
-		_iova_fault_inject(rem);
+		iova__fault_inject(rem);
 		if (fired && r == AS_MODELLED) {
 			/* A call the model says fails anyway (no room) may meet
 			 * the injected failure: same error, nothing to retry. */
@@ -754,7 +754,7 @@ static int run_script(unsigned long k, unsigned int *site, unsigned long *allocs
 		if (mismatches > 20)
 			break;
 	}
-	*allocs = total + _iova_fault_inject(0);
+	*allocs = total + iova__fault_inject(0);
 	teardown();
 	return failed;
 }

@@ -39,7 +39,7 @@
 void fuzz_linux_run(const uint8_t *data, size_t size);
 
 /* From src/internal.h (which cannot be included beside linux.h). */
-unsigned long _iova_fault_inject(unsigned long k);
+unsigned long iova__fault_inject(unsigned long k);
 
 #define FL_MAX_RANGES 600
 #define FL_MAX_OPS 1500
@@ -73,11 +73,11 @@ static unsigned long fi_left;
 /* Did the armed failure fire since the last call?  Re-arms the rest. */
 static bool fired(void)
 {
-	unsigned long n = _iova_fault_inject(0);
+	unsigned long n = iova__fault_inject(0);
 	bool f = fi_left && n >= fi_left;
 
 	fi_left = f ? 0 : fi_left ? fi_left - n : 0;
-	_iova_fault_inject(fi_left);
+	iova__fault_inject(fi_left);
 	return f;
 }
 
@@ -547,7 +547,7 @@ static void op_inject(struct fl *f)
 {
 	(void)fired();
 	fi_left = 1 + (fuzz_u8(&f->in) & 7);
-	_iova_fault_inject(fi_left);
+	iova__fault_inject(fi_left);
 }
 
 static void domain_setup(struct fl *f, unsigned long granule,
@@ -601,7 +601,7 @@ static void op_cycle(struct fl *f)
 	}
 	if (s & 2)
 		(void)fired(), fi_left = 1 + (s >> 2 & 7),
-			_iova_fault_inject(fi_left);
+			iova__fault_inject(fi_left);
 	domain_setup(f, f->dom.granule, f->start);
 }
 
@@ -618,7 +618,7 @@ void fuzz_linux_run(const uint8_t *data, size_t size)
 	f.in.n = size;
 	cur = &f;
 	fi_left = 0;
-	_iova_fault_inject(0);
+	iova__fault_inject(0);
 	iova_linux_set_bad_free_hook(bad_free_hook);
 	EXPECT(iova_cache_get() == 0, "iova_cache_get");
 
@@ -648,7 +648,7 @@ void fuzz_linux_run(const uint8_t *data, size_t size)
 	}
 	if (g & 0x40) {	/* fail the set-up; a later call retries */
 		fi_left = 1 + (fuzz_u8(&f.in) & 7);
-		_iova_fault_inject(fi_left);
+		iova__fault_inject(fi_left);
 	}
 	domain_setup(&f, granule, start);
 	if (!f.usable) {
@@ -704,7 +704,7 @@ void fuzz_linux_run(const uint8_t *data, size_t size)
 			compare(&f);
 	}
 	fi_left = 0;
-	_iova_fault_inject(0);
+	iova__fault_inject(0);
 	compare(&f);
 	put_iova_domain(&f.dom);
 	iova_cache_put();

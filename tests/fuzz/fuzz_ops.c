@@ -9,7 +9,7 @@
  * the memory held through the hooks are compared often.  Any difference
  * calls __builtin_trap() after printing what differed.
  *
- * Memory failures are injected by the input, two ways: _iova_fault_inject()
+ * Memory failures are injected by the input, two ways: iova__fault_inject()
  * (the k-th node allocation from now fails) and the domain's memory hooks
  * (the k-th hook call returns NULL).  The target knows exactly when an
  * armed failure went off, so it checks that
@@ -129,7 +129,7 @@ static const struct iova_mem_hooks hooks = { hook_alloc, hook_free, &hs };
 static const struct iova_mem_hooks bad_hooks = { NULL, hook_free, &hs };
 
 /*
- * _iova_fault_inject() bookkeeping.  fi_left is the armed countdown (0:
+ * iova__fault_inject() bookkeeping.  fi_left is the armed countdown (0:
  * off).  fi_poll() returns the node allocations made since the last poll
  * and tells whether the armed failure fired among them, then re-arms what
  * is left.
@@ -138,11 +138,11 @@ static unsigned long fi_left;
 
 static unsigned long fi_poll(bool *fired)
 {
-	unsigned long n = _iova_fault_inject(0);
+	unsigned long n = iova__fault_inject(0);
 
 	*fired = fi_left && n >= fi_left;
 	fi_left = *fired ? 0 : fi_left ? fi_left - n : 0;
-	_iova_fault_inject(fi_left);
+	iova__fault_inject(fi_left);
 	return n;
 }
 
@@ -845,7 +845,7 @@ static void op_inject(struct fz *f)
 
 		fi_poll(&fired);	/* settle the count first */
 		fi_left = k;
-		_iova_fault_inject(k);
+		iova__fault_inject(k);
 	} else {
 		hs.fail_at = hs.calls + k;
 	}
@@ -932,7 +932,7 @@ static bool setup(struct fz *f)
 	if (want == 0 && (fl & 0x80) && f->hooked)
 		hs.fail_at = 1 + (fl >> 1 & 1);
 	else if (want == 0 && (fl & 0x30) == 0x10)
-		fi_left = 1 + (fl >> 3 & 1), _iova_fault_inject(fi_left);
+		fi_left = 1 + (fl >> 3 & 1), iova__fault_inject(fi_left);
 	for (;;) {
 		f->d = NULL;
 		r = iova_domain_create(use_null_cfg ? NULL : &c, &f->d);

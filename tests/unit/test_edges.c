@@ -279,7 +279,7 @@ static void hooks_and_failures(void)
 
 		iova_get_stats(d, &st);
 		before = st.live_ranges;
-		_iova_fault_inject(n);
+		iova__fault_inject(n);
 		for (i = 0; i < 5000; i++) {
 			r = iova_alloc(d, 1, 1, 0, 0xFFFFF, TOP, &p);
 			if (r) {
@@ -293,7 +293,7 @@ static void hooks_and_failures(void)
 				break;
 			}
 		}
-		_iova_fault_inject(0);
+		iova__fault_inject(0);
 	}
 	ok(failures > 0, "the fault injection reached the allocator (%d)", failures);
 	valid(d, "after injected failures");
@@ -302,9 +302,9 @@ static void hooks_and_failures(void)
 	   "failures counted as nomem, never as no space");
 	iova_domain_destroy(d);
 	is_int(live_blocks, 0, "destroy with live ranges frees every block");
-	_iova_fault_inject(1);
+	iova__fault_inject(1);
 	is_int(iova_domain_create(&cfg, &d), -ENOMEM, "create under memory failure");
-	_iova_fault_inject(0);
+	iova__fault_inject(0);
 	is_int(live_blocks, 0, "nothing leaked by the failed create");
 }
 

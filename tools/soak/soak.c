@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "iova/iova.h"
-#include "internal.h"	/* _iova_fault_inject(), sizeof(struct iova_ndomain) */
+#include "internal.h"	/* iova__fault_inject(), sizeof(struct iova_ndomain) */
 
 /* --- memory hooks that count ---------------------------------------- */
 
@@ -218,7 +218,7 @@ static void inject(struct soak *s)
 	unsigned int tries;
 	int ret = 0;
 
-	_iova_fault_inject(1);
+	iova__fault_inject(1);
 	for (tries = 0; tries < 100000 && s->n < s->cap; tries++) {
 		size = 1 + rnd() % 64;
 		iova_get_stats(s->d, &a);
@@ -228,7 +228,7 @@ static void inject(struct soak *s)
 		s->live[s->n++] = pfn;
 		s->ops++;
 	}
-	_iova_fault_inject(0);
+	iova__fault_inject(0);
 	if (!ret)
 		return;	/* no node allocation was needed: fine */
 	iova_get_stats(s->d, &b);
