@@ -1,9 +1,32 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
- * The environment of the portable core (src/index/, src/index/fit.c):
- * integer helpers, asserts and the debug levels.  The core includes only
- * <stdint.h>, <stddef.h>, <stdbool.h> and this file, so the same files
- * compile in userspace and inside a kernel (__KERNEL__ branch).
+ * The environment of the core.  Every file under src/index, src/domain,
+ * src/cache and src/linux includes this header and nothing of the C library
+ * or the kernel directly, so the same files compile in userspace and inside
+ * the kernel.  What differs lives in one header per environment:
+ *
+ *   src/env_user.h            userspace: pthread mutex, C11 atomics, rseq
+ *   (kernel) iova_env_kernel.h  kernel/linux/iova_env.h, copied next to
+ *                             this file by kernel/check.sh: spinlocks with
+ *                             saved irq flags, atomic_long_t, smp ids
+ *
+ * Each provides:
+ *   types      bool, size_t, uint{8,16,32,64}_t, UINT64_MAX, UINT64_C
+ *   iova_lock_t       a lock that may be held while other locks are taken
+ *                     (the domain lock): iova_lock_init/destroy/lock/unlock
+ *   iova_spin_t       a short-hold lock with trylock (cache slots, depots):
+ *                     iova_spin_init/trylock/lock/unlock/wait
+ *   iova_atomic_t     an unsigned long counter: iova_atomic_init/read/inc/
+ *                     dec/add
+ *   iova_load_acquire(p), iova_store_release(p, v), iova_cmpxchg_ptr(p, o, n)
+ *   iova_this_cpu(), iova_nr_cpus()
+ *   iova_env_panic(msg), iova_env_count(event), iova_env_misuse(msg)
+ *   IOVA_ENV_LINUX_H  the header with the Linux API's struct iova and
+ *                     struct iova_domain (src/linux/ only)
+ *   iova__default_mem, iova__linux_mem: the memory hooks of a native domain
+ *                     created without hooks, and of a Linux-API domain
+ *   iova__report_bad_free(iovad, pfn, what): how a Linux-API bad free is
+ *                     reported when no hook is installed
  *
  * Debug levels (IOVA_DEBUG):
  *   0  no checks;
@@ -15,32 +38,32 @@
 #define IOVA_ENV_H
 
 #ifdef __KERNEL__
-#include <linux/types.h>
-#include <linux/bug.h>
-#include <linux/bitops.h>
-#include <linux/string.h>
-#include <linux/limits.h>
-#ifndef UINT64_MAX
-#define UINT64_MAX U64_MAX
-#endif
-#ifndef UINT32_MAX
-#define UINT32_MAX U32_MAX
-#endif
-#ifndef UINT64_C
-#define UINT64_C(x) (x##ULL)
-#endif
-#define iova_env_panic(msg) WARN(1, "libiova: %s\n", msg)
-#define iova_memmove memmove
+#include "iova_env_kernel.h"
 #else
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-/* Provided by src/domain/domain.c in userspace (prints and aborts). */
-void iova__assert_fail(const char *expr, const char *msg, const char *file,
-		       int line);
-#define iova_env_panic(msg) iova__assert_fail("", msg, __FILE__, __LINE__)
-#define iova_memmove __builtin_memmove
+#include "env_user.h"
 #endif
+
+/*
+ * Events an environment may count (the kernel's debugfs does; userspace
+ * keeps per-domain statistics instead and ignores them).
+ */
+enum iova_event {
+	IOVA_EV_ALLOC,		/* a range placed in the index */
+	IOVA_EV_ALLOC_NOSPACE,	/* no fit below the limit */
+	IOVA_EV_ALLOC_NOMEM,	/* a node or struct iova could not be had */
+	IOVA_EV_FREE,		/* a range removed from the index */
+	IOVA_EV_BAD_FREE,	/* a free of something not live (refused) */
+	IOVA_EV_RESERVE,
+	IOVA_EV_FAST_ALLOC,	/* fast allocation calls */
+	IOVA_EV_FAST_FREE,	/* fast free calls */
+	IOVA_EV_CACHE_HIT,	/* fast allocation served by a magazine */
+	IOVA_EV_CACHE_MISS,	/* cached order, nothing fitting in a magazine */
+	IOVA_EV_CACHE_PUT,	/* fast free kept in a magazine */
+	IOVA_EV_CACHE_SPILL,	/* a magazine given back to the index */
+	IOVA_EV_FLUSH,		/* every cache flushed to find room */
+	IOVA_EV_MISUSE,		/* an invalid argument (refused) */
+	IOVA_EV_NR
+};
 
 #ifndef IOVA_DEBUG
 #ifdef NDEBUG
@@ -50,20 +73,13 @@ void iova__assert_fail(const char *expr, const char *msg, const char *file,
 #endif
 #endif
 
-#ifdef __KERNEL__
-#define iova__check(c, m) WARN_ON_ONCE(!(c))
-#else
-#define iova__check(c, m)                                                    \
-	((c) ? (void)0 : iova__assert_fail(#c, m, __FILE__, __LINE__))
-#endif
-
 #if IOVA_DEBUG >= 1
-#define iova_assert(c, m) iova__check(c, m)
+#define iova_assert(c, m) iova_env_check(c, m)
 #else
 #define iova_assert(c, m) ((void)0)
 #endif
 #if IOVA_DEBUG >= 2
-#define iova_assert_internal(c, m) iova__check(c, m)
+#define iova_assert_internal(c, m) iova_env_check(c, m)
 #else
 #define iova_assert_internal(c, m) ((void)0)
 #endif

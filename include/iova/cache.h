@@ -25,14 +25,22 @@
 extern "C" {
 #endif
 
+/* Defaults and limits of struct iova_cache_config. */
+#define IOVA_CACHE_DEFAULT_MAX_ORDER 6	/* orders 0..5: 1..32 pfns, as Linux */
+#define IOVA_CACHE_DEFAULT_MAG_SIZE 127	/* 8 + 127 * 8 = 1 KiB, as Linux */
+#define IOVA_CACHE_MAX_ORDER 32
+#define IOVA_CACHE_MAX_MAG_SIZE 65535
+#define IOVA_CACHE_MAX_CPUS 65536	/* nr_cpus and depot_max */
+
 /* Cache flags (struct iova_cache_config.flags). */
-#define IOVA_CACHE_CHECK_FREES 0x1u /* full live/duplicate check on every
-				     * iova_free_fast(), in any build */
+#define IOVA_CACHE_CHECK_FREES 0x1u /* full check of every iova_free_fast()
+				     * against the index and the cached set,
+				     * in any build (see iova_free_fast) */
 
 struct iova_cache_config {
 	unsigned int max_order;	/* cache orders 0..max_order-1; 0 = 6 (max 32) */
 	unsigned int mag_size;	/* pfns per magazine; 0 = 127 (max 65535) */
-	unsigned int nr_cpus;	/* CPU slots; 0 = sysconf(_SC_NPROCESSORS_CONF).
+	unsigned int nr_cpus;	/* CPU slots; 0 = the configured CPUs.
 				 * CPU n uses slot n % nr_cpus (1 = one slot,
 				 * fully deterministic) */
 	unsigned int depot_max;	/* full depot magazines kept per order;
@@ -41,12 +49,14 @@ struct iova_cache_config {
 };
 
 /*
- * Set up the caches of d (once).  cfg may be NULL for the defaults.  Call
- * it before other threads use iova_alloc_fast()/iova_free_fast() on d.
- * Allocates two magazines per CPU slot and order up front.
+ * Set up the caches of d (once), before any iova_alloc_fast() or
+ * iova_free_fast() call on d: a range sized without the caches' rounding
+ * could otherwise be cached with the wrong size.  cfg may be NULL for the
+ * defaults.  Allocates two magazines per CPU slot and order up front.
  * Errors: -EINVAL (d NULL, max_order > 32, mag_size > 65535, nr_cpus or
- * depot_max > 65536, unknown flag),
- * -ENOMEM (hooks failed; nothing changed), -EEXIST (already set up).
+ * depot_max > 65536, unknown flag), -ENOMEM (hooks failed; nothing
+ * changed), -EEXIST (already set up), -EBUSY (a fast call already ran on
+ * d; nothing changed).
  */
 int iova_domain_init_caches(struct iova_ndomain *d,
 			    const struct iova_cache_config *cfg);
@@ -54,14 +64,14 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 /*
  * Allocate a size-aligned range of size pfns at or below max_pfn (and at or
  * above the domain's start), the highest such range when the index is used.
- * A size whose order ceil(log2 size) is cached (without caches: below the
- * default max_order 6, i.e. sizes up to 32) is rounded up to 2^order, and
- * the range comes first from this CPU's loaded magazine (the most recently
- * cached range that fits under max_pfn), else from the index.  The index
- * aligns the start to 2^ceil(log2 size) in every case.  When the
- * index has no room and flush_retry is set, every cache is flushed back to
- * the index and the index is asked once more.  Works (uncached) when the
- * caches were never set up.  On success *pfn_out = the range's start.
+ * With caches, a size whose order ceil(log2 size) is cached is rounded up
+ * to 2^order, and the range comes first from this CPU's loaded magazine
+ * (the most recently cached range that fits under max_pfn), else from the
+ * index.  The index aligns the start to 2^ceil(log2 size) in every case.
+ * When the index has no room (not when memory is short) and flush_retry is
+ * set, every cache is flushed back to the index and the index is asked
+ * once more.  Without caches every size goes to the index unrounded.
+ * On success *pfn_out = the range's start.
  * Errors: -EINVAL (d or pfn_out NULL, size 0 or above 2^63), -ENOMEM.
  */
 int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
@@ -72,12 +82,17 @@ int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
  * unrounded size is fine: it maps to the same order).  A cached order goes
  * into this CPU's magazine; otherwise, or if a magazine cannot be obtained,
  * the range goes back to the index.  Never fails for a live range.
- * Errors: -EINVAL (d NULL, size 0), -ENOENT (pfn is not the start of a live
- * range of that (rounded) size: always checked when the range goes to the
- * index; on the cached path a misaligned or out-of-domain pfn is always
- * caught, and a free range or a double free is caught in debug builds
- * (IOVA_DEBUG >= 1) or with IOVA_CACHE_CHECK_FREES).  On -ENOENT nothing
- * changed.
+ * Errors: -EINVAL (d NULL, size 0), -ENOENT (refused; nothing changed).
+ * What is refused:
+ *  - always: a pfn not aligned to the (rounded) size, or a range not
+ *    inside [start, end] of the domain; and on the index path anything
+ *    that is not exactly a live range of that size;
+ *  - on the cached path with IOVA_CACHE_CHECK_FREES, or in debug builds
+ *    (IOVA_DEBUG >= 1): also a free, reserved or differently sized range
+ *    and a double free (the range is already cached), checked against the
+ *    index under the domain lock and against the set of cached pfns.
+ *    Without the flag a release build trusts the caller there (the cost of
+ *    the check is in docs/caches.md).
  */
 int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size);
 

@@ -61,7 +61,8 @@ struct iova_domain_config {
 /*
  * Create a domain.  cfg may be NULL for the defaults (4 KiB granule, pfns
  * [0, 2^52 - 1]).  On success *out owns the domain.
- * Errors: -EINVAL (granule not a power of two, start > end, unknown flag,
+ * Errors: -EINVAL (granule not a power of two, start > end, end above
+ * UINT64_MAX >> log2(granule) (its byte address would wrap), unknown flag,
  * out NULL), -ENOMEM (hooks returned NULL).
  */
 int iova_domain_create(const struct iova_domain_config *cfg,
@@ -126,10 +127,20 @@ struct iova_range {
 int iova_find(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out);
 
 /*
- * Find the lowest range whose hi >= pfn (a cursor for iteration:
- * continue from out->hi + 1).  Errors: -ENOENT (none), -EINVAL.
+ * Find the lowest range whose hi >= pfn.  Errors: -ENOENT (none), -EINVAL.
  */
 int iova_find_next(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out);
+
+/*
+ * The range after prev (the lowest whose lo > prev->hi); -ENOENT at the
+ * end (also when prev ends at UINT64_MAX), -EINVAL.  prev and out may be
+ * the same.  Iteration that cannot wrap:
+ *
+ *	for (e = iova_find_next(d, 0, &r); !e; e = iova_find_after(d, &r, &r))
+ *		use(&r);
+ */
+int iova_find_after(struct iova_ndomain *d, const struct iova_range *prev,
+		    struct iova_range *out);
 
 /*
  * Set the user pointer of the range containing pfn.  Errors: -ENOENT,

@@ -79,7 +79,7 @@ struct iova {
 	unsigned long pfn_lo;	/* lowest pfn */
 };
 
-struct iova_ndomain;		/* the native domain (iova.h, tag renamed) */
+struct iova_ndomain;		/* the native domain (iova.h) */
 struct iova_linux_priv;		/* private per-domain state */
 
 /*
@@ -165,7 +165,8 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
  * Set up the per-CPU range caches used by alloc_iova_fast() and
  * free_iova_fast() (orders 0..5, IOVA_MAG_SIZE pfns per magazine, one CPU
  * slot per configured CPU).  Returns 0, -ENOMEM (nothing changed; may be
- * retried) or -EINVAL (domain not usable).  Calling it again is a no-op.
+ * retried), -EINVAL (domain not usable) or -EBUSY (a fast call already
+ * ran on the domain: call it first).  Calling it again is a no-op.
  * Without it, the fast calls still work, through the index.
  */
 int iova_domain_init_rcaches(struct iova_domain *iovad);
@@ -186,8 +187,9 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
  * Free a range from alloc_iova_fast() (size as passed to it: it maps to the
  * same rounded size).  Cached orders go to this CPU's cache.  A pfn that is
  * not the start of a live range of that size is a bad free (reported, no
- * change); on the cached path the native cache checks this in debug builds
- * (see docs/linux-compat.md).
+ * change); on the cached path a misaligned or out-of-domain pfn is always
+ * caught, the rest (double free, free or reserved pfn) in debug builds and
+ * with IOVA_LINUX_CHECK_FREES (docs/linux-compat.md).
  */
 void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		    unsigned long size);
@@ -281,15 +283,12 @@ unsigned long iova_linux_bad_frees(const struct iova_domain *iovad);
 int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
 			    unsigned int flags);
 
-/* True if the per-CPU caches are built into this library (always, since 0.1). */
-bool iova_linux_have_rcaches(void);
-
 /*
  * The native domain behind iovad (NULL if it does not exist yet or the
  * domain is unusable), for iova_domain_validate(), iova_get_stats(),
- * iova_for_each()...  Its pfn space is [0, ULONG_MAX >> shift]; the pfns
- * below start_pfn are held by a reservation (so that no path can hand
- * them out) which find_iova() does not report.
+ * iova_for_each()...  Its pfn space is [start_pfn, ULONG_MAX >> shift]:
+ * nothing below start_pfn is ever handed out, and reservations below it
+ * are kept only as records (find_iova() returns them).
  */
 struct iova_ndomain *iova_linux_native(struct iova_domain *iovad);
 

@@ -1,26 +1,30 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
- * Per-CPU magazine caches: set-up, teardown and the fast paths
- * iova_alloc_fast() / iova_free_fast().  The depot, flushes, trimming,
- * statistics and validation are in depot.c.  Invariants C1-C4 and the lock
- * order are at the top of cache_internal.h.
+ * Per-CPU magazine caches: set-up, teardown, the cached set of checked
+ * frees, and the fast paths iova_alloc_fast() / iova_free_fast().  The
+ * depot, flushes, trimming, statistics and validation are in depot.c.
+ * Invariants C1-C5 and the lock order are at the top of cache_internal.h.
+ * Environment-neutral: the kernel build compiles this file unchanged.
  *
- * Hot path (a hit, inlined in the two entry points at the end): the CPU
- * number from the rseq area (cache_cpu.h), one atomic exchange to take the
- * CPU slot's lock, a pop from or a push to the loaded magazine, a release
- * store to drop the lock.  Everything else is out of line.
+ * Hot path (a hit): the CPU number (iova_this_cpu()), a trylock of that
+ * CPU's slot, a pop from or a push to the loaded magazine, an unlock: the
+ * inlined cache_try_get() / cache_try_put(), used by the entry points and
+ * by nothing else.  Everything else is out of line and redoes the call.
  */
-#include <unistd.h>
-
 #include "cache_internal.h"
-#include "cache_cpu.h"
+
+#if IOVA_TEST_HOOKS
+#define cache_yield() iova__test_yield()
+#else
+#define cache_yield() ((void)0)
+#endif
 
 /* --- memory -------------------------------------------------------- */
 
 static struct iova_mag *mag_alloc_rc(struct iova_ndomain *d,
 				     const struct iova_rcache *rc)
 {
-	struct iova_mag *m = iova__node_alloc(d, rc->mag_bytes);
+	struct iova_mag *m = iova__mem_alloc(d, rc->mag_bytes);
 
 	if (m)
 		m->n = 0;
@@ -34,7 +38,7 @@ struct iova_mag *iova__mag_alloc(struct iova_ndomain *d)
 
 void iova__mag_free(struct iova_ndomain *d, struct iova_mag *m)
 {
-	iova__node_free(d, m, d->rcache->mag_bytes);
+	iova__mem_free(d, m, d->rcache->mag_bytes);
 }
 
 /* Allocate bytes with a line-aligned start inside; *raw gets the block. */
@@ -45,14 +49,106 @@ static void *alloc_aligned(struct iova_ndomain *d, size_t bytes, void **raw,
 	uintptr_t a;
 
 	*raw_bytes = bytes + IOVA_CACHE_LINE;
-	p = iova__node_alloc(d, *raw_bytes);
+	p = iova__mem_alloc(d, *raw_bytes);
 	*raw = p;
 	if (!p)
 		return NULL;
 	a = ((uintptr_t)p + IOVA_CACHE_LINE - 1) & ~(uintptr_t)(IOVA_CACHE_LINE - 1);
 	p += a - (uintptr_t)p;
-	__builtin_memset(p, 0, bytes);
+	iova_memset(p, 0, bytes);
 	return p;
+}
+
+/* --- the cached set (checked frees, C5) ------------------------------ */
+
+static inline uint64_t *set_bucket(const struct cached_set *s, uint64_t pfn)
+{
+	uint64_t h = (pfn * UINT64_C(0x9e3779b97f4a7c15)) >> 32;
+
+	return s->slot + (h & s->mask) * CACHED_SET_WAYS;
+}
+
+bool iova__cached_set_has(const struct cached_set *s, uint64_t pfn)
+{
+	const uint64_t *b = set_bucket(s, pfn);
+	unsigned int i;
+
+	for (i = 0; i < CACHED_SET_WAYS; i++)
+		if (iova_load_acquire(&b[i]) == pfn + 1)
+			return true;
+	return false;
+}
+
+/*
+ * With d->lock held (inserts never race each other): 0 (inserted),
+ * -EEXIST (already cached: a double free), -ENOSPC (bucket full, or the
+ * one pfn the encoding cannot hold).
+ */
+static int set_insert(struct cached_set *s, uint64_t pfn)
+{
+	uint64_t *b = set_bucket(s, pfn), *free_slot = NULL;
+	unsigned int i;
+
+	if (pfn == UINT64_MAX)
+		return -ENOSPC;	/* pfn + 1 would read as a free slot */
+	for (i = 0; i < CACHED_SET_WAYS; i++) {
+		uint64_t v = iova_load_acquire(&b[i]);
+
+		if (v == pfn + 1)
+			return -EEXIST;
+		if (!v && !free_slot)
+			free_slot = &b[i];
+	}
+	if (!free_slot)
+		return -ENOSPC;
+	iova_store_release(free_slot, pfn + 1);
+	return 0;
+}
+
+/* Lock-free: a removal only ever clears its own pfn's slot. */
+static void set_remove(struct cached_set *s, uint64_t pfn)
+{
+	uint64_t *b = set_bucket(s, pfn);
+	unsigned int i;
+
+	for (i = 0; i < CACHED_SET_WAYS; i++)
+		if (iova_load_acquire(&b[i]) == pfn + 1 &&
+		    iova_cmpxchg_ptr(&b[i], pfn + 1, (uint64_t)0))
+			return;
+	iova_assert(0, "C5) a cached pfn was missing from the cached set");
+}
+
+static int set_init(struct iova_ndomain *d, struct iova_rcache *rc)
+{
+	/* C1 + C2: the most pfns the magazines can hold at once. */
+	uint64_t bound = (uint64_t)rc->max_order * rc->mag_size *
+			 (2 * (uint64_t)rc->nr_cpus + rc->depot_max);
+	uint64_t nb = 1;
+
+	/* Half full on average with CACHED_SET_WAYS slots per bucket. */
+	while (nb * CACHED_SET_WAYS < 2 * bound)
+		nb <<= 1;
+	rc->set.mask = nb - 1;
+	rc->set.bytes = nb * CACHED_SET_WAYS * sizeof(uint64_t);
+	rc->set.slot = iova__mem_alloc(d, rc->set.bytes);
+	rc->scratch_bytes = bound * sizeof(uint64_t) + 1;
+	rc->scratch = iova__mem_alloc(d, rc->scratch_bytes);
+	if (!rc->set.slot || !rc->scratch)
+		return -ENOMEM;
+	iova_memset(rc->set.slot, 0, rc->set.bytes);
+	return 0;
+}
+
+void iova__cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
+				size_t n, unsigned int order)
+{
+	struct iova_rcache *rc = d->rcache;
+	size_t i;
+
+	if (rc->checked)
+		for (i = 0; i < n; i++)
+			set_remove(&rc->set, pfn[i]);
+	iova__release_locked(d, pfn, n, order);
 }
 
 /* --- set-up and teardown ------------------------------------------- */
@@ -66,31 +162,33 @@ static void free_caches(struct iova_ndomain *d, struct iova_rcache *rc)
 
 		for (o = 0; o < rc->max_order; o++) {
 			if (c->slot[o].loaded)
-				iova__node_free(d, c->slot[o].loaded, rc->mag_bytes);
+				iova__mem_free(d, c->slot[o].loaded, rc->mag_bytes);
 			if (c->slot[o].prev)
-				iova__node_free(d, c->slot[o].prev, rc->mag_bytes);
+				iova__mem_free(d, c->slot[o].prev, rc->mag_bytes);
 		}
 	}
 	for (o = 0; rc->depot && o < rc->max_order; o++) {
 		struct cache_depot *dp = cache_depot_at(rc, o);
 
 		for (i = 0; i < dp->full.nr; i++)
-			iova__node_free(d, dp->full.mag[i], rc->mag_bytes);
+			iova__mem_free(d, dp->full.mag[i], rc->mag_bytes);
 		for (i = 0; i < dp->empty.nr; i++)
-			iova__node_free(d, dp->empty.mag[i], rc->mag_bytes);
+			iova__mem_free(d, dp->empty.mag[i], rc->mag_bytes);
 	}
+	if (rc->set.slot)
+		iova__mem_free(d, rc->set.slot, rc->set.bytes);
+	if (rc->scratch)
+		iova__mem_free(d, rc->scratch, rc->scratch_bytes);
 	if (rc->cpus_raw)
-		iova__node_free(d, rc->cpus_raw, rc->cpus_raw_bytes);
+		iova__mem_free(d, rc->cpus_raw, rc->cpus_raw_bytes);
 	if (rc->depot_raw)
-		iova__node_free(d, rc->depot_raw, rc->depot_raw_bytes);
-	iova__node_free(d, rc->self_raw, rc->self_raw_bytes);
+		iova__mem_free(d, rc->depot_raw, rc->depot_raw_bytes);
+	iova__mem_free(d, rc->self_raw, rc->self_raw_bytes);
 }
 
 static int config_fill(const struct iova_cache_config *cfg,
 		       struct iova_cache_config *c)
 {
-	long n;
-
 	*c = cfg ? *cfg : (struct iova_cache_config){ 0 };
 	if (c->max_order > IOVA_CACHE_MAX_ORDER ||
 	    c->mag_size > IOVA_CACHE_MAX_MAG_SIZE ||
@@ -99,18 +197,29 @@ static int config_fill(const struct iova_cache_config *cfg,
 	    (c->flags & ~IOVA_CACHE_CHECK_FREES))
 		return -EINVAL;
 	if (!c->max_order)
-		c->max_order = IOVA_CACHE_DEF_MAX_ORDER;
+		c->max_order = IOVA_CACHE_DEFAULT_MAX_ORDER;
 	if (!c->mag_size)
-		c->mag_size = IOVA_CACHE_DEF_MAG_SIZE;
+		c->mag_size = IOVA_CACHE_DEFAULT_MAG_SIZE;
 	if (!c->nr_cpus) {
-		n = sysconf(_SC_NPROCESSORS_CONF);
-		c->nr_cpus = n < 1 ? 1u : n > IOVA_CACHE_MAX_CPUS
-			? (unsigned int)IOVA_CACHE_MAX_CPUS : (unsigned int)n;
+		c->nr_cpus = iova_nr_cpus();
+		if (c->nr_cpus > IOVA_CACHE_MAX_CPUS)
+			c->nr_cpus = IOVA_CACHE_MAX_CPUS;
 	}
 	if (!c->depot_max)
 		c->depot_max = c->nr_cpus;
 	return 0;
 }
+
+static void flush_ext(struct iova_ndomain *d)
+{
+	iova_cache_flush_all(d);
+}
+
+static const struct iova__domain_ext cache_ext = {
+	.flush = flush_ext,
+	.validate = iova__cache_validate,
+	.destroy = iova__cache_destroy,
+};
 
 int iova_domain_init_caches(struct iova_ndomain *d,
 			    const struct iova_cache_config *cfg)
@@ -128,7 +237,7 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 	if (ret)
 		return ret;
 	iova_lock(&d->lock);
-	ret = d->rcache ? -EEXIST : 0;
+	ret = d->rcache ? -EEXIST : d->fast_used ? -EBUSY : 0;
 	iova_unlock(&d->lock);
 	if (ret)
 		return ret;
@@ -143,6 +252,7 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 	rc->nr_cpus = c.nr_cpus;
 	rc->depot_max = c.depot_max;
 	rc->flags = c.flags;
+	rc->checked = (c.flags & IOVA_CACHE_CHECK_FREES) || IOVA_DEBUG >= 1;
 	rc->start = d->tree.start;
 	rc->room = d->tree.end - d->tree.start;
 	rc->mag_bytes = sizeof(struct iova_mag) + (size_t)c.mag_size * sizeof(uint64_t);
@@ -162,13 +272,13 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 			    IOVA_CACHE_LINE - 1) & ~(size_t)(IOVA_CACHE_LINE - 1);
 	rc->depot = alloc_aligned(d, rc->depot_stride * c.max_order,
 				  &rc->depot_raw, &rc->depot_raw_bytes);
-	if (!rc->cpus || !rc->depot)
+	if (!rc->cpus || !rc->depot || (rc->checked && set_init(d, rc)))
 		goto nomem;
 	for (o = 0; o < c.max_order; o++) {
 		struct cache_depot *dp = cache_depot_at(rc, o);
 		char *arrays = (char *)(dp + 1);
 
-		cache_lock_init(&dp->lock);
+		iova_spin_init(&dp->lock);
 		dp->full.mag = (struct iova_mag **)(void *)arrays;
 		dp->empty.mag = (struct iova_mag **)(void *)(arrays + stack_bytes);
 		dp->full.cap = dp->empty.cap = c.depot_max;
@@ -176,7 +286,7 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 	for (i = 0; i < c.nr_cpus; i++) {
 		struct cache_cpu *cc = cache_cpu_at(rc, i);
 
-		cache_lock_init(&cc->lock);
+		iova_spin_init(&cc->lock);
 		cc->index = i;
 		for (o = 0; o < c.max_order; o++) {
 			cc->slot[o].loaded = mag_alloc_rc(d, rc);
@@ -186,11 +296,7 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 		}
 	}
 	/* Publish under the domain lock (a fence for later lock holders). */
-	iova_lock(&d->lock);
-	ret = d->rcache ? -EEXIST : 0;
-	if (!ret)
-		d->rcache = rc;
-	iova_unlock(&d->lock);
+	ret = iova__attach_ext(d, &cache_ext, rc);
 	if (ret)
 		free_caches(d, rc);
 	return ret;
@@ -211,7 +317,7 @@ void iova__cache_destroy(struct iova_ndomain *d)
 
 static inline unsigned int this_cpu(const struct iova_rcache *rc)
 {
-	unsigned int u = cache_getcpu();
+	unsigned int u = iova_this_cpu();
 
 	return iova_likely(u < rc->nr_cpus) ? u : u % rc->nr_cpus;
 }
@@ -226,9 +332,9 @@ static __attribute__((noinline)) struct cache_cpu *
 cpu_lock_slow(const struct iova_rcache *rc, struct cache_cpu *c)
 {
 	do {
-		cache_lock_wait(&c->lock);
+		iova_spin_wait(&c->lock);
 		c = cache_cpu_at(rc, this_cpu(rc));
-	} while (!cache_trylock(&c->lock));
+	} while (!iova_spin_trylock(&c->lock));
 	return c;
 }
 
@@ -237,22 +343,74 @@ static inline struct cache_cpu *cpu_lock(const struct iova_rcache *rc)
 {
 	struct cache_cpu *c = cache_cpu_at(rc, this_cpu(rc));
 
-	if (iova_likely(cache_trylock(&c->lock)))
+	if (iova_likely(iova_spin_trylock(&c->lock)))
 		return c;
 	return cpu_lock_slow(rc, c);
 }
 
-void iova__cache_maybe_yield(const struct iova_rcache *rc)
-{
-	static _Thread_local uint32_t seed = 0x9e3779b9u;
+/* --- the hot path ---------------------------------------------------- */
 
-	if (!rc->debug_yield)
-		return;
-	seed ^= seed << 13;
-	seed ^= seed >> 17;
-	seed ^= seed << 5;
-	if ((seed & 3) == 0)
-		sched_yield();
+/*
+ * A hit on an uncontended slot: the top of this CPU's loaded magazine, if
+ * it starts at or below top.  false on anything else (busy slot, empty
+ * magazine, a top entry above the limit): the caller takes the slow path,
+ * which redoes the whole attempt.
+ */
+static inline bool cache_try_get(struct iova_rcache *rc, unsigned int order,
+				 uint64_t top, uint64_t *pfn_out)
+{
+	struct cache_cpu *c = cache_cpu_at(rc, this_cpu(rc));
+	struct cache_slot *s;
+	struct iova_mag *m;
+	uint64_t pfn;
+	size_t n;
+
+	if (iova_unlikely(!iova_spin_trylock(&c->lock)))
+		return false;
+	s = &c->slot[order];
+	m = s->loaded;
+	n = m->n;
+	if (iova_unlikely(!n) || iova_unlikely((pfn = m->pfn[n - 1]) > top)) {
+		iova_spin_unlock(&c->lock);
+		return false;
+	}
+	m->n = n - 1;
+	s->hits++;
+	iova_spin_unlock(&c->lock);
+	if (rc->checked)
+		set_remove(&rc->set, pfn);
+	*pfn_out = pfn;
+	return true;
+}
+
+/* A push to an uncontended slot whose loaded magazine has room. */
+static inline bool cache_try_put(struct iova_rcache *rc, unsigned int order,
+				 uint64_t pfn)
+{
+	struct cache_cpu *c = cache_cpu_at(rc, this_cpu(rc));
+	struct iova_mag *m;
+	size_t n;
+
+	if (iova_unlikely(!iova_spin_trylock(&c->lock)))
+		return false;
+	m = c->slot[order].loaded;
+	n = m->n;
+	if (iova_unlikely(n >= rc->mag_size)) {
+		iova_spin_unlock(&c->lock);
+		return false;
+	}
+	m->pfn[n] = pfn;
+	m->n = n + 1;
+	iova_spin_unlock(&c->lock);
+	return true;
+}
+
+/* The free's geometry: aligned to its order and inside the domain. */
+static inline bool bad_geometry(const struct iova_rcache *rc, uint64_t pfn,
+				uint64_t span)
+{
+	return (pfn & span) || span > rc->room || pfn < rc->start ||
+	       pfn - rc->start > rc->room - span;
 }
 
 /* --- magazine operations (slot lock held) -------------------------- */
@@ -294,7 +452,7 @@ static struct iova_mag *slot_refill(struct iova_rcache *rc, unsigned int order,
 		s->prev = m;
 		return NULL;
 	}
-	cache_lock(&dp->lock);
+	iova_spin_lock(&dp->lock);
 	full = mag_stack_pop(&dp->full, c->index);
 	if (full) {
 		dp->pops++;
@@ -305,57 +463,35 @@ static struct iova_mag *slot_refill(struct iova_rcache *rc, unsigned int order,
 		else
 			drop = m;
 	}
-	cache_unlock(&dp->lock);
+	iova_spin_unlock(&dp->lock);
 	return drop;
 }
 
-/* cache_get() when the top of loaded is missing or above the limit. */
+/* A cached allocation that cache_try_get() could not serve. */
 static __attribute__((noinline)) bool
-cache_get_slow(struct iova_ndomain *d, struct iova_rcache *rc,
-	       struct cache_cpu *c, unsigned int order, uint64_t top,
-	       uint64_t *pfn_out)
+cache_get(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
+	  uint64_t top, uint64_t *pfn_out)
 {
+	struct cache_cpu *c = cpu_lock(rc);
 	struct cache_slot *s = &c->slot[order];
 	struct iova_mag *drop = NULL;
 	bool hit;
 
 	if (!s->loaded->n) {
 		drop = slot_refill(rc, order, c);
-		iova__cache_maybe_yield(rc);
+		cache_yield();
 	}
 	hit = mag_take(s->loaded, top, pfn_out);
 	if (hit)
 		s->hits++;
 	else
 		s->misses++;
-	cache_unlock(&c->lock);
+	iova_spin_unlock(&c->lock);
+	if (hit && rc->checked)
+		set_remove(&rc->set, *pfn_out);
 	if (drop)
 		iova__mag_free(d, drop);
 	return hit;
-}
-
-/* Cache hit: *pfn_out; miss: false.  top = highest acceptable start. */
-static inline bool cache_get(struct iova_ndomain *d, struct iova_rcache *rc,
-			     unsigned int order, uint64_t top,
-			     uint64_t *pfn_out)
-{
-	struct cache_cpu *c = cpu_lock(rc);
-	struct cache_slot *s = &c->slot[order];
-	struct iova_mag *m = s->loaded;
-	size_t n = m->n;
-
-	if (iova_likely(n)) {
-		uint64_t pfn = m->pfn[n - 1];
-
-		if (iova_likely(pfn <= top)) {
-			m->n = n - 1;
-			s->hits++;
-			cache_unlock(&c->lock);
-			*pfn_out = pfn;
-			return true;
-		}
-	}
-	return cache_get_slow(d, rc, c, order, top, pfn_out);
 }
 
 /*
@@ -376,16 +512,17 @@ static bool slot_make_room(struct iova_ndomain *d, struct iova_rcache *rc,
 	struct iova_mag *m = s->loaded, *e;
 	size_t n;
 
-	cache_lock(&dp->lock);
+	iova_spin_lock(&dp->lock);
 	if (dp->full.nr >= rc->depot_max) {
 		dp->trims++;
-		cache_unlock(&dp->lock);
+		iova_spin_unlock(&dp->lock);
 		/* Slot lock -> domain lock: allowed by the lock order. */
 		iova_lock(&d->lock);
 		n = m->n;
 		m->n = 0;
 		iova__cache_release_locked(d, m->pfn, n, order);
 		iova_unlock(&d->lock);
+		iova_env_count(IOVA_EV_CACHE_SPILL);
 		*trimmed = true;
 		return true;
 	}
@@ -394,24 +531,25 @@ static bool slot_make_room(struct iova_ndomain *d, struct iova_rcache *rc,
 		e = *spare;
 		*spare = NULL;
 	} else if (!e) {
-		cache_unlock(&dp->lock);
+		iova_spin_unlock(&dp->lock);
 		return false;
 	}
 	mag_stack_push(&dp->full, m, c->index);
 	dp->pushes++;
-	cache_unlock(&dp->lock);
+	iova_spin_unlock(&dp->lock);
 	e->n = 0;
 	s->loaded = e;
 	return true;
 }
 
-/* cache_put() when loaded is full; entered with slot c locked. */
+/* A cached free that cache_try_put() could not serve; false: no magazine. */
 static __attribute__((noinline)) bool
-cache_put_slow(struct iova_ndomain *d, struct iova_rcache *rc,
-	       struct cache_cpu *c, unsigned int order, uint64_t pfn)
+cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
+	  uint64_t pfn)
 {
 	struct cache_depot *dp = cache_depot_at(rc, order);
 	struct iova_mag *spare = NULL;
+	struct cache_cpu *c = cpu_lock(rc);
 	struct cache_slot *s;
 	bool done, trimmed = false;
 
@@ -428,20 +566,20 @@ cache_put_slow(struct iova_ndomain *d, struct iova_rcache *rc,
 		} else {
 			done = slot_make_room(d, rc, order, c, &spare,
 					      &trimmed);
-			iova__cache_maybe_yield(rc);
+			cache_yield();
 		}
 		if (done) {
 			s->loaded->pfn[s->loaded->n++] = pfn;
-			cache_unlock(&c->lock);
+			iova_spin_unlock(&c->lock);
 			break;
 		}
-		cache_unlock(&c->lock);
-		iova__cache_maybe_yield(rc);
+		iova_spin_unlock(&c->lock);
+		cache_yield();
 		spare = iova__mag_alloc(d);
 		if (!spare) {
-			cache_lock(&dp->lock);
+			iova_spin_lock(&dp->lock);
 			dp->put_fallbacks++;
-			cache_unlock(&dp->lock);
+			iova_spin_unlock(&dp->lock);
 			return false;
 		}
 		c = cpu_lock(rc);	/* maybe another CPU by now */
@@ -452,231 +590,203 @@ cache_put_slow(struct iova_ndomain *d, struct iova_rcache *rc,
 	}
 	if (spare) {
 		/* Not needed after all (another path made room): keep or free. */
-		cache_lock(&dp->lock);
+		iova_spin_lock(&dp->lock);
 		if (dp->empty.nr < rc->depot_max) {
 			mag_stack_push(&dp->empty, spare, rc->nr_cpus);
 			spare = NULL;
 		}
-		cache_unlock(&dp->lock);
+		iova_spin_unlock(&dp->lock);
 		if (spare)
 			iova__mag_free(d, spare);
 	}
 	return true;
 }
 
-/* Cache pfn; false if no magazine could be had (free it to the index). */
-static inline bool cache_put(struct iova_ndomain *d, struct iova_rcache *rc,
-			     unsigned int order, uint64_t pfn)
-{
-	struct cache_cpu *c = cpu_lock(rc);
-	struct iova_mag *m = c->slot[order].loaded;
-	size_t n = m->n;
-
-	if (iova_likely(n < rc->mag_size)) {
-		m->pfn[n] = pfn;
-		m->n = n + 1;
-		cache_unlock(&c->lock);
-		return true;
-	}
-	return cache_put_slow(d, rc, c, order, pfn);
-}
-
 /* --- the index side ------------------------------------------------ */
 
+/*
+ * The index serves a fast allocation: 2^order pfns aligned to 2^order when
+ * the order is cached, else size pfns (same alignment).  rc is re-read
+ * under the domain lock: a fast call that finds no caches there marks the
+ * domain so that caches can never be added under its ranges' feet.
+ */
 static int index_alloc(struct iova_ndomain *d, uint64_t size, unsigned int order,
-		       uint64_t max_pfn, uint64_t *pfn_out)
+		       uint64_t max_pfn, bool flush_retry, uint64_t *pfn_out)
 {
+	uint64_t align = (uint64_t)1 << order;
+	struct iova_rcache *rc;
 	int ret;
 
 	iova_lock(&d->lock);
-	ret = iova__alloc_locked(d, size, (uint64_t)1 << order, 0, max_pfn,
-				 IOVA_TOP_DOWN, NULL, pfn_out);
+	rc = d->rcache;
+	if (!rc)
+		d->fast_used = true;
+	else if (order < rc->max_order)
+		size = align;
+	if (flush_retry)
+		ret = iova__alloc_flush_locked(d, size, align, 0, max_pfn,
+					       IOVA_TOP_DOWN, NULL, pfn_out);
+	else
+		ret = iova__alloc_locked(d, size, align, 0, max_pfn,
+					 IOVA_TOP_DOWN, NULL, pfn_out);
 	iova_unlock(&d->lock);
+	return ret == -ENOSPC ? -ENOMEM : ret;
+}
+
+/* Everything but a hit on an uncontended slot (see iova_alloc_fast()). */
+static __attribute__((noinline)) int
+alloc_fast_slow(struct iova_ndomain *d, uint64_t size, unsigned int order,
+		uint64_t max_pfn, bool flush_retry, uint64_t *pfn_out)
+{
+	struct iova_rcache *rc;
+
+	if (!d || !pfn_out || !size || order > 63)
+		return -EINVAL;
+	rc = iova_load_acquire(&d->rcache);
+	if (rc && order < rc->max_order) {
+		uint64_t span = ((uint64_t)1 << order) - 1;
+
+		if (iova_likely(max_pfn >= span) &&
+		    cache_get(d, rc, order, max_pfn - span, pfn_out)) {
+			iova_env_count(IOVA_EV_CACHE_HIT);
+			return 0;
+		}
+		iova_env_count(IOVA_EV_CACHE_MISS);
+	}
+	return index_alloc(d, size, order, max_pfn, flush_retry, pfn_out);
+}
+
+/*
+ * A checked cached free: under the domain lock, [pfn, pfn + 2^order - 1]
+ * must be exactly a live range and not cached already; it then enters the
+ * cached set.  A pfn whose bucket is full is freed to the index right here.
+ * Returns 1 (cache it), 0 (freed to the index) or -ENOENT (refused).
+ */
+static __attribute__((noinline)) int
+check_cached_free(struct iova_ndomain *d, struct iova_rcache *rc,
+		  unsigned int order, uint64_t pfn)
+{
+	uint64_t size = (uint64_t)1 << order;
+	struct iova_range r;
+	int ret;
+
+	iova_lock(&d->lock);
+	if (iova__find_locked(d, pfn, false, &r) || (r.flags & IOVA_RANGE_RESERVED) ||
+	    r.lo != pfn || r.hi - r.lo != size - 1) {
+		ret = -ENOENT;
+	} else {
+		ret = set_insert(&rc->set, pfn);
+		if (ret == -EEXIST)
+			ret = -ENOENT;	/* a double free */
+		else if (ret == -ENOSPC)
+			ret = iova__free_locked(d, pfn, size, NULL, NULL);
+		else
+			ret = 1;
+	}
+	if (ret == -ENOENT)
+		d->st.bad_frees++;
+	iova__unlock_trim(d);
 	return ret;
 }
 
-/* With d->lock held: is [pfn, pfn + size - 1] exactly a live range? */
-static bool is_live_range(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
-{
-	struct iova_index_range g;
-
-	return iova_index_find(&d->tree, pfn, &g) && !g.rsv && g.lo == pfn &&
-	       g.hi - g.lo == size - 1;
-}
-
+/* Free to the index: exactly a live range of that size. */
 static int index_free(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 {
 	int ret;
 
 	iova_lock(&d->lock);
-	if (is_live_range(d, pfn, size)) {
-		ret = iova__free_locked(d, pfn, true, NULL);
-	} else {
-		d->st.bad_frees++;
-		ret = -ENOENT;
-	}
+	ret = iova__free_locked(d, pfn, size, NULL, NULL);
 	iova__unlock_trim(d);
 	return ret;
 }
 
-/* --- the API ------------------------------------------------------- */
-
-/* The cache missed (or the order is not cached): the index, then a flush. */
-static __attribute__((noinline)) int
-alloc_miss(struct iova_ndomain *d, uint64_t size, unsigned int order,
-	   uint64_t max_pfn, bool flush_retry, uint64_t *pfn_out)
-{
-	int ret = index_alloc(d, size, order, max_pfn, pfn_out);
-
-	if (ret == -ENOMEM && flush_retry && d->rcache) {
-		iova_cache_flush_all(d);
-		ret = index_alloc(d, size, order, max_pfn, pfn_out);
-	}
-	return ret;
-}
-
-/* Everything but a hit on an uncontended slot (see iova_alloc_fast()). */
-static __attribute__((noinline)) int
-alloc_fast_slow(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
-		bool flush_retry, uint64_t *pfn_out)
-{
-	struct iova_rcache *rc;
-	unsigned int order;
-
-	if (!d || !pfn_out || !size)
-		return -EINVAL;
-	order = iova_clog2(size);
-	if (order > 63)
-		return -EINVAL;
-	rc = d->rcache;
-	if (rc && order < rc->max_order) {
-		uint64_t span = ((uint64_t)1 << order) - 1;
-
-		if (iova_likely(max_pfn >= span) &&
-		    cache_get(d, rc, order, max_pfn - span, pfn_out))
-			return 0;
-	}
-	/*
-	 * Round as if the caches were there (default orders without them), so
-	 * a range allocated before iova_domain_init_caches() with the default
-	 * orders is freed correctly after it.
-	 */
-	if (order < (rc ? rc->max_order : IOVA_CACHE_DEF_MAX_ORDER))
-		size = (uint64_t)1 << order;
-	return alloc_miss(d, size, order, max_pfn, flush_retry, pfn_out);
-}
-
-/* Debug check of a cached free: live range of that size, not cached. */
-static __attribute__((noinline)) bool
-bad_cached_free(struct iova_ndomain *d, unsigned int order, uint64_t pfn)
-{
-	bool live;
-
-	iova_lock(&d->lock);
-	live = is_live_range(d, pfn, (uint64_t)1 << order);
-	if (!live)
-		d->st.bad_frees++;
-	iova_unlock(&d->lock);
-	return !live || iova__cache_contains(d, order, pfn);
-}
-
 /* Everything but a push to an uncontended slot (see iova_free_fast()). */
 static __attribute__((noinline)) int
-free_fast_slow(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
+free_fast_slow(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
+	       unsigned int order)
 {
 	struct iova_rcache *rc;
-	unsigned int order;
+	uint64_t span;
+	int ret;
 
 	if (!d || !size)
 		return -EINVAL;
-	order = iova_clog2(size);
-	rc = d->rcache;
-	if (iova_likely(rc && order < rc->max_order)) {
-		uint64_t span = ((uint64_t)1 << order) - 1;
-
-		/* Cheap checks, always: aligned and inside the domain. */
-		if (iova_unlikely((pfn & span) || span > rc->room ||
-				  pfn - rc->start > rc->room - span))
-			return -ENOENT;
-		if ((IOVA_DEBUG >= 1 || (rc->flags & IOVA_CACHE_CHECK_FREES)) &&
-		    bad_cached_free(d, order, pfn))
-			return -ENOENT;
-		if (iova_likely(cache_put(d, rc, order, pfn)))
-			return 0;
+	rc = iova_load_acquire(&d->rcache);
+	if (!rc) {
+		/* Under the lock (index_free): caches can no longer appear. */
+		iova_lock(&d->lock);
+		if (!d->rcache) {
+			d->fast_used = true;
+			ret = iova__free_locked(d, pfn, size, NULL, NULL);
+			iova__unlock_trim(d);
+			return ret;
+		}
+		rc = d->rcache;
+		iova_unlock(&d->lock);
 	}
-	if (order < (rc ? rc->max_order : IOVA_CACHE_DEF_MAX_ORDER))
-		size = (uint64_t)1 << order;	/* as iova_alloc_fast() */
-	return index_free(d, pfn, size);
+	if (order >= rc->max_order)
+		return index_free(d, pfn, size);
+	span = ((uint64_t)1 << order) - 1;
+	if (iova_unlikely(bad_geometry(rc, pfn, span)))
+		return -ENOENT;
+	if (rc->checked) {
+		ret = check_cached_free(d, rc, order, pfn);
+		if (ret <= 0)
+			return ret;
+	}
+	if (iova_likely(cache_put(d, rc, order, pfn))) {
+		iova_env_count(IOVA_EV_CACHE_PUT);
+		return 0;
+	}
+	/* No magazine: the range goes back to the index. */
+	iova_lock(&d->lock);
+	iova__cache_release_locked(d, &pfn, 1, order);
+	iova__unlock_trim(d);
+	return 0;
 }
 
 /*
- * The two entry points are leaf functions on their common case: a
- * trylock of this CPU's slot, a pop or push on the loaded magazine, and an
- * unlock.  Anything else (no caches, uncached order, empty or full
- * magazine, a limit the top entry misses, a busy slot, debug checks) goes
- * to the *_slow() versions above, which redo the whole call; they never
- * depend on what the fast attempt saw.
+ * The two entry points are leaf functions on their common case: the
+ * inlined try-path above.  Anything else (no caches, uncached order, empty
+ * or full magazine, a limit the top entry misses, a busy slot, checked
+ * frees) goes to the *_slow() versions, which get the order computed here.
  */
 int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 		    bool flush_retry, uint64_t *pfn_out)
 {
+	unsigned int order = size ? iova_clog2(size) : 0;
 	struct iova_rcache *rc;
-	unsigned int order;
 
-	if (iova_likely(d && pfn_out && size) && (rc = d->rcache) &&
-	    (order = iova_clog2(size)) < rc->max_order) {
+	iova_env_count(IOVA_EV_FAST_ALLOC);
+	if (iova_likely(d && pfn_out && size) &&
+	    (rc = iova_load_acquire(&d->rcache)) && order < rc->max_order) {
 		uint64_t span = ((uint64_t)1 << order) - 1;
-		struct cache_cpu *c = cache_cpu_at(rc, this_cpu(rc));
 
 		if (iova_likely(max_pfn >= span) &&
-		    iova_likely(cache_trylock(&c->lock))) {
-			struct cache_slot *s = &c->slot[order];
-			struct iova_mag *m = s->loaded;
-			size_t n = m->n;
-
-			if (iova_likely(n) &&
-			    iova_likely(m->pfn[n - 1] <= max_pfn - span)) {
-				uint64_t pfn = m->pfn[n - 1];
-
-				m->n = n - 1;
-				s->hits++;
-				cache_unlock(&c->lock);
-				*pfn_out = pfn;
-				return 0;
-			}
-			cache_unlock(&c->lock);
+		    iova_likely(cache_try_get(rc, order, max_pfn - span, pfn_out))) {
+			iova_env_count(IOVA_EV_CACHE_HIT);
+			return 0;
 		}
 	}
-	return alloc_fast_slow(d, size, max_pfn, flush_retry, pfn_out);
+	return alloc_fast_slow(d, size, order, max_pfn, flush_retry, pfn_out);
 }
 
 int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 {
+	unsigned int order = size ? iova_clog2(size) : 0;
 	struct iova_rcache *rc;
-	unsigned int order;
 
-	if (iova_likely(d && size) && (rc = d->rcache) &&
-	    (order = iova_clog2(size)) < rc->max_order &&
-	    !(IOVA_DEBUG >= 1) && !(rc->flags & IOVA_CACHE_CHECK_FREES)) {
+	iova_env_count(IOVA_EV_FAST_FREE);
+	if (iova_likely(d && size) && (rc = iova_load_acquire(&d->rcache)) &&
+	    order < rc->max_order && !rc->checked) {
 		uint64_t span = ((uint64_t)1 << order) - 1;
-		struct cache_cpu *c;
 
-		if (iova_unlikely((pfn & span) || span > rc->room ||
-				  pfn - rc->start > rc->room - span))
+		if (iova_unlikely(bad_geometry(rc, pfn, span)))
 			return -ENOENT;
-		c = cache_cpu_at(rc, this_cpu(rc));
-		if (iova_likely(cache_trylock(&c->lock))) {
-			struct iova_mag *m = c->slot[order].loaded;
-			size_t n = m->n;
-
-			if (iova_likely(n < rc->mag_size)) {
-				m->pfn[n] = pfn;
-				m->n = n + 1;
-				cache_unlock(&c->lock);
-				return 0;
-			}
-			cache_unlock(&c->lock);
+		if (iova_likely(cache_try_put(rc, order, pfn))) {
+			iova_env_count(IOVA_EV_CACHE_PUT);
+			return 0;
 		}
 	}
-	return free_fast_slow(d, pfn, size);
+	return free_fast_slow(d, pfn, size, order);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
- * Per-CPU magazine caches: internal types shared by the files of src/cache/ and the
- * tests (which may include this header to look inside).
+ * Per-CPU magazine caches: internal types shared by the files of src/cache/
+ * and the tests (which may include this header to look inside).
+ * Environment-neutral: CPU numbers and locks come from src/env.h.
  *
- * Invariants (checked by iova__cache_validate(); cited as "C1)" etc.):
+ * Invariants (checked by the validate hook; cited as "C1)" etc.):
  *  C1) Every CPU slot has a non-NULL loaded and prev magazine per order,
  *      each holding n <= mag_size pfns.
  *  C2) A depot's full stack holds magazines with exactly mag_size pfns,
@@ -11,6 +12,8 @@
  *  C3) Every cached pfn of order k is the start of a live (not reserved)
  *      index range of exactly 2^k pfns, so the index never sees it as free.
  *  C4) No pfn is cached twice (so no range can be handed out twice).
+ *  C5) With checked frees, the set of cached pfns (struct cached_set) holds
+ *      exactly the pfns in magazines (C4 is then enforced at every free).
  *
  * A range is at any instant in exactly one of: held by a user, one
  * magazine slot (C3, C4), in flight between a magazine and the index (a
@@ -21,24 +24,24 @@
  *
  * Lock order: CPU slot lock -> depot lock -> domain lock.  CPU slot locks
  * are only ever nested in ascending slot order (validate, stats).  The
- * memory hooks are never called with any of these held.
+ * memory hooks are never called with any of these held, except the free
+ * hook under the domain lock (domain.h).
  */
 #ifndef IOVA_CACHE_INTERNAL_H
 #define IOVA_CACHE_INTERNAL_H
 
-#include "../internal.h"
-#include "iova/cache.h"
-#include "cache_lock.h"
+#include "../domain/domain.h"
+#include "../../include/iova/cache.h"
 
-/* Tunables: public defaults and limits (include/iova/cache.h). */
-enum {
-	IOVA_CACHE_DEF_MAX_ORDER = 6,	/* orders 0..5: 1..32 pfns, as Linux */
-	IOVA_CACHE_DEF_MAG_SIZE = 127,	/* 8 + 127 * 8 = 1024 B, as Linux */
-	IOVA_CACHE_MAX_ORDER = 32,
-	IOVA_CACHE_MAX_MAG_SIZE = 65535,
-	IOVA_CACHE_MAX_CPUS = 65536,	/* nr_cpus and depot_max */
-	IOVA_CACHE_LINE = 64,
-};
+#define IOVA_CACHE_LINE 64
+
+/* The public defaults and limits (include/iova/cache.h) as the code needs them. */
+_Static_assert(IOVA_CACHE_DEFAULT_MAX_ORDER <= IOVA_CACHE_MAX_ORDER,
+	       "default orders within the limit");
+_Static_assert(IOVA_CACHE_MAX_ORDER < 64, "2^order fits in a pfn");
+_Static_assert(((8 + 8 * IOVA_CACHE_DEFAULT_MAG_SIZE) &
+		(8 + 8 * IOVA_CACHE_DEFAULT_MAG_SIZE - 1)) == 0,
+	       "the default magazine is a power of two bytes (1024)");
 
 /*
  * A magazine: a stack of pfns of one order.  In a CPU slot, n is the count
@@ -63,7 +66,7 @@ struct cache_slot {
 
 /* A CPU slot: a cache-line aligned array entry of rc->cpu_stride bytes. */
 struct cache_cpu {
-	cache_lock_t lock;
+	iova_spin_t lock;
 	unsigned int index;
 	uint64_t _pad;
 	struct cache_slot slot[];	/* rc->max_order of them */
@@ -131,7 +134,7 @@ static inline struct iova_mag *mag_stack_pop(struct mag_stack *st,
  * trims) == full.nr.
  */
 struct cache_depot {
-	_Alignas(IOVA_CACHE_LINE) cache_lock_t lock;
+	_Alignas(IOVA_CACHE_LINE) iova_spin_t lock;
 	struct mag_stack full, empty;
 	uint64_t pushes, pops;
 	/* second line: rare events */
@@ -139,11 +142,26 @@ struct cache_depot {
 	uint64_t flushes, flushed_ranges, put_fallbacks;
 };
 
+/*
+ * The pfns now in magazines, when frees are checked (C5): buckets of 8
+ * slots, a pfn in the bucket its hash picks and nowhere else.  A slot is 0
+ * (free) or pfn + 1.  Inserts happen under the domain lock (so they never
+ * race each other) after the free was checked against the index; removals
+ * (a hand-out) clear their slot with a compare-and-swap, lock-free.  A pfn
+ * whose bucket is full is not cached: it goes back to the index.
+ */
+#define CACHED_SET_WAYS 8
+struct cached_set {
+	uint64_t *slot;		/* nr_buckets * CACHED_SET_WAYS */
+	uint64_t mask;		/* nr_buckets - 1 */
+	size_t bytes;
+};
+
 struct iova_rcache {
 	/* Read-only after init (shared by every CPU without bouncing). */
 	_Alignas(IOVA_CACHE_LINE) unsigned int max_order;
 	unsigned int mag_size, nr_cpus, depot_max, flags;
-	bool debug_yield;		/* test hook: yield at handoffs */
+	bool checked;			/* frees checked against the index */
 	uint64_t start, room;		/* domain start, end - start */
 	size_t mag_bytes;		/* 8 + 8 * mag_size */
 	size_t cpu_stride;		/* bytes per CPU slot: 1 << cpu_shift,
@@ -153,6 +171,10 @@ struct iova_rcache {
 	char *depot;			/* max_order depots, line aligned,
 					 * depot_stride bytes apart */
 	size_t depot_stride;
+	struct cached_set set;		/* checked frees only */
+	uint64_t *scratch;		/* checked frees only: validation's
+					 * array (validate allocates nothing) */
+	size_t scratch_bytes;
 	void *cpus_raw, *depot_raw;	/* what the hooks returned (the depot
 					 * block also holds the full arrays) */
 	size_t cpus_raw_bytes, depot_raw_bytes;
@@ -169,12 +191,6 @@ static inline struct cache_depot *cache_depot_at(const struct iova_rcache *rc,
 /* Derived facts the code relies on. */
 _Static_assert(sizeof(size_t) == sizeof(void *),
 	       "a magazine's first word is a count or a link");
-_Static_assert(((8 + 8 * IOVA_CACHE_DEF_MAG_SIZE) &
-		(8 + 8 * IOVA_CACHE_DEF_MAG_SIZE - 1)) == 0,
-	       "the default magazine is a power of two bytes (1024)");
-_Static_assert(IOVA_CACHE_DEF_MAX_ORDER <= IOVA_CACHE_MAX_ORDER,
-	       "default orders within the limit");
-_Static_assert(IOVA_CACHE_MAX_ORDER < 64, "2^order fits in a pfn");
 _Static_assert(offsetof(struct cache_depot, trims) == IOVA_CACHE_LINE &&
 	       sizeof(struct cache_depot) == 2 * IOVA_CACHE_LINE,
 	       "a push or pop touches the depot's first line only");
@@ -187,41 +203,31 @@ static inline struct cache_cpu *cache_cpu_at(const struct iova_rcache *rc,
 
 /* --- shared by cache.c and depot.c --------------------------------- */
 
-/* Magazine memory through the domain's hooks (fault-injectable). */
+/* Magazine memory through the domain's hooks. */
 struct iova_mag *iova__mag_alloc(struct iova_ndomain *d);
 void iova__mag_free(struct iova_ndomain *d, struct iova_mag *m);
 
 /*
- * With d->lock held: give n cached pfns of order back to the index.
- * Returns how many were not live ranges of that size (a cache bug or a
- * bad free that slipped past the checks; they are skipped).
+ * With d->lock held: give n cached pfns of order back to the index (and
+ * out of the cached set).
  */
-size_t iova__cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
-				  size_t n, unsigned int order);
+void iova__cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
+				size_t n, unsigned int order);
 
-/* Test hook: random yields at magazine and depot handoffs. */
-void iova__cache_maybe_yield(const struct iova_rcache *rc);
+/* The domain hooks of the caches (struct iova__domain_ext). */
+int iova__cache_validate(struct iova_ndomain *d, const char **why);
+void iova__cache_destroy(struct iova_ndomain *d);
 
 /* Is pfn in any magazine of order (takes each lock in turn)? */
 bool iova__cache_contains(struct iova_ndomain *d, unsigned int order,
 			  uint64_t pfn);
 
+/* Cached-set operations (C5). */
+bool iova__cached_set_has(const struct cached_set *s, uint64_t pfn);
+
 /* --- for tests ----------------------------------------------------- */
 
-/*
- * Check C1-C4 with every cache lock and the domain lock held.  Returns 0,
- * or -EIO and a static string naming the broken invariant in *why.
- * -ENOMEM if the scratch array could not be allocated.  No caches: 0.
- */
-int iova__cache_validate(struct iova_ndomain *d, const char **why);
-
-/*
- * Print the caches' state to f (config, then per order the depot and every
- * non-empty slot), taking each lock in turn.  For failed checks.
- */
-void iova__cache_dump(struct iova_ndomain *d, void *file);
-
-/* Turn the random handoff yields on or off (before threads start). */
+/* Turn the random handoff yields on or off (test-hooks library only). */
 void iova__cache_set_debug_yield(struct iova_ndomain *d, bool on);
 
 /* Counts of CPU slot cpu, order: loaded n, prev n.  -ENOENT/-EINVAL. */

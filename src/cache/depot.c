@@ -12,31 +12,15 @@
  * gives back every full depot magazine and frees the spare empty ones; an
  * idle program calls it to return IOVA space and memory.
  */
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "cache_internal.h"
 
+#if IOVA_TEST_HOOKS
+#define cache_yield() iova__test_yield()
+#else
+#define cache_yield() ((void)0)
+#endif
+
 /* --- back to the index --------------------------------------------- */
-
-size_t iova__cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
-				  size_t n, unsigned int order)
-{
-	struct iova_range r;
-	size_t i, bad = 0;
-
-	(void)order;	/* only the assert reads it */
-	for (i = 0; i < n; i++) {
-		if (iova__free_locked(d, pfn[i], true, &r)) {
-			bad++;
-			continue;
-		}
-		iova_assert(r.hi - r.lo == ((uint64_t)1 << order) - 1,
-			    "C3) a cached pfn was a range of another size");
-	}
-	return bad;
-}
 
 /* Give a list of full magazines back to the index, then recycle them. */
 static void release_full_list(struct iova_ndomain *d, unsigned int order,
@@ -51,14 +35,15 @@ static void release_full_list(struct iova_ndomain *d, unsigned int order,
 	iova_lock(&d->lock);
 	for (m = list; m; m = m->next)
 		iova__cache_release_locked(d, m->pfn, rc->mag_size, order);
+	iova_env_count(IOVA_EV_CACHE_SPILL);
 	iova__unlock_trim(d);
 	/* Keep up to depot_max spares; free the rest outside the lock. */
-	cache_lock(&dp->lock);
+	iova_spin_lock(&dp->lock);
 	for (m = list; m && dp->empty.nr < rc->depot_max; m = next) {
 		next = m->next;
 		mag_stack_push(&dp->empty, m, rc->nr_cpus);
 	}
-	cache_unlock(&dp->lock);
+	iova_spin_unlock(&dp->lock);
 	for (; m; m = next) {
 		next = m->next;
 		iova__mag_free(d, m);
@@ -73,7 +58,7 @@ static void flush_slot(struct iova_ndomain *d, struct cache_cpu *c)
 	uint64_t flushed[IOVA_CACHE_MAX_ORDER];
 	unsigned int o;
 
-	cache_lock(&c->lock);
+	iova_spin_lock(&c->lock);
 	/* Slot lock -> domain lock; node memory is freed after both. */
 	iova_lock(&d->lock);
 	for (o = 0; o < rc->max_order; o++) {
@@ -86,16 +71,16 @@ static void flush_slot(struct iova_ndomain *d, struct cache_cpu *c)
 		s->prev->n = 0;
 	}
 	iova_unlock(&d->lock);
-	iova__cache_maybe_yield(rc);
+	cache_yield();
 	for (o = 0; o < rc->max_order; o++) {
 		struct cache_depot *dp = cache_depot_at(rc, o);
 
-		cache_lock(&dp->lock);
+		iova_spin_lock(&dp->lock);
 		dp->flushes++;
 		dp->flushed_ranges += flushed[o];
-		cache_unlock(&dp->lock);
+		iova_spin_unlock(&dp->lock);
 	}
-	cache_unlock(&c->lock);
+	iova_spin_unlock(&c->lock);
 	iova_lock(&d->lock);
 	iova__unlock_trim(d);
 }
@@ -113,14 +98,14 @@ static struct iova_mag *depot_take_all(struct cache_depot *dp, unsigned int *nr)
 	struct iova_mag *list = NULL;
 	unsigned int i;
 
-	cache_lock(&dp->lock);
+	iova_spin_lock(&dp->lock);
 	*nr = dp->full.nr;
 	for (i = 0; i < dp->full.nr; i++) {
 		dp->full.mag[i]->next = list;
 		list = dp->full.mag[i];
 	}
 	dp->full.nr = 0;
-	cache_unlock(&dp->lock);
+	iova_spin_unlock(&dp->lock);
 	return list;
 }
 
@@ -138,11 +123,11 @@ void iova_cache_flush_all(struct iova_ndomain *d)
 		struct cache_depot *dp = cache_depot_at(rc, o);
 		struct iova_mag *list = depot_take_all(dp, &nr);
 
-		iova__cache_maybe_yield(rc);
+		cache_yield();
 		release_full_list(d, o, list);
-		cache_lock(&dp->lock);
+		iova_spin_lock(&dp->lock);
 		dp->flushed_ranges += (uint64_t)nr * rc->mag_size;
-		cache_unlock(&dp->lock);
+		iova_spin_unlock(&dp->lock);
 	}
 }
 
@@ -159,7 +144,7 @@ unsigned int iova_cache_trim(struct iova_ndomain *d)
 		struct iova_mag *list = depot_take_all(dp, &nr), *spares, *m;
 
 		release_full_list(d, o, list);
-		cache_lock(&dp->lock);
+		iova_spin_lock(&dp->lock);
 		dp->trims += nr;
 		spares = NULL;
 		while (dp->empty.nr) {
@@ -167,7 +152,7 @@ unsigned int iova_cache_trim(struct iova_ndomain *d)
 			m->next = spares;
 			spares = m;
 		}
-		cache_unlock(&dp->lock);
+		iova_spin_unlock(&dp->lock);
 		while (spares) {
 			m = spares->next;
 			iova__mag_free(d, spares);
@@ -202,15 +187,15 @@ bool iova__cache_contains(struct iova_ndomain *d, unsigned int order,
 		struct cache_cpu *c = cache_cpu_at(rc, i);
 		struct cache_slot *s = &c->slot[order];
 
-		cache_lock(&c->lock);
+		iova_spin_lock(&c->lock);
 		found = mag_has(s->loaded, s->loaded->n, pfn) ||
 			mag_has(s->prev, s->prev->n, pfn);
-		cache_unlock(&c->lock);
+		iova_spin_unlock(&c->lock);
 	}
-	cache_lock(&dp->lock);
+	iova_spin_lock(&dp->lock);
 	for (i = 0; i < dp->full.nr && !found; i++)
 		found = mag_has(dp->full.mag[i], rc->mag_size, pfn);
-	cache_unlock(&dp->lock);
+	iova_spin_unlock(&dp->lock);
 	return found;
 }
 
@@ -233,14 +218,14 @@ int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
 		struct cache_cpu *c = cache_cpu_at(rc, i);
 		struct cache_slot *s = &c->slot[order];
 
-		cache_lock(&c->lock);
+		iova_spin_lock(&c->lock);
 		st->hits += s->hits;
 		st->misses += s->misses;
 		st->cached_ranges += s->loaded->n + s->prev->n;
-		cache_unlock(&c->lock);
+		iova_spin_unlock(&c->lock);
 	}
 	dp = cache_depot_at(rc, order);
-	cache_lock(&dp->lock);
+	iova_spin_lock(&dp->lock);
 	st->depot_mags = dp->full.nr;
 	st->flushes = dp->flushes;
 	st->trims = dp->trims;
@@ -251,7 +236,7 @@ int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
 	st->put_fallbacks = dp->put_fallbacks;
 	st->mag_bytes = ((uint64_t)rc->nr_cpus * 2 + dp->full.nr + dp->empty.nr) *
 			rc->mag_bytes;
-	cache_unlock(&dp->lock);
+	iova_spin_unlock(&dp->lock);
 	return 0;
 }
 
@@ -274,47 +259,13 @@ int iova_cache_get_config(struct iova_ndomain *d, struct iova_cache_config *cfg)
 
 /* --- test hooks and validation ------------------------------------- */
 
-void iova__cache_dump(struct iova_ndomain *d, void *file)
-{
-	struct iova_rcache *rc = d ? d->rcache : NULL;
-	FILE *f = file;
-	unsigned int i, o;
-
-	if (!rc) {
-		fprintf(f, "caches: none\n");
-		return;
-	}
-	fprintf(f, "caches: %u orders, %u per magazine, %u slots, depot <= %u\n",
-		rc->max_order, rc->mag_size, rc->nr_cpus, rc->depot_max);
-	for (o = 0; o < rc->max_order; o++) {
-		struct cache_depot *dp = cache_depot_at(rc, o);
-
-		cache_lock(&dp->lock);
-		fprintf(f, " order %u: depot %u full, %u spare; pushes %" PRIu64
-			" pops %" PRIu64 " trims %" PRIu64 "\n", o, dp->full.nr,
-			dp->empty.nr, dp->pushes, dp->pops, dp->trims);
-		cache_unlock(&dp->lock);
-		for (i = 0; i < rc->nr_cpus; i++) {
-			struct cache_cpu *c = cache_cpu_at(rc, i);
-			struct cache_slot *s = &c->slot[o];
-
-			cache_lock(&c->lock);
-			if (s->loaded->n || s->prev->n || s->hits || s->misses)
-				fprintf(f, "  slot %u: loaded %zu (top %#" PRIx64
-					") prev %zu; hits %" PRIu64 " misses %"
-					PRIu64 "\n", i, s->loaded->n,
-					s->loaded->n ? s->loaded->pfn[s->loaded->n - 1] : 0,
-					s->prev->n, s->hits, s->misses);
-			cache_unlock(&c->lock);
-		}
-	}
-}
-
+#if IOVA_TEST_HOOKS
 void iova__cache_set_debug_yield(struct iova_ndomain *d, bool on)
 {
-	if (d && d->rcache)
-		d->rcache->debug_yield = on;
+	(void)d;
+	iova__test_set_yield(on);
 }
+#endif
 
 int iova__cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
 			    unsigned int order, unsigned int *loaded,
@@ -328,10 +279,10 @@ int iova__cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
 	if (cpu >= rc->nr_cpus || order >= rc->max_order)
 		return -EINVAL;
 	c = cache_cpu_at(rc, cpu);
-	cache_lock(&c->lock);
+	iova_spin_lock(&c->lock);
 	*loaded = (unsigned int)c->slot[order].loaded->n;
 	*prev = (unsigned int)c->slot[order].prev->n;
-	cache_unlock(&c->lock);
+	iova_spin_unlock(&c->lock);
 	return 0;
 }
 
@@ -346,18 +297,46 @@ int iova__cache_depot_counts(struct iova_ndomain *d, unsigned int order,
 	if (order >= rc->max_order)
 		return -EINVAL;
 	dp = cache_depot_at(rc, order);
-	cache_lock(&dp->lock);
+	iova_spin_lock(&dp->lock);
 	*nr_full = dp->full.nr;
 	*nr_empty = dp->empty.nr;
-	cache_unlock(&dp->lock);
+	iova_spin_unlock(&dp->lock);
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Heapsort of n pfns (validation only: no C library in the core). */
+static void sift_down(uint64_t *a, size_t i, size_t n)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		uint64_t t;
 
-	return x < y ? -1 : x > y;
+		if (c >= n)
+			return;
+		if (c + 1 < n && a[c + 1] > a[c])
+			c++;
+		if (a[i] >= a[c])
+			return;
+		t = a[i];
+		a[i] = a[c];
+		a[c] = t;
+		i = c;
+	}
+}
+
+static void sort_u64(uint64_t *a, size_t n)
+{
+	size_t i;
+
+	for (i = n / 2; i-- > 0;)
+		sift_down(a, i, n);
+	while (n > 1) {
+		uint64_t t = a[0];
+
+		a[0] = a[--n];
+		a[n] = t;
+		sift_down(a, 0, n);
+	}
 }
 
 /* Append a magazine's pfns to the scratch array, checking C3 on the way. */
@@ -366,15 +345,18 @@ static const char *check_mag(struct iova_ndomain *d, const struct iova_mag *m,
 			     size_t *nall)
 {
 	uint64_t size = (uint64_t)1 << order;
-	struct iova_index_range g;
+	struct iova_range g;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		uint64_t pfn = m->pfn[i];
 
-		if (!iova_index_find(&d->tree, pfn, &g) || g.rsv || g.lo != pfn ||
+		if (iova__find_locked(d, pfn, false, &g) ||
+		    (g.flags & IOVA_RANGE_RESERVED) || g.lo != pfn ||
 		    g.hi - g.lo != size - 1)
 			return "C3) a cached pfn is not a live range of its order";
+		if (d->rcache->checked && !iova__cached_set_has(&d->rcache->set, pfn))
+			return "C5) a cached pfn is missing from the cached set";
 		all[(*nall)++] = pfn;
 	}
 	return NULL;
@@ -424,7 +406,7 @@ static const char *validate_all_locked(struct iova_ndomain *d, uint64_t *all,
 	}
 	if (w)
 		return w;
-	qsort(all, *nall, sizeof(*all), cmp_u64);
+	sort_u64(all, *nall);
 	for (i = 1; i < *nall; i++)
 		if (all[i] == all[i - 1])
 			return "C4) a pfn is cached twice";
@@ -449,21 +431,22 @@ int iova__cache_validate(struct iova_ndomain *d, const char **why)
 	/* Bound of C1 + C2: what can be cached at most. */
 	cap = ((size_t)rc->nr_cpus * 2 + rc->depot_max) * rc->mag_size *
 	      rc->max_order;
-	all = malloc(cap * sizeof(*all) + 1);
+	all = rc->scratch ? rc->scratch : iova__mem_alloc(d, cap * sizeof(*all) + 1);
 	if (!all)
 		return -ENOMEM;
 	for (i = 0; i < rc->nr_cpus; i++)
-		cache_lock(&cache_cpu_at(rc, i)->lock);
+		iova_spin_lock(&cache_cpu_at(rc, i)->lock);
 	for (o = 0; o < rc->max_order; o++)
-		cache_lock(&cache_depot_at(rc, o)->lock);
+		iova_spin_lock(&cache_depot_at(rc, o)->lock);
 	iova_lock(&d->lock);
 	w = validate_all_locked(d, all, cap, &nall);
 	iova_unlock(&d->lock);
 	for (o = rc->max_order; o-- > 0;)
-		cache_unlock(&cache_depot_at(rc, o)->lock);
+		iova_spin_unlock(&cache_depot_at(rc, o)->lock);
 	for (i = rc->nr_cpus; i-- > 0;)
-		cache_unlock(&cache_cpu_at(rc, i)->lock);
-	free(all);
+		iova_spin_unlock(&cache_cpu_at(rc, i)->lock);
+	if (all != rc->scratch)
+		iova__mem_free(d, all, cap * sizeof(*all) + 1);
 	if (why)
 		*why = w;
 	return w ? -EIO : 0;

@@ -1,125 +1,63 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
- * The native API: argument checks, clamping, locking, node memory, and the
- * reservation merge rules, on top of the gap-augmented index.
+ * The domain (src/domain/domain.h): node memory, placement, frees and the
+ * reservation merge rules under the domain lock, on top of the index; then
+ * the native API of include/iova/iova.h, which checks arguments, takes the
+ * lock and calls the same functions.  Environment-neutral: the kernel build
+ * compiles this file unchanged.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "../internal.h"
-
-/* --- asserts and fault injection ---------------------------------- */
-
-void iova__assert_fail(const char *expr, const char *msg, const char *file,
-		       int line)
-{
-	fprintf(stderr, "libiova: assertion failed at %s:%d: %s (%s)\n", file,
-		line, msg, expr);
-	abort();
-}
-
-#if IOVA_FAULT_INJECT
-#include <stdatomic.h>
-static atomic_ulong fault_countdown;	/* 0: off */
-static atomic_ulong fault_allocs;	/* node allocations since last call */
-
-unsigned long iova__fault_inject(unsigned long k)
-{
-	atomic_store(&fault_countdown, k);
-	return atomic_exchange(&fault_allocs, 0);
-}
-
-static bool fault_fire(void)
-{
-	unsigned long c;
-
-	atomic_fetch_add(&fault_allocs, 1);
-	c = atomic_load(&fault_countdown);
-	while (c) {
-		if (atomic_compare_exchange_weak(&fault_countdown, &c, c - 1))
-			return c == 1;
-	}
-	return false;
-}
-#else
-unsigned long iova__fault_inject(unsigned long k)
-{
-	(void)k;
-	return 0;
-}
-
-static inline bool fault_fire(void)
-{
-	return false;
-}
-#endif
+#include "domain.h"
 
 /* --- memory -------------------------------------------------------- */
 
-static void *default_alloc(size_t size, void *ctx)
+void *iova__mem_alloc(struct iova_ndomain *d, size_t size)
 {
-	void *p;
-
-	(void)ctx;
-	/* Nodes are read a cache line at a time: align them to one. */
-	return posix_memalign(&p, 64, size) ? NULL : p;
-}
-
-static void default_free(void *p, size_t size, void *ctx)
-{
-	(void)size;
-	(void)ctx;
-	free(p);
-}
-
-void *iova__node_alloc(struct iova_ndomain *d, size_t size)
-{
-	if (fault_fire())
+	if (iova__fault_fire())
 		return NULL;
 	return d->mem.alloc(size, d->mem.ctx);
 }
 
-void iova__node_free(struct iova_ndomain *d, void *node, size_t size)
+void iova__mem_free(struct iova_ndomain *d, void *p, size_t size)
 {
-	d->mem.free(node, size, d->mem.ctx);
+	d->mem.free(p, size, d->mem.ctx);
 }
 
 static void free_node_cb(void *node, size_t size, void *ctx)
 {
-	iova__node_free(ctx, node, size);
+	iova__mem_free(ctx, node, size);
 }
 
-int iova__pool_fill(struct iova_ndomain *d)
+/*
+ * With d->lock held: make sure the next insert cannot run out of nodes.
+ * The nodes are allocated with the lock dropped (hooks may sleep).
+ */
+static int pool_fill(struct iova_ndomain *d)
 {
 	struct iova_index *t = &d->tree;
 
 	while (!iova_index_pool_ready(t)) {
-		uint32_t want_l, want_i, i;
 		void *got[1 + IOVA_INDEX_MAX_HEIGHT];
-		unsigned int ng = 0;
-		bool failed = false;
+		uint32_t want_l, want_i, i, ng = 0;
 
 		iova_index_insert_need(t, &want_l, &want_i);
 		want_l = want_l > t->pool.nr_leaves ? want_l - t->pool.nr_leaves : 0;
 		want_i = want_i > t->pool.nr_inners ? want_i - t->pool.nr_inners : 0;
-		/* Allocate outside the lock; the hooks may sleep. */
 		iova_unlock(&d->lock);
-		for (i = 0; i < want_l + want_i && !failed; i++) {
+		for (i = 0; i < want_l + want_i; i++) {
 			size_t sz = i < want_l ? t->leaf_size : iova_index_inner_size();
 
-			got[ng] = iova__node_alloc(d, sz);
-			if (got[ng])
-				ng++;
-			else
-				failed = true;
+			got[i] = iova__mem_alloc(d, sz);
+			if (!got[i])
+				break;
+			ng++;
 		}
-		if (failed) {
+		if (ng < want_l + want_i) {
 			for (i = 0; i < ng; i++)
-				iova__node_free(d, got[i], i < want_l ? t->leaf_size
-								 : iova_index_inner_size());
+				iova__mem_free(d, got[i], i < want_l ? t->leaf_size
+								: iova_index_inner_size());
 			iova_lock(&d->lock);
 			d->st.alloc_fail_nomem++;
+			iova_env_count(IOVA_EV_ALLOC_NOMEM);
 			return -ENOMEM;
 		}
 		iova_lock(&d->lock);
@@ -129,162 +67,94 @@ int iova__pool_fill(struct iova_ndomain *d)
 	return 0;
 }
 
-/*
- * With the lock held: detach pool nodes beyond what the next insert needs,
- * into *list (linked through the first word), to free after unlocking.
- */
-static void pool_trim(struct iova_ndomain *d, void **leaves, void **inners)
-{
-	struct iova_index *t = &d->tree;
-	void *n;
-
-	*leaves = *inners = NULL;
-	while (t->pool.nr_leaves > IOVA_POOL_SPARE_LEAVES) {
-		n = iova_index_pool_get(t, true);
-		*(void **)n = *leaves;
-		*leaves = n;
-	}
-	while (t->pool.nr_inners > t->height + 1) {
-		n = iova_index_pool_get(t, false);
-		*(void **)n = *inners;
-		*inners = n;
-	}
-}
-
+/* Free a list of nodes linked through their first word. */
 static void free_list(struct iova_ndomain *d, void *list, size_t size)
 {
 	while (list) {
 		void *next = *(void **)list;
 
-		iova__node_free(d, list, size);
+		iova__mem_free(d, list, size);
 		list = next;
 	}
 }
 
-/* Unlock, then free what an erase left beyond the pool's needs. */
 void iova__unlock_trim(struct iova_ndomain *d)
 {
-	void *leaves, *inners;
-	size_t lsz = d->tree.leaf_size;
+	struct iova_index *t = &d->tree;
+	void *leaves = NULL, *inners = NULL, *n;
 
-	pool_trim(d, &leaves, &inners);
+	while (t->pool.nr_leaves > IOVA_POOL_SPARE_LEAVES) {
+		n = iova_index_pool_get(t, true);
+		*(void **)n = leaves;
+		leaves = n;
+	}
+	while (t->pool.nr_inners > t->height + 1) {
+		n = iova_index_pool_get(t, false);
+		*(void **)n = inners;
+		inners = n;
+	}
 	iova_unlock(&d->lock);
-	free_list(d, leaves, lsz);
+	free_list(d, leaves, t->leaf_size);
 	free_list(d, inners, iova_index_inner_size());
 }
 
-/* --- domain lifetime ----------------------------------------------- */
+/* --- lifetime ------------------------------------------------------ */
 
-int iova_domain_create(const struct iova_domain_config *cfg,
-		       struct iova_ndomain **out)
+int iova__domain_create(const struct iova_domain_config *c,
+			struct iova_ndomain **out)
 {
-	static const struct iova_mem_hooks def_mem = { default_alloc,
-						       default_free, NULL };
-	struct iova_domain_config c = { 0 };
+	bool udata = c->flags & IOVA_DOMAIN_UDATA;
 	struct iova_ndomain *d;
 	void *root;
 
-	if (!out)
-		return -EINVAL;
-	if (cfg)
-		c = *cfg;
-	if (!c.granule)
-		c.granule = 4096;
-	if (!iova_is_pow2(c.granule) || (c.flags & ~IOVA_DOMAIN_UDATA))
-		return -EINVAL;
-	if (c.mem && (!c.mem->alloc || !c.mem->free))
-		return -EINVAL;
-	if (!c.end_pfn)
-		c.end_pfn = UINT64_MAX >> iova_ctz64(c.granule);
-	if (c.start_pfn > c.end_pfn)
-		return -EINVAL;
-	if (!c.mem)
-		c.mem = &def_mem;
-
-	if (fault_fire())
+	if (iova__fault_fire())
 		return -ENOMEM;
-	d = c.mem->alloc(sizeof(*d), c.mem->ctx);
+	d = c->mem->alloc(sizeof(*d), c->mem->ctx);
 	if (!d)
 		return -ENOMEM;
-	memset(d, 0, sizeof(*d));
-	d->mem = *c.mem;
-	d->granule = c.granule;
-	d->shift = iova_ctz64(c.granule);
-	d->flags = c.flags;
-	root = iova__node_alloc(d, iova_index_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
+	iova_memset(d, 0, sizeof(*d));
+	d->mem = *c->mem;
+	d->granule = c->granule;
+	d->shift = iova_ctz64(c->granule);
+	d->flags = c->flags;
+	root = iova__mem_alloc(d, iova_index_leaf_size(udata));
 	if (!root || iova_lock_init(&d->lock)) {
 		if (root)
-			iova__node_free(d, root, iova_index_leaf_size(c.flags & IOVA_DOMAIN_UDATA));
-		c.mem->free(d, sizeof(*d), c.mem->ctx);
+			iova__mem_free(d, root, iova_index_leaf_size(udata));
+		c->mem->free(d, sizeof(*d), c->mem->ctx);
 		return -ENOMEM;
 	}
-	iova_index_init(&d->tree, c.start_pfn, c.end_pfn, c.flags & IOVA_DOMAIN_UDATA,
-		root);
+	iova_index_init(&d->tree, c->start_pfn, c->end_pfn, udata, root);
 	*out = d;
 	return 0;
 }
 
-void iova_domain_destroy(struct iova_ndomain *d)
+int iova__attach_ext(struct iova_ndomain *d, const struct iova__domain_ext *ext,
+		     struct iova_rcache *rc)
 {
-	struct iova_mem_hooks mem;
+	int ret = 0;
 
-	if (!d)
-		return;
-	mem = d->mem;
-	iova__cache_destroy(d);
-	iova_index_destroy(&d->tree, free_node_cb, d);
-	iova_lock_destroy(&d->lock);
-	mem.free(d, sizeof(*d), mem.ctx);
+	iova_lock(&d->lock);
+	if (d->rcache)
+		ret = -EEXIST;
+	else if (d->fast_used)
+		ret = -EBUSY;
+	if (!ret) {
+		d->ext = ext;
+		iova_store_release(&d->rcache, rc);
+	}
+	iova_unlock(&d->lock);
+	return ret;
 }
 
-uint64_t iova_domain_granule(const struct iova_ndomain *d)
-{
-	return d->granule;
-}
-
-uint64_t iova_domain_start_pfn(const struct iova_ndomain *d)
-{
-	return d->tree.start;
-}
-
-uint64_t iova_domain_end_pfn(const struct iova_ndomain *d)
-{
-	return d->tree.end;
-}
-
-/* --- allocation ---------------------------------------------------- */
-
-void iova__check_domain(struct iova_ndomain *d)
-{
-	const char *why = NULL;
-
-	if (iova__validate_locked(d, &why))
-		iova__assert_fail("iova_domain_validate", why, __FILE__, __LINE__);
-}
+/* --- with the lock held -------------------------------------------- */
 
 static inline void debug_check(struct iova_ndomain *d)
 {
-	if (IOVA_EXPENSIVE)
-		iova__check_domain(d);
-}
+	const char *why = NULL;
 
-static int check_alloc_args(uint64_t size, uint64_t align, uint64_t min_pfn,
-			    uint64_t max_pfn, enum iova_policy policy)
-{
-	if (!size || !iova_is_pow2(align) || min_pfn > max_pfn)
-		return -EINVAL;
-	switch (policy) {
-	case IOVA_TOP_DOWN:
-	case IOVA_BOTTOM_UP:
-		return 0;
-	case IOVA_EXACT:
-		if (min_pfn & (align - 1))
-			return -EINVAL;
-		if (size - 1 > UINT64_MAX - min_pfn)
-			return -EINVAL;	/* would wrap past UINT64_MAX */
-		return 0;
-	}
-	return -EINVAL;
+	if (IOVA_EXPENSIVE && iova__validate_locked(d, &why))
+		iova_env_panic(why);
 }
 
 int iova__alloc_locked(struct iova_ndomain *d, uint64_t size, uint64_t align,
@@ -292,12 +162,12 @@ int iova__alloc_locked(struct iova_ndomain *d, uint64_t size, uint64_t align,
 		       enum iova_policy policy, void *udata, uint64_t *pfn_out)
 {
 	struct iova_index *t = &d->tree;
-	uint64_t lo, hi, pfn;
-	struct iova_req req;
 	struct iova_index_cursor cur;
+	struct iova_req req;
+	uint64_t lo, hi, pfn;
 	int ret;
 
-	ret = iova__pool_fill(d);
+	ret = pool_fill(d);
 	if (ret)
 		return ret;
 	lo = iova_max64(min_pfn, t->start);
@@ -309,52 +179,44 @@ int iova__alloc_locked(struct iova_ndomain *d, uint64_t size, uint64_t align,
 		if (pfn < lo || size - 1 > hi - pfn ||
 		    !iova_index_range_free(t, pfn, pfn + size - 1))
 			goto nospace;
+		iova_index_insert(t, pfn, pfn + size - 1, false, udata);
 	} else {
 		iova_req_init(&req, size, align, lo, hi);
 		if (!iova_index_search(t, &req, policy == IOVA_TOP_DOWN, &pfn, &cur))
 			goto nospace;
-	}
-	if (policy == IOVA_EXACT)
-		iova_index_insert(t, pfn, pfn + size - 1, false, udata);
-	else
 		iova_index_insert_at(t, &cur, pfn, pfn + size - 1, false, udata);
+	}
 	d->live_ranges++;
 	d->live_pages += size;
 	d->st.allocs++;
+	iova_env_count(IOVA_EV_ALLOC);
 	*pfn_out = pfn;
 	debug_check(d);
 	return 0;
 nospace:
 	d->st.alloc_fail_nospace++;
-	return -ENOMEM;
+	iova_env_count(IOVA_EV_ALLOC_NOSPACE);
+	return -ENOSPC;
 }
 
-int iova_alloc_udata(struct iova_ndomain *d, uint64_t size, uint64_t align,
-		     uint64_t min_pfn, uint64_t max_pfn,
-		     enum iova_policy policy, void *udata, uint64_t *pfn_out)
+int iova__alloc_flush_locked(struct iova_ndomain *d, uint64_t size,
+			     uint64_t align, uint64_t min_pfn, uint64_t max_pfn,
+			     enum iova_policy policy, void *udata,
+			     uint64_t *pfn_out)
 {
-	int ret;
+	int ret = iova__alloc_locked(d, size, align, min_pfn, max_pfn, policy,
+				     udata, pfn_out);
 
-	if (!d || !pfn_out)
-		return -EINVAL;
-	ret = check_alloc_args(size, align, min_pfn, max_pfn, policy);
-	if (ret)
-		return ret;
-	if (udata && !(d->flags & IOVA_DOMAIN_UDATA))
-		return -EOPNOTSUPP;
-	iova_lock(&d->lock);
-	ret = iova__alloc_locked(d, size, align, min_pfn, max_pfn, policy,
-				 udata, pfn_out);
-	iova_unlock(&d->lock);
+	if (ret == -ENOSPC && d->ext && min_pfn <= d->tree.end &&
+	    max_pfn >= d->tree.start) {
+		iova_unlock(&d->lock);
+		iova_env_count(IOVA_EV_FLUSH);
+		d->ext->flush(d);
+		iova_lock(&d->lock);
+		ret = iova__alloc_locked(d, size, align, min_pfn, max_pfn,
+					 policy, udata, pfn_out);
+	}
 	return ret;
-}
-
-int iova_alloc(struct iova_ndomain *d, uint64_t size, uint64_t align,
-	       uint64_t min_pfn, uint64_t max_pfn, enum iova_policy policy,
-	       uint64_t *pfn_out)
-{
-	return iova_alloc_udata(d, size, align, min_pfn, max_pfn, policy, NULL,
-				pfn_out);
 }
 
 static void to_range(const struct iova_index_range *g, struct iova_range *r)
@@ -365,88 +227,70 @@ static void to_range(const struct iova_index_range *g, struct iova_range *r)
 	r->udata = g->udata;
 }
 
-int iova__free_locked(struct iova_ndomain *d, uint64_t pfn, bool must_start,
-		      struct iova_range *out)
+int iova__free_locked(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
+		      const void *udata, struct iova_range *out)
 {
 	struct iova_index_range g;
 
-	if (!iova_index_erase(&d->tree, pfn, must_start, false, &g)) {
+	if (!iova_index_find(&d->tree, pfn, &g) || g.rsv ||
+	    (size && (g.lo != pfn || g.hi - g.lo != size - 1)) ||
+	    (udata && g.udata != udata)) {
 		d->st.bad_frees++;
+		iova_env_count(IOVA_EV_BAD_FREE);
 		return -ENOENT;
 	}
+	iova_index_erase(&d->tree, g.lo, true, false, &g);
 	d->live_ranges--;
 	d->live_pages -= g.hi - g.lo + 1;
 	d->st.frees++;
+	iova_env_count(IOVA_EV_FREE);
 	if (out)
 		to_range(&g, out);
 	debug_check(d);
 	return 0;
 }
 
-int iova_free(struct iova_ndomain *d, uint64_t pfn)
+size_t iova__release_locked(struct iova_ndomain *d, const uint64_t *pfn,
+			    size_t n, unsigned int order)
 {
-	int ret;
+	uint64_t size = (uint64_t)1 << order;
+	struct iova_range r;
+	size_t i, bad = 0;
 
-	if (!d)
-		return -EINVAL;
-	iova_lock(&d->lock);
-	ret = iova__free_locked(d, pfn, true, NULL);
-	iova__unlock_trim(d);
-	return ret;
+	for (i = 0; i < n; i++) {
+		if (iova__free_locked(d, pfn[i], size, NULL, &r)) {
+			iova_assert(0, "C3) a cached pfn was not a live range of its order");
+			bad++;
+		} else if (r.udata && d->udata_release) {
+			d->udata_release(d, r.udata);
+		}
+	}
+	return bad;
 }
 
-/* --- lookup -------------------------------------------------------- */
-
-/* The range containing pfn (next == false) or the first with hi >= pfn. */
-static int lookup(struct iova_ndomain *d, uint64_t pfn, bool next,
-		  struct iova_range *out)
+int iova__find_locked(struct iova_ndomain *d, uint64_t pfn, bool next,
+		      struct iova_range *out)
 {
 	struct iova_index_range g;
-	bool found;
+	bool found = next ? iova_index_find_next(&d->tree, pfn, &g)
+			  : iova_index_find(&d->tree, pfn, &g);
 
-	if (!d || !out)
-		return -EINVAL;
-	iova_lock(&d->lock);
-	found = next ? iova_index_find_next(&d->tree, pfn, &g)
-		     : iova_index_find(&d->tree, pfn, &g);
-	iova_unlock(&d->lock);
 	if (!found)
 		return -ENOENT;
 	to_range(&g, out);
 	return 0;
 }
 
-int iova_find(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out)
+int iova__set_udata_locked(struct iova_ndomain *d, uint64_t pfn, void *udata)
 {
-	return lookup(d, pfn, false, out);
+	return iova_index_set_udata(&d->tree, pfn, udata) ? 0 : -ENOENT;
 }
-
-int iova_find_next(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out)
-{
-	return lookup(d, pfn, true, out);
-}
-
-int iova_set_udata(struct iova_ndomain *d, uint64_t pfn, void *udata)
-{
-	bool found;
-
-	if (!d)
-		return -EINVAL;
-	if (!(d->flags & IOVA_DOMAIN_UDATA))
-		return -EOPNOTSUPP;
-	iova_lock(&d->lock);
-	found = iova_index_set_udata(&d->tree, pfn, udata);
-	iova_unlock(&d->lock);
-	return found ? 0 : -ENOENT;
-}
-
-/* --- reservations -------------------------------------------------- */
 
 /*
- * With the lock held and the pool filled: reserve [lo, hi] (inside the
- * domain).  Reserved ranges that overlap or touch [lo, hi] merge into one.
+ * Reserve [lo, hi] (inside the domain, pool filled): the reservations that
+ * overlap or touch it merge into one range.
  */
-static int reserve_locked(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
+static int reserve_merge(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
 {
 	struct iova_index *t = &d->tree;
 	uint64_t from = lo > t->start ? lo - 1 : lo;	/* adjacent too */
@@ -480,7 +324,230 @@ static int reserve_locked(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
 	d->reserved_ranges++;
 	d->reserved_pages += nhi - nlo + 1;
 	d->st.reserves++;
+	iova_env_count(IOVA_EV_RESERVE);
 	return 0;
+}
+
+int iova__reserve_locked(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
+{
+	int ret;
+
+	lo = iova_max64(lo, d->tree.start);
+	hi = iova_min64(hi, d->tree.end);
+	if (lo > hi)
+		return 0;	/* nothing of it lies inside the domain */
+	ret = pool_fill(d);
+	if (!ret)
+		ret = reserve_merge(d, lo, hi);
+	if (!ret)
+		debug_check(d);
+	return ret;
+}
+
+struct rsv_check {
+	bool have_prev;
+	struct iova_index_range prev;
+	const char *why;
+};
+
+static int rsv_check_cb(const struct iova_index_range *g, void *arg)
+{
+	struct rsv_check *c = arg;
+
+	if (c->have_prev && c->prev.rsv && g->rsv && c->prev.hi + 1 == g->lo) {
+		c->why = "D2) two reservations touch but were not merged";
+		return 1;
+	}
+	c->prev = *g;
+	c->have_prev = true;
+	return 0;
+}
+
+int iova__validate_locked(struct iova_ndomain *d, const char **why)
+{
+	uint64_t pl = 0, pr = 0, rr = 0;
+	const char *w = iova_index_validate(&d->tree, &pl, &pr, &rr);
+	struct rsv_check c = { 0 };
+
+	if (!w && iova_index_walk(&d->tree, rsv_check_cb, &c))
+		w = c.why;
+	if (!w && (rr != d->reserved_ranges ||
+		   d->tree.count != d->live_ranges + d->reserved_ranges))
+		w = "D1) range counters differ from the tree";
+	if (!w && (pl != d->live_pages || pr != d->reserved_pages))
+		w = "D1) page counters differ from the tree";
+	if (why)
+		*why = w;
+	return w ? -EIO : 0;
+}
+
+/* --- the native API ------------------------------------------------- */
+
+int iova_domain_create(const struct iova_domain_config *cfg,
+		       struct iova_ndomain **out)
+{
+	struct iova_domain_config c = { 0 };
+	uint64_t top;
+
+	if (!out)
+		return -EINVAL;
+	if (cfg)
+		c = *cfg;
+	if (!c.granule)
+		c.granule = 4096;
+	if (!iova_is_pow2(c.granule) || (c.flags & ~IOVA_DOMAIN_UDATA))
+		return -EINVAL;
+	if (c.mem && (!c.mem->alloc || !c.mem->free))
+		return -EINVAL;
+	/* The last pfn whose byte address still fits in 64 bits. */
+	top = UINT64_MAX >> iova_ctz64(c.granule);
+	if (!c.end_pfn)
+		c.end_pfn = top;
+	if (c.start_pfn > c.end_pfn || c.end_pfn > top)
+		return -EINVAL;
+	if (!c.mem)
+		c.mem = &iova__default_mem;
+	return iova__domain_create(&c, out);
+}
+
+void iova_domain_destroy(struct iova_ndomain *d)
+{
+	struct iova_mem_hooks mem;
+
+	if (!d)
+		return;
+	mem = d->mem;
+	if (d->ext)
+		d->ext->destroy(d);
+	iova_index_destroy(&d->tree, free_node_cb, d);
+	iova_lock_destroy(&d->lock);
+	mem.free(d, sizeof(*d), mem.ctx);
+}
+
+uint64_t iova_domain_granule(const struct iova_ndomain *d)
+{
+	return d->granule;
+}
+
+uint64_t iova_domain_start_pfn(const struct iova_ndomain *d)
+{
+	return d->tree.start;
+}
+
+uint64_t iova_domain_end_pfn(const struct iova_ndomain *d)
+{
+	return d->tree.end;
+}
+
+static int check_alloc_args(uint64_t size, uint64_t align, uint64_t min_pfn,
+			    uint64_t max_pfn, enum iova_policy policy)
+{
+	if (!size || !iova_is_pow2(align) || min_pfn > max_pfn)
+		return -EINVAL;
+	switch (policy) {
+	case IOVA_TOP_DOWN:
+	case IOVA_BOTTOM_UP:
+		return 0;
+	case IOVA_EXACT:
+		if (min_pfn & (align - 1))
+			return -EINVAL;
+		if (size - 1 > UINT64_MAX - min_pfn)
+			return -EINVAL;	/* would wrap past UINT64_MAX */
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int iova_alloc_udata(struct iova_ndomain *d, uint64_t size, uint64_t align,
+		     uint64_t min_pfn, uint64_t max_pfn,
+		     enum iova_policy policy, void *udata, uint64_t *pfn_out)
+{
+	int ret;
+
+	if (!d || !pfn_out)
+		return -EINVAL;
+	ret = check_alloc_args(size, align, min_pfn, max_pfn, policy);
+	if (ret)
+		return ret;
+	if (udata && !(d->flags & IOVA_DOMAIN_UDATA))
+		return -EOPNOTSUPP;
+	iova_lock(&d->lock);
+	ret = iova__alloc_flush_locked(d, size, align, min_pfn, max_pfn,
+				       policy, udata, pfn_out);
+	iova_unlock(&d->lock);
+	return ret == -ENOSPC ? -ENOMEM : ret;
+}
+
+int iova_alloc(struct iova_ndomain *d, uint64_t size, uint64_t align,
+	       uint64_t min_pfn, uint64_t max_pfn, enum iova_policy policy,
+	       uint64_t *pfn_out)
+{
+	return iova_alloc_udata(d, size, align, min_pfn, max_pfn, policy, NULL,
+				pfn_out);
+}
+
+int iova_free(struct iova_ndomain *d, uint64_t pfn)
+{
+	struct iova_index_range g;
+	int ret = -ENOENT;
+
+	if (!d)
+		return -EINVAL;
+	iova_lock(&d->lock);
+	/* The start of a live range, of whatever size. */
+	if (iova_index_find(&d->tree, pfn, &g) && g.lo == pfn)
+		ret = iova__free_locked(d, pfn, g.hi - g.lo + 1, NULL, NULL);
+	else
+		d->st.bad_frees++;
+	iova__unlock_trim(d);
+	return ret;
+}
+
+static int lookup(struct iova_ndomain *d, uint64_t pfn, bool next,
+		  struct iova_range *out)
+{
+	int ret;
+
+	if (!d || !out)
+		return -EINVAL;
+	iova_lock(&d->lock);
+	ret = iova__find_locked(d, pfn, next, out);
+	iova_unlock(&d->lock);
+	return ret;
+}
+
+int iova_find(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out)
+{
+	return lookup(d, pfn, false, out);
+}
+
+int iova_find_next(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out)
+{
+	return lookup(d, pfn, true, out);
+}
+
+int iova_find_after(struct iova_ndomain *d, const struct iova_range *prev,
+		    struct iova_range *out)
+{
+	if (!d || !prev || !out)
+		return -EINVAL;
+	if (prev->hi == UINT64_MAX)
+		return -ENOENT;	/* nothing lies above the top pfn */
+	return lookup(d, prev->hi + 1, true, out);
+}
+
+int iova_set_udata(struct iova_ndomain *d, uint64_t pfn, void *udata)
+{
+	int ret;
+
+	if (!d)
+		return -EINVAL;
+	if (!(d->flags & IOVA_DOMAIN_UDATA))
+		return -EOPNOTSUPP;
+	iova_lock(&d->lock);
+	ret = iova__set_udata_locked(d, pfn, udata);
+	iova_unlock(&d->lock);
+	return ret;
 }
 
 int iova_reserve(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
@@ -490,22 +557,10 @@ int iova_reserve(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
 	if (!d || lo > hi)
 		return -EINVAL;
 	iova_lock(&d->lock);
-	lo = iova_max64(lo, d->tree.start);
-	hi = iova_min64(hi, d->tree.end);
-	if (lo > hi) {
-		iova_unlock(&d->lock);
-		return 0;	/* nothing of it lies inside the domain */
-	}
-	ret = iova__pool_fill(d);
-	if (!ret)
-		ret = reserve_locked(d, lo, hi);
-	if (!ret)
-		debug_check(d);
+	ret = iova__reserve_locked(d, lo, hi);
 	iova__unlock_trim(d);
 	return ret;
 }
-
-/* --- iteration, statistics, validation ----------------------------- */
 
 struct walk_adapter {
 	int (*fn)(const struct iova_range *r, void *arg);
@@ -571,53 +626,20 @@ uint64_t iova_largest_gap(struct iova_ndomain *d, uint64_t min_pfn,
 	return r;
 }
 
-struct rsv_check {
-	bool have_prev;
-	struct iova_index_range prev;
-	const char *why;
-};
-
-static int rsv_check_cb(const struct iova_index_range *g, void *arg)
-{
-	struct rsv_check *c = arg;
-
-	if (c->have_prev && c->prev.rsv && g->rsv && c->prev.hi + 1 == g->lo) {
-		c->why = "7) two reservations touch but were not merged";
-		return 1;
-	}
-	c->prev = *g;
-	c->have_prev = true;
-	return 0;
-}
-
-int iova__validate_locked(struct iova_ndomain *d, const char **why)
-{
-	uint64_t pl = 0, pr = 0, rr = 0;
-	const char *w = iova_index_validate(&d->tree, &pl, &pr, &rr);
-	struct rsv_check c = { 0 };
-
-	if (!w && iova_index_walk(&d->tree, rsv_check_cb, &c))
-		w = c.why;
-	if (!w && (rr != d->reserved_ranges ||
-		   d->tree.count != d->live_ranges + d->reserved_ranges))
-		w = "8) range counters differ from the tree";
-	if (!w && (pl != d->live_pages || pr != d->reserved_pages))
-		w = "8) page counters differ from the tree";
-	if (why)
-		*why = w;
-	return w ? -EIO : 0;
-}
-
 int iova_domain_validate(struct iova_ndomain *d, const char **why)
 {
 	int ret;
 
+	if (why)
+		*why = NULL;
 	if (!d)
 		return -EINVAL;
 	/* The caches' locks come before the domain lock. */
-	ret = iova__cache_validate(d, why);
-	if (ret)
-		return ret;
+	if (d->ext) {
+		ret = d->ext->validate(d, why);
+		if (ret)
+			return ret;
+	}
 	iova_lock(&d->lock);
 	ret = iova__validate_locked(d, why);
 	iova_unlock(&d->lock);

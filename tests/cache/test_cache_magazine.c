@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "cache/cache_internal.h"
+#include "cache_dump.h"
 #include "tap.h"
 
 #define L 0xFFFFFu	/* the 32-bit limit at 4 KiB */
@@ -26,7 +26,7 @@ static void check_valid(struct iova_ndomain *d, const char *what)
 	r2 = iova__cache_validate(d, &why);
 	if (r2) {
 		diag("cache: %s", why);
-		iova__cache_dump(d, stdout);
+		cache_dump(d, stdout);
 	}
 	ok(r1 == 0 && r2 == 0, "valid after %s", what);
 }
@@ -240,7 +240,7 @@ static void test_transitions(void)
 		FILE *f = fmemopen(buf, sizeof(buf), "w");
 
 		if (f) {
-			iova__cache_dump(d, f);
+			cache_dump(d, f);
 			fclose(f);
 		}
 		ok(strstr(buf, "order 0: depot 0 full") != NULL,
@@ -461,14 +461,21 @@ static void test_bad_frees(void)
 	   got.depot_max == 1, "defaults 6 / 127 / depot = nr_cpus");
 
 	/* Without caches the fast API is the plain size-aligned one. */
-	is_u64(A(u, 3, L), 0xFFFFC, "uncached: size 3 rounds to 4");
-	ok(iova_find(u, 0xFFFFF, &r) == 0 && r.lo == 0xFFFFC, "4 pfns taken");
+	is_u64(A(u, 3, L), 0xFFFFC, "uncached: size 3, aligned to 4");
+	ok(iova_find(u, 0xFFFFE, &r) == 0 && r.lo == 0xFFFFC && r.hi == 0xFFFFE,
+	   "3 pfns taken (no rounding without caches)");
 	is_u64(A(u, 33, L), 0xFFFC0, "uncached: size 33 stays 33");
 	ok(iova_find(u, 0xFFFE0, &r) == 0 && iova_find(u, 0xFFFE1, &r) == -ENOENT,
 	   "33 pfns taken");
 	is_int(iova_free_fast(u, 0xFFFC0, 33), 0, "uncached free of 33");
-	/* Caches set up later: the earlier range is freed correctly. */
-	is_int(iova_domain_init_caches(u, NULL), 0, "caches after allocations");
+	/* Caches cannot come after fast calls (their rounding would differ). */
+	is_int(iova_domain_init_caches(u, NULL), -EBUSY, "caches after fast calls: -EBUSY");
+	is_int(iova_free_fast(u, 0xFFFFC, 4), -ENOENT, "the size-3 range is not freed as 4");
+	is_int(iova_free_fast(u, 0xFFFFC, 3), 0, "free the size-3 range");
+	iova_domain_destroy(u);
+	u = mk(1, 0, &(struct iova_cache_config){ .nr_cpus = 1 });
+	ok(u != NULL, "a fresh domain with caches");
+	is_u64(A(u, 3, L), 0xFFFFC, "cached order 2: size 3 rounds to 4");
 	is_int(iova_free_fast(u, 0xFFFFC, 3), 0, "free the size-3 range");
 	is_u64(cst(u, 2).cached_ranges, 1, "cached as order 2");
 	is_u64(A(u, 4, L), 0xFFFFC, "and handed out again as 4");

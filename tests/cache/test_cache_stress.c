@@ -26,7 +26,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "cache/cache_internal.h"
+#include "cache_dump.h"
 #include "tap.h"
 
 #define DOM_END 0x3FFFu		/* pfns [1, DOM_END] */
@@ -208,7 +208,7 @@ static void phase(const char *name, const struct iova_cache_config *cc,
 	       why ? why : "");
 	if (iova__cache_validate(d, &why)) {
 		ok(0, "%s: caches valid: %s", name, why ? why : "?");
-		iova__cache_dump(d, stdout);
+		cache_dump(d, stdout);
 	} else {
 		ok(1, "%s: caches valid", name);
 	}

@@ -290,7 +290,7 @@ static void compat_matrix(void)
 
 	/* find_iova. */
 	L_BAD(&d, f = find_iova(&d, 0x1000), !f, 0, "find_iova, free pfn -> NULL");
-	L_BAD(&d, f = find_iova(&d, 0x5), !f, 0, "find_iova, pfn below start_pfn (the floor) -> NULL");
+	L_BAD(&d, f = find_iova(&d, 0x5), !f, 0, "find_iova, pfn below start_pfn (not reserved) -> NULL");
 	L_BAD(&d, f = find_iova(&d, ULONG_MAX), !f, 0, "find_iova, pfn above the pfn space -> NULL");
 	L_BAD(&d, f = find_iova(NULL, 0xFFFFC), !f, 0, "find_iova, NULL domain -> NULL");
 
@@ -312,17 +312,25 @@ static void compat_matrix(void)
 
 	/* rcaches. */
 	is_int(iova_domain_init_rcaches(NULL), -EINVAL, "linux.h: iova_domain_init_rcaches, NULL domain -> -EINVAL");
-	if (iova_linux_have_rcaches()) {
-		ok(iova_linux_init_rcaches(&d, 1, IOVA_LINUX_CHECK_FREES) == 0,
+	is_int(iova_domain_init_rcaches(&d), -EBUSY,
+	       "linux.h: iova_domain_init_rcaches after fast calls -> -EBUSY");
+	{
+		struct iova_domain c;
+
+		init_iova_domain(&c, 4096, 1);
+		ok(reserve_iova(&c, 0x800, 0x8FF) != NULL, "linux.h: second domain, reserved");
+		ok(iova_linux_init_rcaches(&c, 1, IOVA_LINUX_CHECK_FREES) == 0,
 		   "linux.h: caches set up, frees checked");
-		fast = alloc_iova_fast(&d, 1, 0xFFFFF, true);
-		free_iova_fast(&d, fast, 1);	/* cached */
-		L_BAD(&d, free_iova_fast(&d, 0x1000, 1), true, 1, "free_iova_fast, cached path, free pfn -> reported");
-		L_BAD(&d, free_iova_fast(&d, 0x801, 1), true, 1, "free_iova_fast, cached path, reserved pfn -> reported");
-		L_BAD(&d, free_iova_fast(&d, fast, 1), true, 1, "free_iova_fast, cached path, double free -> reported");
-		L_BAD(&d, free_iova_fast(&d, 0x1001, 2), true, 1, "free_iova_fast, cached path, misaligned pfn -> reported");
-		L_BAD(&d, free_iova_fast(&d, top + 1, 1), true, 1, "free_iova_fast, cached path, pfn above the pfn space -> reported");
-		ok(iova_domain_init_rcaches(&d) == 0, "linux.h: iova_domain_init_rcaches again -> 0, no-op");
+		fast = alloc_iova_fast(&c, 1, 0xFFFFF, true);
+		free_iova_fast(&c, fast, 1);	/* cached */
+		L_BAD(&c, free_iova_fast(&c, 0x1000, 1), true, 1, "free_iova_fast, cached path, free pfn -> reported");
+		L_BAD(&c, free_iova_fast(&c, 0x801, 1), true, 1, "free_iova_fast, cached path, reserved pfn -> reported");
+		L_BAD(&c, free_iova_fast(&c, fast, 1), true, 1, "free_iova_fast, cached path, double free -> reported");
+		L_BAD(&c, free_iova_fast(&c, 0x1001, 2), true, 1, "free_iova_fast, cached path, misaligned pfn -> reported");
+		L_BAD(&c, free_iova_fast(&c, top + 1, 1), true, 1, "free_iova_fast, cached path, pfn above the pfn space -> reported");
+		L_BAD(&c, free_iova_fast(&c, 0, 1), true, 1, "free_iova_fast, cached path, pfn below start_pfn -> reported");
+		ok(iova_domain_init_rcaches(&c) == 0, "linux.h: iova_domain_init_rcaches again -> 0, no-op");
+		put_iova_domain(&c);
 	}
 
 	/* Unusable domains: bad granule, destroyed, never initialised. */

@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "domain/domain.h"
 #include "iova/cache.h"
 #include "tap.h"
 

@@ -53,6 +53,7 @@ struct fc {
 	struct oracle view;	/* o plus the cached ranges (rebuilt) */
 	uint64_t start, end;
 	bool caches;		/* iova_domain_init_caches() done */
+	bool fast_used;		/* a fast call ran first: init is -EBUSY */
 	unsigned int max_order;	/* in force for rounding */
 	unsigned long ops;
 };
@@ -219,6 +220,8 @@ static void op_alloc_fast(struct fc *f)
 	if (f->o.n >= FC_MAX_RANGES)
 		return;
 	r = iova_alloc_fast(f->d, size, max, flush, &pfn);
+	if (size && size <= (UINT64_C(1) << 63))
+		f->fast_used = true;
 	if (!size || size > (UINT64_C(1) << 63)) {
 		EXPECT(r == -EINVAL, "alloc_fast(size %#" PRIx64 ") = %d", size, r);
 		return;
@@ -283,6 +286,8 @@ static void op_free_fast(struct fc *f)
 		size = pick_size(f);
 	}
 	r = iova_free_fast(f->d, pfn, size);
+	if (size)
+		f->fast_used = true;
 	if (!size) {
 		EXPECT(r == -EINVAL, "free_fast(size 0) = %d", r);
 		return;
@@ -421,8 +426,9 @@ static void op_init(struct fc *f)
 		fail_at = calls + 1 + (s >> 5 & 1);
 	armed = fail_at != 0;
 	r = iova_domain_init_caches(f->d, &c);
-	if (f->caches) {
-		EXPECT(r == -EEXIST, "init_caches twice = %d", r);
+	if (f->caches || f->fast_used) {
+		EXPECT(r == (f->caches ? -EEXIST : -EBUSY),
+		       "init_caches after caches or fast calls = %d", r);
 		fail_at = 0;
 		return;
 	}
@@ -471,7 +477,7 @@ void fuzz_cache_run(const uint8_t *data, size_t size)
 		fail("create");
 	f.start = cfg.start_pfn;
 	f.end = cfg.end_pfn;
-	f.max_order = 6;	/* the default rounding without caches */
+	f.max_order = 0;	/* no rounding without caches */
 	oracle_init(&f.o, f.start, f.end);
 	oracle_init(&f.view, f.start, f.end);
 	if (!(g & 0x10))

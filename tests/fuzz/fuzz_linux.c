@@ -3,9 +3,9 @@
  * The Linux-compatible API (include/iova/linux.h) under the fuzz target:
  * fuzz_ops.c hands inputs whose first byte is >= 0xe0 to fuzz_linux_run().
  *
- * The model is oracle.h over the native pfn space [0, ULONG_MAX >> shift],
- * holding the "floor" reservation [0, start_pfn - 1] as the library does
- * (linux.h: iova_linux_native()).  Checked against it, after every call:
+ * The model is oracle.h over the native pfn space [start_pfn, ULONG_MAX >>
+ * shift] (linux.h: iova_linux_native()); reservations below start_pfn are
+ * records only, modelled by the user-reservation oracle.  Checked against it, after every call:
  *   alloc_iova()       the exact highest fit in [start_pfn, limit_pfn],
  *                      aligned to roundup_pow_of_two(size) when asked;
  *   alloc_iova_fast()  the same with the fast path's rounding (the caches
@@ -452,6 +452,17 @@ static void op_find(struct fl *f)
 	struct iova *it = find_iova(&f->dom, pfn);
 	bool fi = fired();
 
+	if (f->usable && pfn < f->start) {
+		/* Below start_pfn: only what the caller reserved there. */
+		if (u < 0)
+			EXPECT(it == NULL, "find_iova(%#" PRIx64 ") below start_pfn, "
+			       "not reserved", pfn);
+		else
+			EXPECT(it && it->pfn_lo <= pfn && pfn <= it->pfn_hi,
+			       "find_iova(%#" PRIx64 ") below start_pfn of a user "
+			       "reservation", pfn);
+		return;
+	}
 	if (!f->usable || i < 0) {
 		EXPECT(it == NULL, "find_iova(%#" PRIx64 ") of a free pfn", pfn);
 		return;
@@ -462,7 +473,8 @@ static void op_find(struct fl *f)
 			       ") of a user reservation = NULL", pfn);
 		if (it) {
 			EXPECT(it->pfn_lo <= pfn && pfn <= it->pfn_hi &&
-				       it->pfn_lo >= f->o.r[i].lo &&
+				       (it->pfn_lo >= f->o.r[i].lo ||
+					it->pfn_lo < f->start) &&
 				       it->pfn_hi <= f->o.r[i].hi,
 			       "find_iova(%#" PRIx64 "): reservation [%#lx, "
 			       "%#lx] in [%#" PRIx64 ", %#" PRIx64 "]", pfn,
@@ -568,10 +580,11 @@ static void domain_setup(struct fl *f, unsigned long granule,
 		EXPECT(f->dom.dma_32bit_pfn == 1UL << (32 - f->shift) &&
 			       f->dom.max32_alloc_size == f->dom.dma_32bit_pfn,
 		       "dma_32bit_pfn");
-	oracle_init(&f->o, 0, f->top);
+	/* Nothing below start_pfn is in the native domain. */
+	oracle_init(&f->o, start <= f->top ? start : f->top, f->top);
+	if (start > f->top)	/* nothing to hand out: the last pfn reserved */
+		oracle_reserve(&f->o, f->top, f->top);
 	oracle_init(&f->ur, 0, f->top);
-	if (start)
-		oracle_reserve(&f->o, 0, start - 1);	/* the floor */
 	f->nls = f->nrsv = 0;
 	f->bad_frees = 0;
 }

@@ -37,7 +37,7 @@
 #include <string.h>
 
 #include "iova/iova.h"
-#include "internal.h"
+#include "domain/domain.h"
 #include "oracle/oracle.h"
 #include "fuzz/fuzz_common.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "domain/domain.h"
 #include "tap.h"
 
 #define TOP IOVA_TOP_DOWN

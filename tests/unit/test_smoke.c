@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
-#include "internal.h"
+#include "domain/domain.h"
 #include "tap.h"
 
 int main(void)

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "domain/domain.h"
 #include "tap.h"
 
 static struct iova_ndomain *d;
@@ -86,9 +86,9 @@ int main(void)
 		d->tree.free_gaps - 1);
 	CORRUPT("the leaf count", "6)", d->tree.nr_leaves,
 		d->tree.nr_leaves + 1);
-	CORRUPT("the live page counter", "8)", d->live_pages,
+	CORRUPT("the live page counter", "D1)", d->live_pages,
 		d->live_pages + 1);
-	CORRUPT("the reserved range counter", "8)", d->reserved_ranges,
+	CORRUPT("the reserved range counter", "D1)", d->reserved_ranges,
 		d->reserved_ranges + 1);
 	CORRUPT("a leaf over capacity", "3)", l->n, IOVA_INDEX_LEAF_CAP + 1);
 	CORRUPT("an inner root with one child", "3)", in->n, 1);
@@ -111,7 +111,7 @@ int main(void)
 		d->reserved_ranges++;
 		d->reserved_pages += 16;
 		l->rsv |= 2;
-		expect_broken("touching reservations", "7)");
+		expect_broken("touching reservations", "D2)");
 		l->rsv &= ~(uint64_t)2;
 		d->live_ranges++;
 		d->live_pages += 16;

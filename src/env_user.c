@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * The userspace runtime of the environment (src/env_user.h): asserts, the
+ * default memory hooks, CPU numbers, the spin backoff, the Linux-API
+ * bad-free report, and (in the tests' library variant only) the test hooks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <threads.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "env.h"
+
+void iova__assert_fail(const char *expr, const char *msg, const char *file,
+		       int line)
+{
+	fprintf(stderr, "libiova: assertion failed at %s:%d: %s (%s)\n", file,
+		line, msg, expr);
+	abort();
+}
+
+/* --- memory ------------------------------------------------------------ */
+
+static void *line_alloc(size_t size, void *ctx)
+{
+	void *p;
+
+	(void)ctx;
+	/* Nodes are read a cache line at a time: align them to one. */
+	return posix_memalign(&p, 64, size) ? NULL : p;
+}
+
+static void plain_free(void *p, size_t size, void *ctx)
+{
+	(void)size;
+	(void)ctx;
+	free(p);
+}
+
+const struct iova_mem_hooks iova__default_mem = { line_alloc, plain_free,
+						  NULL };
+
+/*
+ * A Linux-API domain also allocates 24-byte struct iova records: those
+ * cost a malloc chunk, not an aligned block.
+ */
+static void *linux_alloc(size_t size, void *ctx)
+{
+	return size <= 64 ? malloc(size) : line_alloc(size, ctx);
+}
+
+const struct iova_mem_hooks iova__linux_mem = { linux_alloc, plain_free,
+						NULL };
+
+/* --- CPUs and waiting ---------------------------------------------------- */
+
+unsigned int iova__cpu_slow(void)
+{
+	int c = sched_getcpu();
+
+	return c < 0 ? 0u : (unsigned int)c;
+}
+
+unsigned int iova_nr_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	return n < 1 ? 1u : n > 65536 ? 65536u : (unsigned int)n;
+}
+
+void iova__spin_backoff(unsigned int *spins)
+{
+	if (++*spins < 128) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#elif defined(__aarch64__)
+		__asm__ __volatile__("yield" ::: "memory");
+#endif
+	} else if (*spins < 1024) {
+		sched_yield();
+	} else {
+		struct timespec ts = { 0, 50000 };
+
+		thrd_sleep(&ts, NULL);
+	}
+}
+
+/* --- Linux-API reports ------------------------------------------------- */
+
+void iova__report_bad_free(struct iova_domain *iovad, unsigned long pfn,
+			   const char *what)
+{
+	(void)iovad;
+	if (IOVA_DEBUG >= 1) {
+		fprintf(stderr, "libiova: bad free of pfn %#lx: %s\n", pfn, what);
+		abort();
+	}
+}
+
+/* --- test hooks ---------------------------------------------------------- */
+
+#if IOVA_TEST_HOOKS
+static atomic_ulong fault_countdown;	/* 0: off */
+static atomic_ulong fault_allocs;	/* allocations since the last call */
+
+unsigned long iova__fault_inject(unsigned long k)
+{
+	atomic_store(&fault_countdown, k);
+	return atomic_exchange(&fault_allocs, 0);
+}
+
+bool iova__fault_fire(void)
+{
+	unsigned long c;
+
+	atomic_fetch_add(&fault_allocs, 1);
+	c = atomic_load(&fault_countdown);
+	while (c) {
+		if (atomic_compare_exchange_weak(&fault_countdown, &c, c - 1))
+			return c == 1;
+	}
+	return false;
+}
+
+static atomic_bool yield_on;
+
+void iova__test_set_yield(bool on)
+{
+	atomic_store(&yield_on, on);
+}
+
+void iova__test_yield(void)
+{
+	static _Thread_local uint32_t seed = 0x9e3779b9u;
+
+	if (!atomic_load_explicit(&yield_on, memory_order_relaxed))
+		return;
+	seed ^= seed << 13;
+	seed ^= seed >> 17;
+	seed ^= seed << 5;
+	if ((seed & 3) == 0)
+		sched_yield();
+}
+#endif

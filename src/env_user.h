@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * The userspace environment of the core (see src/env.h for the contract):
+ * C11 and POSIX threads only.  The runtime parts (asserts, default memory
+ * hooks, the test hooks) are in src/env_user.c.
+ */
+#ifndef IOVA_ENV_USER_H
+#define IOVA_ENV_USER_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../include/iova/iova.h"
+
+/*
+ * Test hooks (fault injection of node and struct memory, random yields at
+ * cache handoffs) exist only in the library variant the tests link
+ * (IOVA_TEST_HOOKS, or the older IOVA_FAULT_INJECT); the shipped library
+ * has neither.
+ */
+#if !defined(IOVA_TEST_HOOKS) && defined(IOVA_FAULT_INJECT)
+#define IOVA_TEST_HOOKS IOVA_FAULT_INJECT
+#endif
+#ifndef IOVA_TEST_HOOKS
+#define IOVA_TEST_HOOKS 0
+#endif
+
+void iova__assert_fail(const char *expr, const char *msg, const char *file,
+		       int line);
+#define iova_env_panic(msg) iova__assert_fail("", msg, __FILE__, __LINE__)
+#define iova_env_check(c, m)                                                 \
+	((c) ? (void)0 : iova__assert_fail(#c, m, __FILE__, __LINE__))
+#define iova_memmove __builtin_memmove
+#define iova_memset __builtin_memset
+
+/* Userspace counts per domain (struct iova_stats), not per event. */
+#define iova_env_count(ev) ((void)0)
+#define iova_env_misuse(msg) ((void)0)
+
+/* --- the domain lock ------------------------------------------------ */
+
+typedef pthread_mutex_t iova_lock_t;
+
+static inline int iova_lock_init(iova_lock_t *l)
+{
+	return pthread_mutex_init(l, NULL) ? -ENOMEM : 0;
+}
+
+static inline void iova_lock_destroy(iova_lock_t *l)
+{
+	pthread_mutex_destroy(l);
+}
+
+static inline void iova_lock(iova_lock_t *l)
+{
+	pthread_mutex_lock(l);
+}
+
+static inline void iova_unlock(iova_lock_t *l)
+{
+	pthread_mutex_unlock(l);
+}
+
+/* --- short-hold spinlocks (cache slots and depots) ------------------ */
+
+/*
+ * One exchange to take, one release store to drop.  A waiter spins with a
+ * pause, then yields, then sleeps (a holder may have been preempted).
+ */
+typedef struct {
+	atomic_uint v;	/* 0 free, 1 held */
+} iova_spin_t;
+
+void iova__spin_backoff(unsigned int *spins);
+
+static inline void iova_spin_init(iova_spin_t *l)
+{
+	atomic_init(&l->v, 0);
+}
+
+static inline bool iova_spin_trylock(iova_spin_t *l)
+{
+	return !atomic_exchange_explicit(&l->v, 1, memory_order_acquire);
+}
+
+/* Wait until l looks free (without taking it). */
+static inline void iova_spin_wait(iova_spin_t *l)
+{
+	unsigned int spins = 0;
+
+	while (atomic_load_explicit(&l->v, memory_order_relaxed))
+		iova__spin_backoff(&spins);
+}
+
+static inline void iova_spin_lock(iova_spin_t *l)
+{
+	while (!iova_spin_trylock(l))
+		iova_spin_wait(l);
+}
+
+static inline void iova_spin_unlock(iova_spin_t *l)
+{
+	atomic_store_explicit(&l->v, 0, memory_order_release);
+}
+
+/* --- atomics --------------------------------------------------------- */
+
+typedef atomic_ulong iova_atomic_t;
+#define iova_atomic_init(a, v) atomic_init((a), (v))
+#define iova_atomic_read(a) atomic_load(a)
+#define iova_atomic_inc(a) ((void)atomic_fetch_add((a), 1))
+#define iova_atomic_dec(a) ((void)atomic_fetch_sub((a), 1))
+#define iova_atomic_add(a, v) ((void)atomic_fetch_add((a), (v)))
+
+#define iova_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define iova_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+/* Returns true if *p was old and is now new. */
+#define iova_cmpxchg_ptr(p, old, new)                                        \
+	__sync_bool_compare_and_swap((p), (old), (new))
+
+/* --- CPUs ------------------------------------------------------------ */
+
+unsigned int iova__cpu_slow(void);
+unsigned int iova_nr_cpus(void);
+
+#if defined(__GLIBC__) && defined(__has_include) && defined(__has_builtin)
+#if __has_include(<sys/rseq.h>) && __has_builtin(__builtin_thread_pointer)
+#include <sys/rseq.h>
+#define IOVA_ENV_HAVE_RSEQ 1
+#endif
+#endif
+
+/* The CPU this thread runs on now (a hint: it may move at once). */
+static inline unsigned int iova_this_cpu(void)
+{
+#ifdef IOVA_ENV_HAVE_RSEQ
+	/* glibc registers rseq for every thread: the kernel keeps cpu_id. */
+	if (__builtin_expect(__rseq_size >= 8, 1)) {
+		const volatile int32_t *id = (const volatile int32_t *)(void *)
+			((char *)__builtin_thread_pointer() + __rseq_offset +
+			 offsetof(struct rseq, cpu_id));
+		int32_t c = *id;
+
+		if (__builtin_expect(c >= 0, 1))
+			return (unsigned int)c;
+	}
+#endif
+	return iova__cpu_slow();
+}
+
+/* --- test hooks -------------------------------------------------------- */
+
+/*
+ * For tests; defined only in the library variant built with the hooks.
+ * The k-th hook allocation from now fails (k = 1: the next one); 0 turns
+ * it off.  Returns the number of allocations since the last call.
+ */
+unsigned long iova__fault_inject(unsigned long k);
+/* Random yields at cache handoffs, for every domain. */
+void iova__test_set_yield(bool on);
+
+#if IOVA_TEST_HOOKS
+bool iova__fault_fire(void);
+void iova__test_yield(void);
+#else
+static inline bool iova__fault_fire(void)
+{
+	return false;
+}
+
+static inline void iova__test_yield(void)
+{
+}
+#endif
+
+/* --- memory and reports ------------------------------------------------ */
+
+/* malloc-backed hooks: nodes on cache lines. */
+extern const struct iova_mem_hooks iova__default_mem;
+/* The hooks of a Linux-API domain: nodes on lines, small objects plain. */
+extern const struct iova_mem_hooks iova__linux_mem;
+
+struct iova_domain;
+/* A Linux-API bad free with no hook installed: abort in debug builds. */
+void iova__report_bad_free(struct iova_domain *iovad, unsigned long pfn,
+			   const char *what);
+
+#define IOVA_ENV_LINUX_H "iova/linux.h"
+
+#endif /* IOVA_ENV_USER_H */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/* Print the caches' state (config, per order the depot and every non-empty
+ * slot), taking each lock in turn: for the reports of failed checks. */
+#ifndef TESTS_CACHE_DUMP_H
+#define TESTS_CACHE_DUMP_H
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cache/cache_internal.h"
+
+static void cache_dump(struct iova_ndomain *d, void *file)
+{
+	struct iova_rcache *rc = d ? d->rcache : NULL;
+	FILE *f = file;
+	unsigned int i, o;
+
+	if (!rc) {
+		fprintf(f, "caches: none\n");
+		return;
+	}
+	fprintf(f, "caches: %u orders, %u per magazine, %u slots, depot <= %u\n",
+		rc->max_order, rc->mag_size, rc->nr_cpus, rc->depot_max);
+	for (o = 0; o < rc->max_order; o++) {
+		struct cache_depot *dp = cache_depot_at(rc, o);
+
+		iova_spin_lock(&dp->lock);
+		fprintf(f, " order %u: depot %u full, %u spare; pushes %" PRIu64
+			" pops %" PRIu64 " trims %" PRIu64 "\n", o, dp->full.nr,
+			dp->empty.nr, dp->pushes, dp->pops, dp->trims);
+		iova_spin_unlock(&dp->lock);
+		for (i = 0; i < rc->nr_cpus; i++) {
+			struct cache_cpu *c = cache_cpu_at(rc, i);
+			struct cache_slot *s = &c->slot[o];
+
+			iova_spin_lock(&c->lock);
+			if (s->loaded->n || s->prev->n || s->hits || s->misses)
+				fprintf(f, "  slot %u: loaded %zu (top %#" PRIx64
+					") prev %zu; hits %" PRIu64 " misses %"
+					PRIu64 "\n", i, s->loaded->n,
+					s->loaded->n ? s->loaded->pfn[s->loaded->n - 1] : 0,
+					s->prev->n, s->hits, s->misses);
+			iova_spin_unlock(&c->lock);
+		}
+	}
+}
+
+#endif
