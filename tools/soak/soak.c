@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "iova/iova.h"
-#include "internal.h"	/* iova__fault_inject(), sizeof(struct iova_ndomain) */
+#include "domain/domain.h"	/* iova__fault_inject(), sizeof(struct iova_ndomain) */
 
 /* --- memory hooks that count ---------------------------------------- */
 
