@@ -79,7 +79,14 @@ static struct iova_ndomain *make_domain(bool caches)
 
 	if (r)
 		die("iova_domain_create", r);
-	if (caches && (r = iova_domain_init_caches(d, NULL)))
+	/* IOVA_BENCH_CHECK_FREES=1: the fully checked frees (the cost of
+	 * IOVA_CACHE_CHECK_FREES, docs/caches.md). */
+	const char *chk = getenv("IOVA_BENCH_CHECK_FREES");
+	struct iova_cache_config cc = {
+		.flags = chk && *chk == '1' ? IOVA_CACHE_CHECK_FREES : 0,
+	};
+
+	if (caches && (r = iova_domain_init_caches(d, &cc)))
 		die("iova_domain_init_caches", r);
 	return d;
 }

@@ -18,30 +18,28 @@
 
 /* A range handed out by alloc_iova() or described by reserve_iova()/find_iova(). */
 struct iova {
+	void		*_link;		/* private: the reservation list */
 	unsigned long	pfn_hi;		/* last pfn, inclusive */
 	unsigned long	pfn_lo;		/* first pfn */
 };
 
-struct iova_rcache;
+struct iova_linux_priv;
+
+/* Sizes up to 2^(IOVA_RANGE_CACHE_MAX_SIZE - 1) pfns are cached per CPU. */
+#define IOVA_RANGE_CACHE_MAX_SIZE	6
+#define IOVA_MAG_SIZE			127	/* a magazine is 1 KiB */
 
 /*
- * Storage for the index, opaque to users of this header (iova.c checks at build time
- * that it is large enough for libiova's struct iova_index).
+ * The fields dma-iommu reads; the rest is libiova's (drivers/iommu/libiova/src/linux/
+ * linux.c), which sets the domain up on first use so that init_iova_domain() cannot fail.
  */
-#define IOVA_INDEX_WORDS	20
-
 struct iova_domain {
-	spinlock_t	iova_lock;	/* protects the index and the fields below it */
-	unsigned long	granule;	/* bytes per pfn, a power of two <= PAGE_SIZE */
+	unsigned long	granule;	/* bytes per pfn, a power of two */
 	unsigned long	start_pfn;	/* lowest pfn ever handed out */
-	unsigned long	dma_32bit_pfn;	/* first pfn above 4 GiB (informational) */
-	bool		index_ready;	/* the index has its root node */
-	struct list_head reservations;	/* struct iova records given by reserve_iova() */
-	unsigned long	live_ranges;	/* allocated ranges, cached ones included */
-	unsigned long	live_pages;
-	u64		index[IOVA_INDEX_WORDS];
-
-	struct iova_rcache	*rcaches;	/* per-CPU magazines, or NULL */
+	unsigned long	dma_32bit_pfn;	/* first pfn above 4 GiB */
+	unsigned long	max32_alloc_size;	/* always dma_32bit_pfn: no failure is remembered */
+	struct iova_linux_priv *_priv;	/* private: the native domain and its state */
+	unsigned long	_magic;		/* private: initialised, destroyed */
 };
 
 static inline unsigned long iova_size(struct iova *iova)
@@ -105,6 +103,16 @@ void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 int iova_domain_init_rcaches(struct iova_domain *iovad);
 struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
 void put_iova_domain(struct iova_domain *iovad);
+
+/* libiova extensions (docs/linux-compat.md of libiova). */
+typedef void (*iova_linux_bad_free_fn)(struct iova_domain *iovad, unsigned long pfn,
+				       const char *what);
+void iova_linux_set_bad_free_hook(iova_linux_bad_free_fn fn);
+unsigned long iova_linux_bad_frees(const struct iova_domain *iovad);
+#define IOVA_LINUX_CHECK_FREES 0x1u
+int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
+			    unsigned int flags);
+struct iova_ndomain *iova_linux_native(struct iova_domain *iovad);
 #else
 static inline int iova_cache_get(void)
 {

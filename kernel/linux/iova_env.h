@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * The kernel environment of libiova's core (see src/env.h of libiova for
+ * the contract).  kernel/check.sh copies it next to the core as
+ * drivers/iommu/libiova/src/iova_env_kernel.h.
+ *
+ * Locks: both lock kinds are spinlocks taken with interrupts disabled (the
+ * DMA API maps and unmaps from interrupt context), each keeping the flags
+ * it saved, so that nested locks restore in reverse order.
+ */
+#ifndef IOVA_ENV_KERNEL_H
+#define IOVA_ENV_KERNEL_H
+
+#include <linux/types.h>
+#include <linux/bug.h>
+#include <linux/bitops.h>
+#include <linux/string.h>
+#include <linux/limits.h>
+#include <linux/errno.h>
+#include <linux/spinlock.h>
+#include <linux/atomic.h>
+#include <linux/smp.h>
+#include <linux/cpumask.h>
+#include <linux/processor.h>
+
+#ifndef UINT64_MAX
+#define UINT64_MAX U64_MAX
+#endif
+#ifndef UINT32_MAX
+#define UINT32_MAX U32_MAX
+#endif
+#ifndef UINT64_C
+#define UINT64_C(x) (x##ULL)
+#endif
+
+#include "../include/iova/iova.h"
+
+#define IOVA_TEST_HOOKS 0
+
+#define iova_env_panic(msg) WARN(1, "libiova: %s\n", msg)
+#define iova_env_check(c, m) WARN_ON_ONCE(!(c))
+#define iova_memmove memmove
+#define iova_memset memset
+
+/* Counted per CPU for /sys/kernel/debug/iova/stats (drivers/iommu/iova.c). */
+void iova_env_count_event(unsigned int ev);
+#define iova_env_count(ev) iova_env_count_event(ev)
+void iova_env_misuse_report(const char *msg);
+#define iova_env_misuse(msg) iova_env_misuse_report(msg)
+
+typedef struct {
+	spinlock_t s;
+	unsigned long flags;	/* written only by the holder */
+} iova_lock_t;
+
+static inline int iova_lock_init(iova_lock_t *l)
+{
+	spin_lock_init(&l->s);
+	return 0;
+}
+
+static inline void iova_lock_destroy(iova_lock_t *l)
+{
+}
+
+static inline void iova_lock(iova_lock_t *l)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&l->s, flags);
+	l->flags = flags;
+}
+
+static inline void iova_unlock(iova_lock_t *l)
+{
+	spin_unlock_irqrestore(&l->s, l->flags);
+}
+
+typedef iova_lock_t iova_spin_t;
+
+static inline void iova_spin_init(iova_spin_t *l)
+{
+	spin_lock_init(&l->s);
+}
+
+static inline bool iova_spin_trylock(iova_spin_t *l)
+{
+	unsigned long flags;
+
+	if (!spin_trylock_irqsave(&l->s, flags))
+		return false;
+	l->flags = flags;
+	return true;
+}
+
+static inline void iova_spin_wait(iova_spin_t *l)
+{
+	while (spin_is_locked(&l->s))
+		cpu_relax();
+}
+
+#define iova_spin_lock(l) iova_lock(l)
+#define iova_spin_unlock(l) iova_unlock(l)
+
+typedef atomic_long_t iova_atomic_t;
+#define iova_atomic_init(a, v) atomic_long_set((a), (v))
+#define iova_atomic_read(a) ((unsigned long)atomic_long_read(a))
+#define iova_atomic_inc(a) atomic_long_inc(a)
+#define iova_atomic_dec(a) atomic_long_dec(a)
+#define iova_atomic_add(a, v) atomic_long_add((v), (a))
+
+#define iova_load_acquire(p) smp_load_acquire(p)
+#define iova_store_release(p, v) smp_store_release((p), (v))
+#define iova_cmpxchg_ptr(p, old, new) (cmpxchg((p), (old), (new)) == (old))
+
+static inline unsigned int iova_this_cpu(void)
+{
+	return raw_smp_processor_id();
+}
+
+static inline unsigned int iova_nr_cpus(void)
+{
+	return nr_cpu_ids;
+}
+
+static inline bool iova__fault_fire(void)
+{
+	return false;
+}
+
+static inline void iova__test_yield(void)
+{
+}
+
+/* GFP_ATOMIC memory (drivers/iommu/iova.c). */
+extern const struct iova_mem_hooks iova__default_mem;
+extern const struct iova_mem_hooks iova__linux_mem;
+
+struct iova_domain;
+void iova__report_bad_free(struct iova_domain *iovad, unsigned long pfn,
+			   const char *what);
+
+#define IOVA_ENV_LINUX_H <linux/iova.h>
+
+#endif /* IOVA_ENV_KERNEL_H */
