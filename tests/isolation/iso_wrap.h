@@ -207,6 +207,12 @@ static inline void wrap_fail(unsigned long n)
 	wrap_fail_countdown = n;
 }
 
+/* Is the armed failure still pending (not reached yet)? */
+static inline bool wrap_fail_pending(void)
+{
+	return wrap_fail_countdown != 0;
+}
+
 /* Allocations this thread made through the wrappers since the last call. */
 static inline unsigned long wrap_thread_count(void)
 {
