@@ -185,7 +185,7 @@ static void n_alloc(void)
 
 static void n_alloc_fast(void)
 {
-	uint64_t size = pick_size(), r8 = rnd(), max, span, align, at, pfn = 0;
+	uint64_t size = pick_size(), r8 = rnd(), max, span, align, at = 0, pfn = 0;
 	bool flush = r8 & 1;
 	unsigned int ord = iso_clog2(size);
 	int r, w;
