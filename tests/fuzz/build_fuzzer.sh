@@ -6,6 +6,8 @@
 #   tests/fuzz/build_fuzzer.sh            build build/fuzz/fuzz_ops{,_small}
 #   tests/fuzz/build_fuzzer.sh run        build, then fuzz fuzz_ops
 #   tests/fuzz/build_fuzzer.sh run small  ... the 4-entry-node build
+#   tests/fuzz/build_fuzzer.sh run mixed  ... the mixed target (fuzz_mixed.c:
+#                                 native + fast + Linux calls, two threads)
 #
 # Environment:
 #   FUZZ_SECONDS  run time (default 60)
@@ -38,13 +40,23 @@ $cc $flags $srcs "$root/tests/fuzz/fuzz_ops.c" "$root/tests/fuzz/fuzz_linux.c" "
 # shellcheck disable=SC2086
 $cc $flags -DIOVA_TEST_SMALL_NODES=1 $srcs "$root/tests/fuzz/fuzz_ops.c" "$root/tests/fuzz/fuzz_linux.c" "$root/tests/fuzz/fuzz_cache.c" \
 	-o "$out/fuzz_ops_small" -lpthread
-echo "built $out/fuzz_ops and $out/fuzz_ops_small"
+# The mixed target: its own binary, linked with the malloc wrappers of
+# tests/isolation/iso_wrap.h; seeds in tests/fuzz/corpus-mixed/.
+wrap="-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=posix_memalign,--wrap=aligned_alloc"
+# shellcheck disable=SC2086
+$cc $flags $srcs "$root/tests/fuzz/fuzz_mixed.c" -o "$out/fuzz_mixed" -lpthread $wrap
+echo "built $out/fuzz_ops, $out/fuzz_ops_small and $out/fuzz_mixed"
 
 [ "${1:-}" = run ] || exit 0
 target=fuzz_ops
 [ "${2:-}" = small ] && target=fuzz_ops_small
+seeds="$root/tests/fuzz/corpus"
+if [ "${2:-}" = mixed ]; then
+	target=fuzz_mixed
+	seeds="$root/tests/fuzz/corpus-mixed"
+fi
 mkdir -p "$out/corpus-$target"
 # shellcheck disable=SC2086
 exec "$out/$target" -max_total_time="$secs" -max_len=8192 -timeout=30 \
 	-print_final_stats=1 -artifact_prefix="$out/$target-" \
-	${FUZZ_ARGS:-} "$out/corpus-$target" "$root/tests/fuzz/corpus"
+	${FUZZ_ARGS:-} "$out/corpus-$target" "$seeds"
