@@ -133,7 +133,9 @@ struct iova_cache_stats {
 int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
 			 struct iova_cache_stats *st);
 
-/* The configuration in force (defaults filled in).  -ENOENT: no caches. */
+/* The configuration in force (defaults filled in; IOVA_CACHE_CHECK_FREES
+ * set whenever frees are fully checked, as in debug builds).  -ENOENT: no
+ * caches. */
 int iova_cache_get_config(struct iova_ndomain *d,
 			  struct iova_cache_config *cfg);
 

@@ -21,9 +21,13 @@
 #ifndef IOVA_IOVA_H
 #define IOVA_IOVA_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>	/* the kernel build of the core */
+#else
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {

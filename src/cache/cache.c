@@ -679,7 +679,7 @@ check_cached_free(struct iova_ndomain *d, struct iova_rcache *rc,
 		if (ret == -EEXIST)
 			ret = -ENOENT;	/* a double free */
 		else if (ret == -ENOSPC)
-			ret = iova__free_locked(d, pfn, size, NULL, NULL);
+			ret = iova__free_release_locked(d, pfn, size);
 		else
 			ret = 1;
 	}
@@ -695,7 +695,7 @@ static int index_free(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 	int ret;
 
 	iova_lock(&d->lock);
-	ret = iova__free_locked(d, pfn, size, NULL, NULL);
+	ret = iova__free_release_locked(d, pfn, size);
 	iova__unlock_trim(d);
 	return ret;
 }
@@ -717,7 +717,7 @@ free_fast_slow(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 		iova_lock(&d->lock);
 		if (!d->rcache) {
 			d->fast_used = true;
-			ret = iova__free_locked(d, pfn, size, NULL, NULL);
+			ret = iova__free_release_locked(d, pfn, size);
 			iova__unlock_trim(d);
 			return ret;
 		}

@@ -253,7 +253,8 @@ int iova_cache_get_config(struct iova_ndomain *d, struct iova_cache_config *cfg)
 	cfg->mag_size = rc->mag_size;
 	cfg->nr_cpus = rc->nr_cpus;
 	cfg->depot_max = rc->depot_max;
-	cfg->flags = rc->flags;
+	/* In force: a debug build checks frees fully without the flag. */
+	cfg->flags = rc->flags | (rc->checked ? IOVA_CACHE_CHECK_FREES : 0);
 	return 0;
 }
 

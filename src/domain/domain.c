@@ -236,7 +236,6 @@ int iova__free_locked(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 	    (size && (g.lo != pfn || g.hi - g.lo != size - 1)) ||
 	    (udata && g.udata != udata)) {
 		d->st.bad_frees++;
-		iova_env_count(IOVA_EV_BAD_FREE);
 		return -ENOENT;
 	}
 	iova_index_erase(&d->tree, g.lo, true, false, &g);
@@ -250,19 +249,27 @@ int iova__free_locked(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 	return 0;
 }
 
+int iova__free_release_locked(struct iova_ndomain *d, uint64_t pfn,
+			      uint64_t size)
+{
+	struct iova_range r;
+	int ret = iova__free_locked(d, pfn, size, NULL, &r);
+
+	if (!ret && r.udata && d->udata_release)
+		d->udata_release(d, r.udata);
+	return ret;
+}
+
 size_t iova__release_locked(struct iova_ndomain *d, const uint64_t *pfn,
 			    size_t n, unsigned int order)
 {
 	uint64_t size = (uint64_t)1 << order;
-	struct iova_range r;
 	size_t i, bad = 0;
 
 	for (i = 0; i < n; i++) {
-		if (iova__free_locked(d, pfn[i], size, NULL, &r)) {
+		if (iova__free_release_locked(d, pfn[i], size)) {
 			iova_assert(0, "C3) a cached pfn was not a live range of its order");
 			bad++;
-		} else if (r.udata && d->udata_release) {
-			d->udata_release(d, r.udata);
 		}
 	}
 	return bad;

@@ -118,7 +118,15 @@ int iova__free_locked(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 		      const void *udata, struct iova_range *out);
 
 /*
- * iova__free_locked() of n ranges of 2^order pfns held by an upper layer;
+ * A free by an upper layer that does not know the range's user pointer:
+ * iova__free_locked(d, pfn, size, NULL, NULL), then a user pointer still
+ * attached (a find_iova() raced the free) goes to d->udata_release.
+ */
+int iova__free_release_locked(struct iova_ndomain *d, uint64_t pfn,
+			      uint64_t size);
+
+/*
+ * iova__free_release_locked() of n ranges of 2^order pfns held by an upper layer;
  * a user pointer still attached to one goes to d->udata_release.  Returns
  * how many were not such ranges (skipped).
  */

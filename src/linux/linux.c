@@ -114,6 +114,7 @@ static void bad_free(struct iova_domain *iovad, struct iova_linux_priv *p,
 
 	if (p)
 		iova_atomic_inc(&p->bad_frees);
+	iova_env_count(IOVA_EV_BAD_FREE);
 	if (fn)
 		fn(iovad, pfn, what);
 	else

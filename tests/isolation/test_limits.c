@@ -98,16 +98,15 @@ static void create_limits(void)
 static int walk_documented(struct iova_ndomain *d, uint64_t *los, int max)
 {
 	struct iova_range r;
-	uint64_t pfn = 0;
-	int n = 0;
+	int n = 0, e;
 
-	while (iova_find_next(d, pfn, &r) == 0) {
+	/* The idiom of include/iova/iova.h (iova_find_after). */
+	for (e = iova_find_next(d, 0, &r); !e; e = iova_find_after(d, &r, &r)) {
 		if (n == WALK_LIMIT)
 			return -1;
 		if (n < max)
 			los[n] = r.lo;
 		n++;
-		pfn = r.hi + 1;
 	}
 	return n;
 }
