@@ -106,7 +106,8 @@ static int set_insert(struct cached_set *s, uint64_t pfn)
 }
 
 /* Lock-free: a removal only ever clears its own pfn's slot. */
-static void set_remove(struct cached_set *s, uint64_t pfn)
+static __attribute__((noinline)) void set_remove(struct cached_set *s,
+						 uint64_t pfn)
 {
 	uint64_t *b = set_bucket(s, pfn);
 	unsigned int i;
@@ -351,6 +352,22 @@ static inline struct cache_cpu *cpu_lock(const struct iova_rcache *rc)
 /* --- the hot path ---------------------------------------------------- */
 
 /*
+ * ceil(log2 size) for 1 <= size <= 2^63, without a branch: the order the
+ * caches file a size under.  The entry points compute it once and pass it
+ * down; a size outside that interval never gets here (-EINVAL).
+ */
+static inline unsigned int size_order(uint64_t size)
+{
+	return iova_flog2(2 * size - 1);
+}
+
+/* 1 <= size <= 2^63 (one compare). */
+static inline bool size_ok(uint64_t size)
+{
+	return size - 1 < (UINT64_C(1) << 63);
+}
+
+/*
  * A hit on an uncontended slot: the top of this CPU's loaded magazine, if
  * it starts at or below top.  false on anything else (busy slot, empty
  * magazine, a top entry above the limit): the caller takes the slow path,
@@ -405,11 +422,15 @@ static inline bool cache_try_put(struct iova_rcache *rc, unsigned int order,
 	return true;
 }
 
-/* The free's geometry: aligned to its order and inside the domain. */
+/*
+ * The free's geometry: aligned to its order and inside the domain.  A pfn
+ * below the start wraps pfn - start past room, so one compare covers both
+ * ends.
+ */
 static inline bool bad_geometry(const struct iova_rcache *rc, uint64_t pfn,
 				uint64_t span)
 {
-	return (pfn & span) || span > rc->room || pfn < rc->start ||
+	return (pfn & span) || span > rc->room ||
 	       pfn - rc->start > rc->room - span;
 }
 
@@ -640,7 +661,7 @@ alloc_fast_slow(struct iova_ndomain *d, uint64_t size, unsigned int order,
 {
 	struct iova_rcache *rc;
 
-	if (!d || !pfn_out || !size || order > 63)
+	if (!d || !pfn_out || !size_ok(size))
 		return -EINVAL;
 	rc = iova_load_acquire(&d->rcache);
 	if (rc && order < rc->max_order) {
@@ -711,6 +732,8 @@ free_fast_slow(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 
 	if (!d || !size)
 		return -EINVAL;
+	if (!size_ok(size))
+		order = 64;	/* above 2^63: never cached */
 	rc = iova_load_acquire(&d->rcache);
 	if (!rc) {
 		/* Under the lock (index_free): caches can no longer appear. */
@@ -754,11 +777,11 @@ free_fast_slow(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 		    bool flush_retry, uint64_t *pfn_out)
 {
-	unsigned int order = size ? iova_clog2(size) : 0;
+	unsigned int order = size_order(size);
 	struct iova_rcache *rc;
 
 	iova_env_count(IOVA_EV_FAST_ALLOC);
-	if (iova_likely(d && pfn_out && size) &&
+	if (iova_likely(d && pfn_out && size_ok(size)) &&
 	    (rc = iova_load_acquire(&d->rcache)) && order < rc->max_order) {
 		uint64_t span = ((uint64_t)1 << order) - 1;
 
@@ -773,11 +796,11 @@ int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 
 int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 {
-	unsigned int order = size ? iova_clog2(size) : 0;
+	unsigned int order = size_order(size);
 	struct iova_rcache *rc;
 
 	iova_env_count(IOVA_EV_FAST_FREE);
-	if (iova_likely(d && size) && (rc = iova_load_acquire(&d->rcache)) &&
+	if (iova_likely(d && size_ok(size)) && (rc = iova_load_acquire(&d->rcache)) &&
 	    order < rc->max_order && !rc->checked) {
 		uint64_t span = ((uint64_t)1 << order) - 1;
 
