@@ -44,6 +44,20 @@ extern "C" {
 #endif
 
 /*
+ * IOVA_API marks the public functions: the library is built with hidden
+ * visibility, so these are the only symbols its shared object exports.
+ * Consumers need define nothing, for either the static or the shared
+ * library.
+ */
+#ifndef IOVA_API
+#if defined(__GNUC__) && !defined(__KERNEL__)
+#define IOVA_API __attribute__((visibility("default")))
+#else
+#define IOVA_API
+#endif
+#endif
+
+/*
  * dma_addr_t, as the kernel spells it.  A program that already has one
  * defines IOVA_LINUX_HAVE_DMA_ADDR_T before including this header.
  */
@@ -110,15 +124,15 @@ struct iova_domain {
  * reserved but are never allocated.  Calling it on a live domain leaks it:
  * put_iova_domain() first.
  */
-void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
-		      unsigned long start_pfn);
+IOVA_API void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
+			       unsigned long start_pfn);
 
 /*
  * Free every range, struct iova and cache of the domain.  The caller makes
  * sure nobody else uses it; afterwards every call on it fails (it may be
  * set up again with init_iova_domain()).  NULL or a destroyed domain: no-op.
  */
-void put_iova_domain(struct iova_domain *iovad);
+IOVA_API void put_iova_domain(struct iova_domain *iovad);
 
 /*
  * Allocate size pfns at the highest place in [start_pfn, limit_pfn] (clamped
@@ -127,8 +141,8 @@ void put_iova_domain(struct iova_domain *iovad);
  * exists, size is 0 (or above 2^63 when aligned), limit_pfn < start_pfn, or
  * memory is short.  A failure changes nothing and is not remembered.
  */
-struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
-			unsigned long limit_pfn, bool size_aligned);
+IOVA_API struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
+				 unsigned long limit_pfn, bool size_aligned);
 
 /*
  * Free the range of iova, a struct returned by alloc_iova() or find_iova()
@@ -136,20 +150,20 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
  * not the live one of its range is a bad free (reported, no change).  As in
  * the kernel, passing a pointer that was already freed is a use after free.
  */
-void __free_iova(struct iova_domain *iovad, struct iova *iova);
+IOVA_API void __free_iova(struct iova_domain *iovad, struct iova *iova);
 
 /*
  * Free the live allocation containing pfn (any pfn inside it).  A free pfn,
  * a reserved one, or a double free is a bad free: reported, no change.
  */
-void free_iova(struct iova_domain *iovad, unsigned long pfn);
+IOVA_API void free_iova(struct iova_domain *iovad, unsigned long pfn);
 
 /*
  * The range (allocated or reserved) containing pfn, or NULL.  O(log n).
  * NULL also if the struct of a range made by alloc_iova_fast() must be
  * created and memory is short.
  */
-struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
+IOVA_API struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
 
 /*
  * Reserve [pfn_lo, pfn_hi] so that it is never allocated; pfns below
@@ -158,8 +172,8 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
  * NULL if pfn_lo > pfn_hi, a pfn is above ULONG_MAX >> shift, part of the
  * range is allocated, or memory is short (in each case nothing changes).
  */
-struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
-			  unsigned long pfn_hi);
+IOVA_API struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
+				   unsigned long pfn_hi);
 
 /*
  * Set up the per-CPU range caches used by alloc_iova_fast() and
@@ -168,7 +182,7 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
  * retried) or -EINVAL (domain not usable).  Calling it again is a no-op.
  * Without it, the fast calls still work, through the index.
  */
-int iova_domain_init_rcaches(struct iova_domain *iovad);
+IOVA_API int iova_domain_init_rcaches(struct iova_domain *iovad);
 
 /*
  * Allocate a range for size pfns at or below limit_pfn and at or above
@@ -179,8 +193,8 @@ int iova_domain_init_rcaches(struct iova_domain *iovad);
  * pfn, or 0 on failure (so a domain with start_pfn 0 cannot tell pfn 0 from
  * failure, as in the kernel).
  */
-unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
-			      unsigned long limit_pfn, bool flush_rcache);
+IOVA_API unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
+				       unsigned long limit_pfn, bool flush_rcache);
 
 /*
  * Free a range from alloc_iova_fast() (size as passed to it: it maps to the
@@ -189,16 +203,16 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
  * change); on the cached path the native cache checks this in debug builds
  * (see docs/linux-compat.md).
  */
-void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
-		    unsigned long size);
+IOVA_API void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
+			     unsigned long size);
 
 /*
  * Process-wide reference count kept for source compatibility (the kernel
  * creates its slab caches here; libiova needs nothing).  get always returns
  * 0; a put without a get is ignored.
  */
-int iova_cache_get(void);
-void iova_cache_put(void);
+IOVA_API int iova_cache_get(void);
+IOVA_API void iova_cache_put(void);
 
 /* --- helpers (as in the kernel) ------------------------------------ */
 
@@ -264,10 +278,10 @@ static inline unsigned long iova_rcache_range(void)
  */
 typedef void (*iova_linux_bad_free_fn)(struct iova_domain *iovad,
 				       unsigned long pfn, const char *what);
-void iova_linux_set_bad_free_hook(iova_linux_bad_free_fn fn);
+IOVA_API void iova_linux_set_bad_free_hook(iova_linux_bad_free_fn fn);
 
 /* Bad frees counted on this domain since init_iova_domain(). */
-unsigned long iova_linux_bad_frees(const struct iova_domain *iovad);
+IOVA_API unsigned long iova_linux_bad_frees(const struct iova_domain *iovad);
 
 /*
  * As iova_domain_init_rcaches(), with nr_cpus CPU slots (0 = every
@@ -278,11 +292,11 @@ unsigned long iova_linux_bad_frees(const struct iova_domain *iovad);
  * without it only debug builds of the library do so (docs/linux-compat.md).
  */
 #define IOVA_LINUX_CHECK_FREES 0x1u
-int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
-			    unsigned int flags);
+IOVA_API int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
+				     unsigned int flags);
 
 /* True if the per-CPU caches are built into this library (always, since 0.1). */
-bool iova_linux_have_rcaches(void);
+IOVA_API bool iova_linux_have_rcaches(void);
 
 /*
  * The native domain behind iovad (NULL if it does not exist yet or the
@@ -291,7 +305,7 @@ bool iova_linux_have_rcaches(void);
  * below start_pfn are held by a reservation (so that no path can hand
  * them out) which find_iova() does not report.
  */
-struct iova_ndomain *iova_linux_native(struct iova_domain *iovad);
+IOVA_API struct iova_ndomain *iova_linux_native(struct iova_domain *iovad);
 
 #ifdef __cplusplus
 }
