@@ -151,6 +151,21 @@ if command -v python3 >/dev/null 2>&1 && python3 -c 'import json' 2>/dev/null; t
 else
 	skip "python3 is not installed"
 fi
+# The median: the middle of the runs listed, per design.
+run "$churn" --quiet --repeat 3 --alloc iova,classic --csv "$w/m.csv"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+{
+	k = split($col["mops_runs"], v, ";")
+	for (i = 1; i <= k; i++)
+		for (j = i + 1; j <= k; j++)
+			if (v[j] + 0 < v[i] + 0) { x = v[i]; v[i] = v[j]; v[j] = x }
+	if (k != 3 || v[2] + 0 != $col["mops_median"] + 0 ||
+	    v[1] + 0 != $col["mops_min"] + 0 || v[3] + 0 != $col["mops_max"] + 0)
+		bad++
+}
+END { exit bad }' "$w/m.csv"
+t '[ $? = 0 ] && [ "$(wc -l <"$w/m.csv")" = 3 ]' \
+	"--repeat 3: mops_median/min/max are the middle/least/most of the 3 runs listed"
 run "$churn" --quiet --repeat 1 --alloc iova --csv -
 t '[ $rc = 0 ] && head -1 "$w/out" | grep -q "^trace,design," && grep -q "^trace " "$w/err"' \
 	"--csv -: CSV on stdout, the text report on stderr"

@@ -411,7 +411,7 @@ static int run_design(const struct trace *t, const struct replay_backend *be,
 {
 	unsigned runs = be->placement_only ? 1 : (unsigned)c->repeat, i, mid;
 	struct replay_result *r = calloc(runs, sizeof(*r));
-	double *m = calloc(runs, sizeof(*m)), want;
+	double *m = calloc(runs, sizeof(*m)), want, *runs_copy;
 	uint64_t stall_ns = c->stall_us * 1000, stall_ops = 0;
 	unsigned stall_runs = 0;
 
@@ -436,6 +436,9 @@ static int run_design(const struct trace *t, const struct replay_backend *be,
 		stall_ops += s;
 		stall_runs += s > 0;
 	}
+	runs_copy = malloc(runs * sizeof(*runs_copy));
+	if (runs_copy)
+		memcpy(runs_copy, m, runs * sizeof(*m));
 	qsort(m, runs, sizeof(*m), cmp_double);
 	/* The lower median for an even count: a real run's numbers. */
 	want = m[(runs - 1) / 2];
@@ -447,6 +450,7 @@ static int run_design(const struct trace *t, const struct replay_backend *be,
 		if (i != mid)
 			replay_result_free(&r[i]);
 	out->runs = runs;
+	out->run_mops = runs_copy;
 	out->mops_median = want;
 	out->mops_min = m[0];
 	out->mops_max = m[runs - 1];

@@ -72,6 +72,7 @@ struct replay_result {
 	 * runs == 0: one run, these unused).  The other fields are those
 	 * of the median run. */
 	unsigned runs;
+	double *run_mops;	/* runs values, in run order (malloc'd) */
 	double mops_median, mops_min, mops_max;
 	unsigned stall_runs;	/* runs with an operation >= stall_ns */
 	uint64_t stall_ops;	/* such operations, over all runs */

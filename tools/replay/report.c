@@ -434,7 +434,8 @@ out:
 struct row {
 	const char *key;
 	int kind;		/* 0 integer, 1 real, 2 string, 3 boolean,
-				   4 a real holding a whole number */
+				   4 a real holding a whole number,
+				   5 the list of run throughputs */
 	uint64_t u;
 	double d;
 	const char *s;
@@ -465,6 +466,8 @@ static size_t design_row(const struct trace *t, const struct replay_result *x,
 	U("skipped_frees", x->skipped_frees);
 	U("violations", x->violations);
 	U("runs", x->runs ? x->runs : 1);
+	v[n].key = "mops_runs";
+	v[n++].kind = 5;
 	D("mops_median", timed ? mops(x) : 0);
 	D("mops_min", timed ? (x->runs ? x->mops_min : mops(x)) : 0);
 	D("mops_max", timed ? (x->runs ? x->mops_max : mops(x)) : 0);
@@ -512,9 +515,18 @@ static const struct replay_result *first_timed(const struct replay_result *r,
 	return NULL;
 }
 
-static void print_value(FILE *f, const struct row *v, bool json)
+static void print_value(FILE *f, const struct row *v, bool json,
+			const struct replay_result *x)
 {
-	if (v->kind == 0)
+	unsigned i, runs = x->run_mops && !x->placement_only ? x->runs : 0;
+
+	if (v->kind == 5) {
+		fputs(json ? "[" : "", f);
+		for (i = 0; i < runs; i++)
+			fprintf(f, "%s%.6g", i ? (json ? ", " : ";") : "",
+				x->run_mops[i]);
+		fputs(json ? "]" : "", f);
+	} else if (v->kind == 0)
 		fprintf(f, "%" PRIu64, v->u);
 	else if (v->kind == 1)
 		fprintf(f, "%.6g", v->d);
@@ -560,7 +572,7 @@ int report_csv(FILE *f, const char *trace_name, const struct trace *t,
 			if (v[j].kind == 2)
 				csv_str(f, v[j].s);
 			else
-				print_value(f, &v[j], false);
+				print_value(f, &v[j], false, &r[i]);
 		}
 		fputc('\n', f);
 	}
@@ -611,7 +623,7 @@ int report_json(FILE *f, const char *trace_name, const struct trace *t,
 			if (v[j].kind == 2)
 				json_str(f, v[j].s);
 			else
-				print_value(f, &v[j], true);
+				print_value(f, &v[j], true, &r[i]);
 		}
 		fputc('}', f);
 	}
