@@ -102,8 +102,8 @@ t '[ $rc = 0 ]' "the consistent tracefs sample replays"
 
 # perf's optional columns.
 sed 's/^\( *[^ ].* [0-9]*\.[0-9]*:\) /\1      12345 /' "$perf" >"$w/perf-period.txt"
-grep -q ':      12345 iommu:map' "$w/perf-period.txt"
-t '[ $? = 0 ]' "(fixture: a period column after the timestamp)"
+grep -q ':      12345 iommu:map' "$w/perf-period.txt"; st=$?
+t '[ $st = 0 ]' "(fixture: a period column after the timestamp)"
 run "$w/perf-period.txt" --quiet --no-replay
 t '[ $rc = 0 ] && grep -q " 7 map, 5 unmap" "$w/out"' \
 	"perf -F +period: the same 7 maps and 5 unmaps"
@@ -146,8 +146,8 @@ t '[ "$(awk -F, "{ print NF }" "$w/r.csv" | sort -u | wc -l)" = 1 ] && [ "$(cut 
 t 'grep -q "\"tool\": \"iova-replay\"" "$w/r.json" && [ "$(grep -o "\"design\": \"[a-z]*\"" "$w/r.json" | tr "\n" " ")" = "\"design\": \"iova\" \"design\": \"classic\" " ]' \
 	"--json: the tool and 2 designs"
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import json' 2>/dev/null; then
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [x["design"] for x in d["designs"]] == ["iova","classic"]; assert all(x["runs"] == 2 for x in d["designs"])' "$w/r.json"
-	t '[ $? = 0 ]' "--json parses as JSON (python3), runs = 2"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [x["design"] for x in d["designs"]] == ["iova","classic"]; assert all(x["runs"] == 2 for x in d["designs"])' "$w/r.json"; st=$?
+	t '[ $st = 0 ]' "--json parses as JSON (python3), runs = 2"
 else
 	skip "python3 is not installed"
 fi
@@ -163,8 +163,8 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 	    v[1] + 0 != $col["mops_min"] + 0 || v[3] + 0 != $col["mops_max"] + 0)
 		bad++
 }
-END { exit bad }' "$w/m.csv"
-t '[ $? = 0 ] && [ "$(wc -l <"$w/m.csv")" = 3 ]' \
+END { exit bad }' "$w/m.csv"; st=$?
+t '[ $st = 0 ] && [ "$(wc -l <"$w/m.csv")" = 3 ]' \
 	"--repeat 3: mops_median/min/max are the middle/least/most of the 3 runs listed"
 run "$churn" --quiet --repeat 1 --alloc iova --csv -
 t '[ $rc = 0 ] && head -1 "$w/out" | grep -q "^trace,design," && grep -q "^trace " "$w/err"' \
