@@ -106,5 +106,23 @@ t '[ -f "$lic" ] && grep -q "^MIT License" "$lic" && grep -q "GNU GENERAL PUBLIC
 sh "$src/examples/run-consumers.sh" "$p" "$work/consumers" >"$work/consumers.log" 2>&1 && ok=1 || ok=0
 sed 's/^/# /' "$work/consumers.log"
 t '[ $ok = 1 ]' "examples/ (pkg-config, find_package shared and static, libiova.a in a .so) build and run against the prefix"
+# add_subdirectory(): iova::iova links, and the subproject brings no
+# tests, demo or tools along.
+as="$work/as-subdir"
+mkdir -p "$as"
+cp "$src/examples/cmake/consumer.c" "$as/"
+printf '%s\n' 'cmake_minimum_required(VERSION 3.20)' 'project(sub LANGUAGES C)' \
+	"add_subdirectory(\"$src\" libiova)" 'add_executable(consumer consumer.c)' \
+	'target_link_libraries(consumer PRIVATE iova::iova)' >"$as/CMakeLists.txt"
+if cmake -S "$as" -B "$as/b" -G "Unix Makefiles" >"$as.log" 2>&1 &&
+	cmake --build "$as/b" --target consumer -j2 >>"$as.log" 2>&1 && "$as/b/consumer" >>"$as.log" 2>&1; then
+	ok=1
+else
+	ok=0
+	sed 's/^/# /' "$as.log" | tail -20
+fi
+t '[ $ok = 1 ]' "add_subdirectory(libiova): iova::iova builds and runs"
+t '! grep -q -e "^IOVA_BUILD_TESTS:BOOL=ON" -e "^IOVA_BUILD_DEMO:BOOL=ON" -e "^IOVA_INSTALL:BOOL=ON" "$as/b/CMakeCache.txt" && ! [ -e "$as/b/libiova/tests" ] && ! [ -e "$as/b/libiova/demo" ]' \
+	"... with tests, demo and install rules off"
 echo "1..$n"
 exit $fail
