@@ -52,6 +52,17 @@ t '[ "$soname" = libiova.so.$major ]' "SONAME is libiova.so.$major (got '$soname
 t '! readelf -d "$p/lib/libiova.so.$v" | grep -q -e RPATH -e RUNPATH' \
 	"the installed shared library has no RPATH/RUNPATH"
 t '! readelf -d "$p/lib/libiova.so.$v" | grep -q "TEXTREL"' "and no text relocations"
+t '! readelf -d "$p/lib/libiova.so.$v" | grep -q "STATIC_TLS"' \
+	"and no static TLS (its thread-locals allow dlopen)"
+if ${CC:-cc} -std=c11 -Wall -Wextra -Werror -I"$p/include" "$src/tests/install/dlopen.c" \
+	-o "$work/dlopen" -ldl >"$work/dlopen.log" 2>&1 &&
+	"$work/dlopen" "$p/lib/libiova.so.$major" >>"$work/dlopen.log" 2>&1; then
+	ok=1
+else
+	ok=0
+	sed 's/^/# /' "$work/dlopen.log"
+fi
+t '[ $ok = 1 ]' "dlopen(libiova.so.$major): public symbols callable, internal ones hidden"
 t 'sh "$src/tests/install/check_symbols.sh" shared "$p/lib/libiova.so.$v" "$p/include" >"$work/syms.log"' \
 	"the installed libiova.so exports exactly the public API"
 sed 's/^/# /' "$work/syms.log" | grep -v '^# ok' || true
