@@ -6,40 +6,67 @@
 #   make check      every test: debug-full, ASan+UBSan, TSan stress
 #   make kernel-check   boot test under QEMU (kernel/check.sh)
 #   make fuzz / coverage / soak   assurance runs (docs/assurance.md)
+#   make install PREFIX=/usr/local   install the release build
+#   make examples   install into build/prefix, build and run examples/
+#
+# BUILD (default build) is where the build trees go; CMAKE_ARGS are passed
+# to every configure.  The presets ask for Ninja; without ninja on PATH the
+# trees are generated for Unix Makefiles instead (a tree keeps the
+# generator it was first configured with).
 JOBS ?= $(shell nproc)
+BUILD ?= build
+PREFIX ?= /usr/local
 CTEST = ctest --output-on-failure -j$(JOBS)
 
+# $(call configure,PRESET) and $(call build,PRESET)
+generator = $$(g=$$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' \
+		$(BUILD)/$(1)/CMakeCache.txt 2>/dev/null); \
+	if [ -n "$$g" ]; then echo "$$g"; \
+	elif command -v ninja >/dev/null 2>&1; then echo Ninja; \
+	else echo "Unix Makefiles"; fi)
+configure = cmake --preset $(1) -B $(BUILD)/$(1) -G "$(call generator,$(1))" $(CMAKE_ARGS)
+build = cmake --build $(BUILD)/$(1) -j$(JOBS)
+
 .PHONY: all release demo bench check check-debug check-asan check-tsan \
-        kernel-check fuzz fuzz-ci coverage soak clean
+        install examples kernel-check fuzz fuzz-ci coverage soak clean
 
 all: release
 
 release:
-	cmake --preset release
-	cmake --build --preset release -j$(JOBS)
+	$(call configure,release)
+	$(call build,release)
 
 demo: release
-	./build/release/demo/iova-demo
+	$(BUILD)/release/demo/iova-demo
 
 # The main job: the benchmark suite's default selection (< 3 minutes):
 # every design on every workload, ratios, CSV and plots.
 bench: release
-	sh bench/run.sh build/release $(BENCH_ARGS)
+	sh bench/run.sh $(BUILD)/release $(BENCH_ARGS)
+
+install: release
+	cmake --install $(BUILD)/release --prefix $(PREFIX)
+
+# The consumer programs (pkg-config, find_package) against a fresh install.
+examples: release
+	rm -rf $(BUILD)/prefix $(BUILD)/examples
+	cmake --install $(BUILD)/release --prefix $(BUILD)/prefix
+	sh examples/run-consumers.sh $(BUILD)/prefix $(BUILD)/examples
 
 check-debug:
-	cmake --preset debug
-	cmake --build --preset debug -j$(JOBS)
-	cd build/debug && $(CTEST)
+	$(call configure,debug)
+	$(call build,debug)
+	cd $(BUILD)/debug && $(CTEST)
 
 check-asan:
-	cmake --preset asan-ubsan
-	cmake --build --preset asan-ubsan -j$(JOBS)
-	cd build/asan-ubsan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST)
+	$(call configure,asan-ubsan)
+	$(call build,asan-ubsan)
+	cd $(BUILD)/asan-ubsan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST)
 
 check-tsan:
-	cmake --preset tsan
-	cmake --build --preset tsan -j$(JOBS)
-	cd build/tsan && $(CTEST) -L stress
+	$(call configure,tsan)
+	$(call build,tsan)
+	cd $(BUILD)/tsan && $(CTEST) -L stress
 
 check: check-debug check-asan check-tsan
 	@echo "make check: all test builds passed"
@@ -66,4 +93,4 @@ soak:
 	sh tools/soak/soak.sh --minutes $(SOAK_MINUTES)
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)

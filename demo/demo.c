@@ -14,12 +14,14 @@
  * Times are medians over R repeats of a batch; the machine may be noisy.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "iova/iova.h"
 
 static uint64_t rng = 1;
@@ -175,26 +177,71 @@ static void mixed_churn(uint64_t live, int repeat)
 	iova_domain_destroy(d);
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: iova-demo [options]\n"
+"  --max-n N      largest number of live ranges (default 1000000, >= 1000)\n"
+"  --repeat R     runs per point, the median is shown (default 7)\n"
+"  --seed S       random seed\n"
+"  --part 1|2     only part 1 (limit independence) or 2 (mixed churn)\n"
+"  -h, --help     this text;  -V, --version  the version\n"
+"exit: 0 ok, 1 a library call failed, 2 usage\n");
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t max_n = 1000000;
-	int repeat = 7, i, part = 0;
+	static const struct option lopts[] = {
+		{ "max-n", required_argument, NULL, 'n' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "part", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char prog[] = "iova-demo";
+	uint64_t max_n = 1000000, v;
+	int repeat = 7, part = 0, c;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--max-n") && i + 1 < argc)
-			max_n = strtoull(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
-			repeat = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
-			rng = strtoull(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--part") && i + 1 < argc)
-			part = atoi(argv[++i]);
-		else {
-			fprintf(stderr, "usage: %s [--max-n N] [--repeat R] [--seed S]"
-				" [--part 1|2]\n",
-				argv[0]);
-			return 2;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (!cli_u64(prog, "--max-n", optarg, 1000, UINT32_MAX,
+				     &max_n))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'r':
+			if (!cli_u64(prog, "--repeat", optarg, 1, 1000, &v))
+				return CLI_EXIT_USAGE;
+			repeat = (int)v;
+			break;
+		case 's':
+			if (!cli_u64(prog, "--seed", optarg, 0, UINT64_MAX, &v))
+				return CLI_EXIT_USAGE;
+			rng = v;
+			break;
+		case 'p':
+			if (!cli_u64(prog, "--part", optarg, 1, 2, &v))
+				return CLI_EXIT_USAGE;
+			part = (int)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			cli_version(prog);
+			return 0;
+		default:
+			cli_bad_option(prog, c, optopt, argv[optind - 1]);
+			return CLI_EXIT_USAGE;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
+			argv[optind]);
+		return CLI_EXIT_USAGE;
 	}
 	if (repeat < 1)
 		repeat = 1;

@@ -19,7 +19,7 @@
 #ifndef IOVA_CACHE_H
 #define IOVA_CACHE_H
 
-#include "iova/iova.h"
+#include "iova.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,7 +58,7 @@ struct iova_cache_config {
  * changed), -EEXIST (already set up), -EBUSY (a fast call already ran on
  * d; nothing changed).
  */
-int iova_domain_init_caches(struct iova_ndomain *d,
+IOVA_API int iova_domain_init_caches(struct iova_ndomain *d,
 			    const struct iova_cache_config *cfg);
 
 /*
@@ -74,7 +74,7 @@ int iova_domain_init_caches(struct iova_ndomain *d,
  * On success *pfn_out = the range's start.
  * Errors: -EINVAL (d or pfn_out NULL, size 0 or above 2^63), -ENOMEM.
  */
-int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
+IOVA_API int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 		    bool flush_retry, uint64_t *pfn_out);
 
 /*
@@ -94,21 +94,21 @@ int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
  *    Without the flag a release build trusts the caller there (the cost of
  *    the check is in docs/caches.md).
  */
-int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size);
+IOVA_API int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size);
 
 /* Give the ranges in CPU slot cpu's magazines back to the index (the
  * magazines stay, empty).  A cpu without a slot, or no caches: no-op. */
-void iova_cache_flush_cpu(struct iova_ndomain *d, unsigned int cpu);
+IOVA_API void iova_cache_flush_cpu(struct iova_ndomain *d, unsigned int cpu);
 
 /* Flush every CPU slot, then give every depot magazine back to the index. */
-void iova_cache_flush_all(struct iova_ndomain *d);
+IOVA_API void iova_cache_flush_all(struct iova_ndomain *d);
 
 /*
  * Give every full depot magazine back to the index, and free the spare
  * empty ones.  The CPU magazines are left alone.  Returns the number of
  * full magazines given back (0 without caches).
  */
-unsigned int iova_cache_trim(struct iova_ndomain *d);
+IOVA_API unsigned int iova_cache_trim(struct iova_ndomain *d);
 
 /* Per-order statistics. */
 struct iova_cache_stats {
@@ -130,13 +130,13 @@ struct iova_cache_stats {
  * Snapshot the statistics of one order.  Errors: -EINVAL (d or st NULL, or
  * order not cached), -ENOENT (no caches).
  */
-int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
+IOVA_API int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
 			 struct iova_cache_stats *st);
 
 /* The configuration in force (defaults filled in; IOVA_CACHE_CHECK_FREES
  * set whenever frees are fully checked, as in debug builds).  -ENOENT: no
  * caches. */
-int iova_cache_get_config(struct iova_ndomain *d,
+IOVA_API int iova_cache_get_config(struct iova_ndomain *d,
 			  struct iova_cache_config *cfg);
 
 #ifdef __cplusplus

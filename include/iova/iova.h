@@ -33,8 +33,39 @@
 extern "C" {
 #endif
 
+/*
+ * The version of these headers, major.minor.patch.  IOVA_VERSION is one
+ * number, ordered like the versions: compare it with IOVA_MAKE_VERSION().
+ * iova_version() returns the library's own IOVA_VERSION at run time (a
+ * program built against one release may run with another shared library
+ * of the same major version).
+ */
 #define IOVA_VERSION_MAJOR 0
 #define IOVA_VERSION_MINOR 1
+#define IOVA_VERSION_PATCH 0
+#define IOVA_MAKE_VERSION(major, minor, patch) \
+	(((major) << 16) | ((minor) << 8) | (patch))
+#define IOVA_VERSION \
+	IOVA_MAKE_VERSION(IOVA_VERSION_MAJOR, IOVA_VERSION_MINOR, \
+			  IOVA_VERSION_PATCH)
+#define IOVA_VERSION_STRING "0.1.0"
+
+/*
+ * IOVA_API marks the public functions: the library is built with hidden
+ * visibility, so these are the only symbols its shared object exports.
+ * Consumers need define nothing, for either the static or the shared
+ * library.
+ */
+#ifndef IOVA_API
+#if defined(__GNUC__) && !defined(__KERNEL__)
+#define IOVA_API __attribute__((visibility("default")))
+#else
+#define IOVA_API
+#endif
+#endif
+
+/* The library's IOVA_VERSION (see above). */
+IOVA_API unsigned int iova_version(void);
 
 /* The opaque allocator state.  Created by iova_domain_create(). */
 struct iova_ndomain;
@@ -69,14 +100,14 @@ struct iova_domain_config {
  * UINT64_MAX >> log2(granule) (its byte address would wrap), unknown flag,
  * out NULL), -ENOMEM (hooks returned NULL).
  */
-int iova_domain_create(const struct iova_domain_config *cfg,
-		       struct iova_ndomain **out);
+IOVA_API int iova_domain_create(const struct iova_domain_config *cfg,
+				struct iova_ndomain **out);
 
 /*
  * Destroy a domain and every range in it (live or reserved).  The caller
  * must make sure no other thread uses the domain.  NULL is a no-op.
  */
-void iova_domain_destroy(struct iova_ndomain *d);
+IOVA_API void iova_domain_destroy(struct iova_ndomain *d);
 
 /* Placement policies for iova_alloc(). */
 enum iova_policy {
@@ -99,21 +130,21 @@ enum iova_policy {
  *           which: alloc_fail_nospace / alloc_fail_nomem).  Neither is
  *           remembered: the next feasible request succeeds.
  */
-int iova_alloc(struct iova_ndomain *d, uint64_t size, uint64_t align,
-	       uint64_t min_pfn, uint64_t max_pfn, enum iova_policy policy,
-	       uint64_t *pfn_out);
+IOVA_API int iova_alloc(struct iova_ndomain *d, uint64_t size, uint64_t align,
+			uint64_t min_pfn, uint64_t max_pfn, enum iova_policy policy,
+			uint64_t *pfn_out);
 
 /* As iova_alloc(), and set the range's user pointer (IOVA_DOMAIN_UDATA). */
-int iova_alloc_udata(struct iova_ndomain *d, uint64_t size, uint64_t align,
-		     uint64_t min_pfn, uint64_t max_pfn,
-		     enum iova_policy policy, void *udata, uint64_t *pfn_out);
+IOVA_API int iova_alloc_udata(struct iova_ndomain *d, uint64_t size, uint64_t align,
+			      uint64_t min_pfn, uint64_t max_pfn,
+			      enum iova_policy policy, void *udata, uint64_t *pfn_out);
 
 /*
  * Free the live range that starts at pfn.  Never allocates, cannot fail for
  * a live range.  Errors: -ENOENT (pfn is not the start of a live allocation:
  * free space, the middle of a range, a reservation, or a double free).
  */
-int iova_free(struct iova_ndomain *d, uint64_t pfn);
+IOVA_API int iova_free(struct iova_ndomain *d, uint64_t pfn);
 
 /* Range flags. */
 #define IOVA_RANGE_RESERVED 0x1u
@@ -128,12 +159,12 @@ struct iova_range {
  * Find the range (live or reserved) that contains pfn.
  * Errors: -ENOENT (pfn is free or outside the domain), -EINVAL (out NULL).
  */
-int iova_find(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out);
+IOVA_API int iova_find(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out);
 
 /*
  * Find the lowest range whose hi >= pfn.  Errors: -ENOENT (none), -EINVAL.
  */
-int iova_find_next(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out);
+IOVA_API int iova_find_next(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out);
 
 /*
  * The range after prev (the lowest whose lo > prev->hi); -ENOENT at the
@@ -150,7 +181,7 @@ int iova_find_after(struct iova_ndomain *d, const struct iova_range *prev,
  * Set the user pointer of the range containing pfn.  Errors: -ENOENT,
  * -EOPNOTSUPP (domain created without IOVA_DOMAIN_UDATA).
  */
-int iova_set_udata(struct iova_ndomain *d, uint64_t pfn, void *udata);
+IOVA_API int iova_set_udata(struct iova_ndomain *d, uint64_t pfn, void *udata);
 
 /*
  * Reserve [lo, hi] so that it is never handed out.  The part outside the
@@ -158,15 +189,15 @@ int iova_set_udata(struct iova_ndomain *d, uint64_t pfn, void *udata);
  * range.  Errors: -EINVAL (lo > hi), -EBUSY (overlaps a live allocation;
  * nothing changes), -ENOMEM (memory hooks failed; nothing changes).
  */
-int iova_reserve(struct iova_ndomain *d, uint64_t lo, uint64_t hi);
+IOVA_API int iova_reserve(struct iova_ndomain *d, uint64_t lo, uint64_t hi);
 
 /*
  * Call fn for every range (live and reserved) in address order, under the
  * domain lock (fn must not call back into this domain).  A non-zero return
  * from fn stops the walk and is returned.  Returns 0 after a full walk.
  */
-int iova_for_each(struct iova_ndomain *d,
-		  int (*fn)(const struct iova_range *r, void *arg), void *arg);
+IOVA_API int iova_for_each(struct iova_ndomain *d,
+			   int (*fn)(const struct iova_range *r, void *arg), void *arg);
 
 /* Page counts are modulo 2^64: a range of the whole 64-bit space counts 0. */
 struct iova_stats {
@@ -184,26 +215,26 @@ struct iova_stats {
 };
 
 /* Snapshot the statistics.  Errors: -EINVAL (st NULL). */
-int iova_get_stats(struct iova_ndomain *d, struct iova_stats *st);
+IOVA_API int iova_get_stats(struct iova_ndomain *d, struct iova_stats *st);
 
 /*
  * Size of the largest free run inside [min_pfn, max_pfn] (clamped to the
  * domain), in pfns; 0 if none.  A run of 2^64 pfns reports UINT64_MAX.
  */
-uint64_t iova_largest_gap(struct iova_ndomain *d, uint64_t min_pfn,
-			  uint64_t max_pfn);
+IOVA_API uint64_t iova_largest_gap(struct iova_ndomain *d, uint64_t min_pfn,
+				   uint64_t max_pfn);
 
 /*
  * Recompute every invariant of the domain (order, no overlap, node fill,
  * keys, gap summaries, counters).  Returns 0, or -EIO and a static string
  * naming the first broken invariant in *why (if why is not NULL).
  */
-int iova_domain_validate(struct iova_ndomain *d, const char **why);
+IOVA_API int iova_domain_validate(struct iova_ndomain *d, const char **why);
 
 /* Domain geometry. */
-uint64_t iova_domain_granule(const struct iova_ndomain *d);
-uint64_t iova_domain_start_pfn(const struct iova_ndomain *d);
-uint64_t iova_domain_end_pfn(const struct iova_ndomain *d);
+IOVA_API uint64_t iova_domain_granule(const struct iova_ndomain *d);
+IOVA_API uint64_t iova_domain_start_pfn(const struct iova_ndomain *d);
+IOVA_API uint64_t iova_domain_end_pfn(const struct iova_ndomain *d);
 
 #ifdef __cplusplus
 }

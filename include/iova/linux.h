@@ -44,6 +44,20 @@ extern "C" {
 #endif
 
 /*
+ * IOVA_API marks the public functions: the library is built with hidden
+ * visibility, so these are the only symbols its shared object exports.
+ * Consumers need define nothing, for either the static or the shared
+ * library.
+ */
+#ifndef IOVA_API
+#if defined(__GNUC__) && !defined(__KERNEL__)
+#define IOVA_API __attribute__((visibility("default")))
+#else
+#define IOVA_API
+#endif
+#endif
+
+/*
  * dma_addr_t, as the kernel spells it.  A program that already has one
  * defines IOVA_LINUX_HAVE_DMA_ADDR_T before including this header.
  */
@@ -110,7 +124,7 @@ struct iova_domain {
  * reserved but are never allocated.  Calling it on a live domain leaks it:
  * put_iova_domain() first.
  */
-void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
+IOVA_API void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 		      unsigned long start_pfn);
 
 /*
@@ -118,7 +132,7 @@ void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
  * sure nobody else uses it; afterwards every call on it fails (it may be
  * set up again with init_iova_domain()).  NULL or a destroyed domain: no-op.
  */
-void put_iova_domain(struct iova_domain *iovad);
+IOVA_API void put_iova_domain(struct iova_domain *iovad);
 
 /*
  * Allocate size pfns at the highest place in [start_pfn, limit_pfn] (clamped
@@ -127,7 +141,7 @@ void put_iova_domain(struct iova_domain *iovad);
  * exists, size is 0 (or above 2^63 when aligned), limit_pfn < start_pfn, or
  * memory is short.  A failure changes nothing and is not remembered.
  */
-struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
+IOVA_API struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 			unsigned long limit_pfn, bool size_aligned);
 
 /*
@@ -136,20 +150,20 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
  * not the live one of its range is a bad free (reported, no change).  As in
  * the kernel, passing a pointer that was already freed is a use after free.
  */
-void __free_iova(struct iova_domain *iovad, struct iova *iova);
+IOVA_API void __free_iova(struct iova_domain *iovad, struct iova *iova);
 
 /*
  * Free the live allocation containing pfn (any pfn inside it).  A free pfn,
  * a reserved one, or a double free is a bad free: reported, no change.
  */
-void free_iova(struct iova_domain *iovad, unsigned long pfn);
+IOVA_API void free_iova(struct iova_domain *iovad, unsigned long pfn);
 
 /*
  * The range (allocated or reserved) containing pfn, or NULL.  O(log n).
  * NULL also if the struct of a range made by alloc_iova_fast() must be
  * created and memory is short.
  */
-struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
+IOVA_API struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
 
 /*
  * Reserve [pfn_lo, pfn_hi] so that it is never allocated; pfns below
@@ -158,7 +172,7 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn);
  * NULL if pfn_lo > pfn_hi, a pfn is above ULONG_MAX >> shift, part of the
  * range is allocated, or memory is short (in each case nothing changes).
  */
-struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
+IOVA_API struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 			  unsigned long pfn_hi);
 
 /*
@@ -169,7 +183,7 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
  * ran on the domain: call it first).  Calling it again is a no-op.
  * Without it, the fast calls still work, through the index.
  */
-int iova_domain_init_rcaches(struct iova_domain *iovad);
+IOVA_API int iova_domain_init_rcaches(struct iova_domain *iovad);
 
 /*
  * Allocate a range for size pfns at or below limit_pfn and at or above
@@ -180,7 +194,7 @@ int iova_domain_init_rcaches(struct iova_domain *iovad);
  * pfn, or 0 on failure (so a domain with start_pfn 0 cannot tell pfn 0 from
  * failure, as in the kernel).
  */
-unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
+IOVA_API unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache);
 
 /*
@@ -191,7 +205,7 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
  * caught, the rest (double free, free or reserved pfn) in debug builds and
  * with IOVA_LINUX_CHECK_FREES (docs/linux-compat.md).
  */
-void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
+IOVA_API void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		    unsigned long size);
 
 /*
@@ -199,8 +213,8 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
  * creates its slab caches here; libiova needs nothing).  get always returns
  * 0; a put without a get is ignored.
  */
-int iova_cache_get(void);
-void iova_cache_put(void);
+IOVA_API int iova_cache_get(void);
+IOVA_API void iova_cache_put(void);
 
 /* --- helpers (as in the kernel) ------------------------------------ */
 
@@ -266,10 +280,10 @@ static inline unsigned long iova_rcache_range(void)
  */
 typedef void (*iova_linux_bad_free_fn)(struct iova_domain *iovad,
 				       unsigned long pfn, const char *what);
-void iova_linux_set_bad_free_hook(iova_linux_bad_free_fn fn);
+IOVA_API void iova_linux_set_bad_free_hook(iova_linux_bad_free_fn fn);
 
 /* Bad frees counted on this domain since init_iova_domain(). */
-unsigned long iova_linux_bad_frees(const struct iova_domain *iovad);
+IOVA_API unsigned long iova_linux_bad_frees(const struct iova_domain *iovad);
 
 /*
  * As iova_domain_init_rcaches(), with nr_cpus CPU slots (0 = every
@@ -280,7 +294,7 @@ unsigned long iova_linux_bad_frees(const struct iova_domain *iovad);
  * without it only debug builds of the library do so (docs/linux-compat.md).
  */
 #define IOVA_LINUX_CHECK_FREES 0x1u
-int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
+IOVA_API int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
 			    unsigned int flags);
 
 /*
@@ -290,7 +304,7 @@ int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
  * nothing below start_pfn is ever handed out, and reservations below it
  * are kept only as records (find_iova() returns them).
  */
-struct iova_ndomain *iova_linux_native(struct iova_domain *iovad);
+IOVA_API struct iova_ndomain *iova_linux_native(struct iova_domain *iovad);
 
 #ifdef __cplusplus
 }

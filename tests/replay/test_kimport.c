@@ -19,6 +19,7 @@ struct seen {
 	unsigned long warn_line[MAXW];
 	int warns, fatals;
 	unsigned long fatal_line;
+	char fatal_text[256];
 };
 
 static void collect(void *ctx, const char *name, unsigned long line,
@@ -27,10 +28,11 @@ static void collect(void *ctx, const char *name, unsigned long line,
 	struct seen *s = ctx;
 
 	(void)name;
-	(void)text;
 	if (fatal) {
-		if (!s->fatals++)
+		if (!s->fatals++) {
 			s->fatal_line = line;
+			snprintf(s->fatal_text, sizeof(s->fatal_text), "%s", text);
+		}
 	} else if (s->warns < MAXW) {
 		s->warn_line[s->warns++] = line;
 	}
@@ -343,6 +345,115 @@ static void test_inline(void)
 	is_int(import("", &o, &t), TRACE_EPARSE, "granule 3000 refused");
 }
 
+/* perf's optional columns, tracefs header counts, a cut last line, and
+ * the ranges live before the capture. */
+static void test_capture_checks(void)
+{
+	struct trace_opts o;
+	struct seen s;
+	struct trace t;
+
+	/* perf script -F +period: numbers between the timestamp and the
+	 * event name; -F +ip,sym: columns after the event's fields. */
+	opts_init(&o, &s);
+	is_int(import(EV "         1 iommu:map: IOMMU: iova=0x10000 - 0x11000 paddr=0x0 size=4096\n"
+		      EV "  250000 7 map: IOMMU: iova=0x20000 - 0x22000 paddr=0x0 size=8192\n"
+		      EV "1 iommu:unmap: IOMMU: iova=0x10000 - 0x11000 size=4096 unmapped_size=4096 ffffffff8153a2b7 __iommu_unmap+0x47 ([kernel.kallsyms])\n",
+		      &o, &t), 0, "period and ip/sym columns: load");
+	is_u64(t.kstats.maps, 2, "... 2 maps");
+	is_u64(t.kstats.unmaps, 1, "... 1 unmap");
+	is_u64(t.kstats.malformed, 0, "... nothing malformed");
+	ok(t.nops == 3 && t.ops[0].at == 0x10 && t.ops[1].at == 0x20 &&
+	   t.ops[1].a == 2 && t.ops[2].kind == TRACE_FREE && t.ops[2].slot == 0,
+	   "... map 0x10, map 2 pages at 0x20, free of the first");
+	trace_free(&t);
+	/* A word between the timestamp and the name is another event; an
+	 * unknown key=value after the fields is still damage. */
+	opts_init(&o, &s);
+	is_int(import(EV "cycles iommu:map: IOMMU: iova=0x10000 paddr=0x0 size=4096\n"
+		      EV "iommu:map: IOMMU: iova=0x10000 paddr=0x0 size=4096 extra=1\n",
+		      &o, &t), 0, "a word before the name; a trailing key=value");
+	is_u64(t.kstats.maps, 0, "... no map accepted");
+	is_u64(t.kstats.malformed, 2, "... both lines malformed");
+	trace_free(&t);
+
+	/* A file cut in the middle of its last line fails, not strict. */
+	opts_init(&o, &s);
+	is_int(import(EV "iommu:map: IOMMU: iova=0x10000 paddr=0x0 size=4096\n"
+		      EV "iommu:map: IOMMU: iova=0x20000 paddr=0x0 size=40",
+		      &o, &t), TRACE_EPARSE, "cut last line: fails");
+	is_u64(s.fatal_line, 2, "... at line 2");
+	ok(strstr(s.fatal_text, "truncated") != NULL, "... saying truncated");
+
+	/* tracefs header: entries in the buffer == entry lines, and entries
+	 * written == in the buffer + reported lost. */
+#define HDR(a, b) "# tracer: nop\n#\n# entries-in-buffer/entries-written: " \
+		  a "/" b "   #P:2\n#\n"
+#define MAP1 EV "map: IOMMU: iova=0x10000 - 0x11000 paddr=0x0 size=4096\n"
+#define WQ EV "workqueue_execute_start: work struct 00000000: function f\n"
+#define STK " => __iommu_map\n"
+	opts_init(&o, &s);
+	is_int(import(HDR("3", "3") MAP1 WQ STK MAP1, &o, &t), 0,
+	       "header 3/3, 3 entries (a stack line is not one): loads");
+	trace_free(&t);
+	opts_init(&o, &s);
+	is_int(import(HDR("3", "3") MAP1 WQ, &o, &t), TRACE_EPARSE,
+	       "header 3/3, 2 entries: fails");
+	is_u64(s.fatal_line, 3, "... at the header line");
+	ok(strstr(s.fatal_text, "3 entries in the buffer but 2") != NULL,
+	   "... naming both counts");
+	opts_init(&o, &s);
+	is_int(import(HDR("2", "5") MAP1 WQ, &o, &t), TRACE_EPARSE,
+	       "header 2/5 and nothing reported lost: fails");
+	ok(strstr(s.fatal_text, "overwrote") != NULL, "... the buffer overwrote");
+	opts_init(&o, &s);
+	is_int(import(HDR("2", "5") "CPU:0 [LOST 3 EVENTS]\n" MAP1 WQ, &o, &t),
+	       0, "header 2/5 with 3 reported lost: loads");
+	trace_free(&t);
+	opts_init(&o, &s);
+	is_int(import(HDR("2", "4") "CPU:0 [LOST 3 EVENTS]\n" MAP1 WQ, &o, &t),
+	       TRACE_EPARSE, "header 2/4 with 3 reported lost: fails");
+#undef HDR
+#undef MAP1
+#undef WQ
+#undef STK
+
+	/* Unmaps of what the trace never mapped: live before the capture.
+	 * 0x20-0x21 and 0x40, 0x41 (two adjacent unmaps: one run) are;
+	 * 0x30 is not, the trace maps it again later. */
+	{
+		static const char txt[] =
+		    EV "map: IOMMU: iova=0x10000 - 0x11000 paddr=0x0 size=4096\n"
+		    EV "unmap: IOMMU: iova=0x20000 - 0x22000 size=8192 unmapped_size=8192\n"
+		    EV "unmap: IOMMU: iova=0x30000 - 0x31000 size=4096 unmapped_size=4096\n"
+		    EV "unmap: IOMMU: iova=0x41000 - 0x42000 size=4096 unmapped_size=4096\n"
+		    EV "unmap: IOMMU: iova=0x40000 - 0x41000 size=4096 unmapped_size=4096\n"
+		    EV "map: IOMMU: iova=0x30000 - 0x31000 paddr=0x0 size=4096\n";
+
+		opts_init(&o, &s);
+		is_int(import(txt, &o, &t), 0, "pre-capture ranges: loads");
+		is_u64(t.kstats.unmatched_unmaps, 4, "... 4 unmatched unmaps");
+		is_u64(t.kstats.prelive_ranges, 2, "... 2 ranges live before");
+		is_u64(t.kstats.prelive_pages, 4, "... of 4 pages");
+		is_u64(t.nreserves, 0, "... not reserved by default");
+		ok(t.nops == 2 && t.ops[0].kind == TRACE_ALLOC,
+		   "... the trace is the two maps");
+		trace_free(&t);
+		opts_init(&o, &s);
+		o.pre_reserve = true;
+		is_int(import(txt, &o, &t), 0, "pre_reserve: loads");
+		is_u64(t.nreserves, 2, "... 2 reservations");
+		ok(t.nops == 4 && t.ops[0].kind == TRACE_RESERVE &&
+		   t.ops[0].a == 0x20 && t.ops[0].b == 0x21 &&
+		   t.ops[1].kind == TRACE_RESERVE && t.ops[1].a == 0x40 &&
+		   t.ops[1].b == 0x41, "... [0x20, 0x21] and [0x40, 0x41] first");
+		ok(t.nops == 4 && t.ops[2].kind == TRACE_ALLOC &&
+		   t.ops[2].at == 0x10 && t.ops[3].kind == TRACE_ALLOC &&
+		   t.ops[3].at == 0x30, "... then the two maps");
+		trace_free(&t);
+	}
+}
+
 static void test_truncations(void)
 {
 	char path[512], *buf;
@@ -361,27 +472,35 @@ static void test_truncations(void)
 	if (fread(buf, 1, (size_t)len, f) != (size_t)len)
 		len = 0;
 	fclose(f);
-	/* Every prefix loads (not strict) without a crash; a prefix that
-	 * ends inside an event line reports that last line as malformed. */
+	/* Every prefix of the file, not strict: one that ends inside a line
+	 * fails at that line (the file was cut); one that ends at a line
+	 * boundary after the header (line 4: 12 entries) but before the
+	 * last of them fails at the header (fewer entries than it says);
+	 * the rest (the first 3 lines, and the whole file) load. */
 	for (cut = 0; cut <= (size_t)len; cut++) {
 		struct trace_opts o;
 		struct seen s;
 		struct trace t;
-		unsigned long lines = 0;
+		unsigned long lines = 0, want_line = 0;
 		size_t i;
+		int r;
 
 		for (i = 0; i < cut; i++)
 			lines += buf[i] == '\n';
+		if (cut && buf[cut - 1] != '\n')
+			want_line = lines + 1;
+		else if (lines >= 4 && cut < (size_t)len)
+			want_line = 4;
 		opts_init(&o, &s);
-		if (trace_parse_buf(buf, cut, "cut", &o, &t)) {
+		r = trace_parse_buf(buf, cut, "cut", &o, &t);
+		if (want_line ? r != TRACE_EPARSE || s.fatal_line != want_line :
+				r != 0)
 			bad++;
-			continue;
-		}
-		if (s.warns && s.warn_line[s.warns - 1] > lines + 1)
-			bad++;
-		trace_free(&t);
+		if (!r)
+			trace_free(&t);
 	}
-	is_u64(bad, 0, "all %ld prefixes load, warnings within the prefix", len);
+	is_u64(bad, 0, "all %ld prefixes: cut ones fail at the cut line, short "
+	       "ones at the header's count, the rest load", len);
 	free(buf);
 }
 
@@ -390,6 +509,7 @@ int main(void)
 	test_perf_sample();
 	test_tracefs_sample();
 	test_inline();
+	test_capture_checks();
 	test_truncations();
 	return tap_done();
 }

@@ -66,3 +66,13 @@ uint64_t rhist_pct(const struct rhist *h, double p)
 	}
 	return h->max;
 }
+
+uint64_t rhist_count_ge(const struct rhist *h, uint64_t v)
+{
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = rhist_bucket(v); i < HIST_BUCKETS; i++)
+		n += h->b[i];
+	return n;
+}

@@ -21,6 +21,9 @@ void rhist_add(struct rhist *h, uint64_t v);
 /* Smallest bucket upper bound (clamped to max) below which a fraction p
  * (0..1) of the values lie; 0 for an empty histogram. */
 uint64_t rhist_pct(const struct rhist *h, double p);
+/* Values in the buckets from v's up: those >= v, plus at most the
+ * others of v's own bucket (12.5% below v). */
+uint64_t rhist_count_ge(const struct rhist *h, uint64_t v);
 /* The bucket index of v, and the largest value in bucket i (for tests). */
 unsigned rhist_bucket(uint64_t v);
 uint64_t rhist_bucket_hi(unsigned i);

@@ -37,8 +37,20 @@ enum ev_kind { EV_SKIP, EV_MAP, EV_UNMAP, EV_BAD, EV_LOST };
 struct event {
 	enum ev_kind kind;
 	uint64_t iova, size, paddr, unmapped;
+	uint64_t lost;		/* EV_LOST: the n of "[LOST n EVENTS]" */
 	const char *why;	/* EV_BAD */
 };
+
+/* All decimal digits (perf's optional numeric columns: period...). */
+static bool is_number(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 0;
+}
 
 static bool is_blank(char c)
 {
@@ -143,6 +155,12 @@ static void parse_body(const char *s, size_t n, struct event *ev)
 				goto bad;
 			}
 			got_unm = true;
+		} else if (got_iova && got_size && !want_end &&
+			   (ev->kind == EV_MAP ? got_paddr : got_unm) &&
+			   !memchr(s + i, '=', j - i)) {
+			/* The event is complete: what follows are perf's
+			 * optional columns (-F +ip,sym,dso...). */
+			break;
 		} else {
 			ev->why = "unexpected field";
 			goto bad;
@@ -188,8 +206,9 @@ bad:
 
 static void parse_event(const char *s, size_t n, struct event *ev)
 {
-	size_t i = 0, prev_s = 0, prev_n = 0;
-	bool first = true;
+	size_t i = 0;
+	bool may_be_name = true, after_ts = false;
+	const char *lost;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = EV_SKIP;
@@ -197,24 +216,30 @@ static void parse_event(const char *s, size_t n, struct event *ev)
 		i++;
 	if (i == n || s[i] == '#')
 		return;
-	if (find_sub(s + i, n - i, "[LOST ") && find_sub(s + i, n - i, "EVENTS]")) {
+	lost = find_sub(s + i, n - i, "[LOST ");
+	if (lost && find_sub(s + i, n - i, "EVENTS]")) {
+		size_t d = (size_t)(lost + 6 - s), e = d;
+
+		while (e < n && s[e] >= '0' && s[e] <= '9')
+			e++;
 		ev->kind = EV_LOST;
+		if (!parse_u64(s + d, e - d, &ev->lost))
+			ev->lost = 0;
 		return;
 	}
 	/* Find the event name: a token "map:", "unmap:", "iommu:map:" or
-	 * "iommu:unmap:" that is the first token or follows a timestamp. */
+	 * "iommu:unmap:" that is the first token or follows the timestamp,
+	 * possibly after numeric columns (perf script -F +period). */
 	while (i < n) {
 		size_t j;
-		bool after_ts;
 
 		for (j = i; j < n && !is_blank(s[j]); j++)
 			;
-		after_ts = first || is_timestamp(s + prev_s, prev_n);
-		if (after_ts && (span_is(s + i, j - i, "map:") ||
-				 span_is(s + i, j - i, "iommu:map:")))
+		if (may_be_name && (span_is(s + i, j - i, "map:") ||
+				    span_is(s + i, j - i, "iommu:map:")))
 			ev->kind = EV_MAP;
-		else if (after_ts && (span_is(s + i, j - i, "unmap:") ||
-				      span_is(s + i, j - i, "iommu:unmap:")))
+		else if (may_be_name && (span_is(s + i, j - i, "unmap:") ||
+					 span_is(s + i, j - i, "iommu:unmap:")))
 			ev->kind = EV_UNMAP;
 		if (ev->kind != EV_SKIP) {
 			i = j;
@@ -228,11 +253,11 @@ static void parse_event(const char *s, size_t n, struct event *ev)
 			parse_body(s + i + 6, n - i - 6, ev);
 			return;
 		}
-		if (is_timestamp(s + prev_s, prev_n) && !first)
+		if (after_ts && !is_number(s + i, j - i))
 			break;	/* the event after the timestamp is another */
-		prev_s = i;
-		prev_n = j - i;
-		first = false;
+		if (!after_ts && is_timestamp(s + i, j - i))
+			after_ts = true;
+		may_be_name = after_ts;
 		i = j;
 		while (i < n && is_blank(s[i]))
 			i++;
@@ -253,6 +278,12 @@ struct allocrec {
 	uint8_t dead;
 };
 
+/* A run of pfns [lo, end). */
+struct span {
+	uint64_t lo, end;
+	unsigned long line;
+};
+
 struct kstate {
 	struct msg_ctx m;
 	const struct trace_opts *opts;
@@ -267,6 +298,8 @@ struct kstate {
 	unsigned shift;
 	uint64_t max_end;	/* highest exclusive pfn mapped */
 	uint64_t min_lo;
+	struct span *pre;	/* unmaps of nothing mapped: [lo, end) */
+	size_t npre, pre_cap;
 };
 
 static int push_hit(struct kstate *k, uint32_t p)
@@ -423,7 +456,20 @@ static int do_unmap(struct kstate *k, const struct event *ev,
 	if (overlapping(k, lo, end))
 		return TRACE_ENOMEM;
 	if (!k->nhit) {
+		/* Mapped before the capture began (or a lost map). */
 		k->st->unmatched_unmaps++;
+		if (k->npre == k->pre_cap) {
+			size_t nc = k->pre_cap ? k->pre_cap * 2 : 64;
+			struct span *n = realloc(k->pre, nc * sizeof(*n));
+
+			if (!n)
+				return TRACE_ENOMEM;
+			k->pre = n;
+			k->pre_cap = nc;
+		}
+		k->pre[k->npre].lo = lo;
+		k->pre[k->npre].end = end;
+		k->pre[k->npre++].line = line;
 		return 0;
 	}
 	for (i = 0; i < k->nhit; i++) {
@@ -527,9 +573,151 @@ static unsigned auto_bits(uint64_t max_end_pfn, unsigned shift)
 	return b;
 }
 
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Sort and merge overlapping or adjacent spans; the new count. */
+static size_t span_merge(struct span *s, size_t n)
+{
+	size_t i, m = 0;
+
+	qsort(s, n, sizeof(*s), span_cmp);
+	for (i = 0; i < n; i++) {
+		if (m && s[i].lo <= s[m - 1].end) {
+			if (s[i].end > s[m - 1].end)
+				s[m - 1].end = s[i].end;
+		} else {
+			s[m++] = s[i];
+		}
+	}
+	return m;
+}
+
+/*
+ * The ranges live before the capture: pages unmapped by the trace that it
+ * never maps itself (an unmap of nothing, minus every page any map of the
+ * trace covers, so that a reservation of them never meets the trace's own
+ * placements).  Leaves them sorted and disjoint in k->pre; counts them.
+ */
+static int infer_prelive(struct kstate *k)
+{
+	struct trace *t = k->t;
+	struct span *m, *out;
+	size_t nm = 0, i, j, no = 0;
+
+	if (!k->npre)
+		return 0;
+	k->npre = span_merge(k->pre, k->npre);
+	m = malloc((t->nslots ? t->nslots : 1) * sizeof(*m));
+	out = malloc(2 * (k->npre + t->nslots + 1) * sizeof(*out));
+	if (!m || !out) {
+		free(m);
+		free(out);
+		return TRACE_ENOMEM;
+	}
+	for (i = 0; i < t->nops; i++)
+		if (t->ops[i].kind == TRACE_ALLOC && t->ops[i].has_at) {
+			m[nm].lo = t->ops[i].at;
+			m[nm].end = t->ops[i].at + t->ops[i].a;
+			m[nm++].line = 0;
+		}
+	nm = span_merge(m, nm);
+	/* out = pre minus m, both sorted and disjoint. */
+	for (i = 0, j = 0; i < k->npre; i++) {
+		uint64_t lo = k->pre[i].lo, end = k->pre[i].end;
+
+		while (j < nm && m[j].end <= lo)
+			j++;
+		while (lo < end) {
+			size_t q = j;
+
+			while (q < nm && m[q].end <= lo)
+				q++;
+			if (q < nm && m[q].lo <= lo) {
+				lo = m[q].end;		/* skip a mapped run */
+				continue;
+			}
+			out[no].lo = lo;
+			out[no].end = q < nm && m[q].lo < end ? m[q].lo : end;
+			out[no].line = k->pre[i].line;
+			lo = out[no++].end;
+		}
+	}
+	free(m);
+	free(k->pre);
+	k->pre = out;
+	k->npre = no;
+	k->pre_cap = 2 * (k->npre + t->nslots + 1);
+	k->st->prelive_ranges = no;
+	for (i = 0; i < no; i++)
+		k->st->prelive_pages += out[i].end - out[i].lo;
+	return 0;
+}
+
+/* Put a reservation of every pre-capture range at the start. */
+static int prepend_reserves(struct kstate *k)
+{
+	struct trace *t = k->t;
+	size_t i, n = k->npre;
+
+	for (i = 0; i < n; i++) {
+		struct trace_op op;
+
+		memset(&op, 0, sizeof(op));
+		if (trace_push(t, &op))
+			return TRACE_ENOMEM;
+	}
+	memmove(t->ops + n, t->ops, (t->nops - n) * sizeof(*t->ops));
+	for (i = 0; i < n; i++) {
+		struct trace_op *op = &t->ops[i];
+
+		memset(op, 0, sizeof(*op));
+		op->kind = TRACE_RESERVE;
+		op->a = k->pre[i].lo;
+		op->b = k->pre[i].end - 1;
+		op->line = (uint32_t)k->pre[i].line;
+		if (op->b > t->end_pfn)
+			op->b = t->end_pfn;
+		if (op->a <= op->b)
+			t->nreserves++;
+		else
+			op->kind = TRACE_NOP;
+	}
+	return 0;
+}
+
+/* "# entries-in-buffer/entries-written: 12/15   #P:2" */
+static bool tracefs_counts(const char *s, size_t n, uint64_t *inbuf,
+			   uint64_t *written)
+{
+	static const char key[] = "entries-in-buffer/entries-written:";
+	const char *p = find_sub(s, n, key), *e = s + n, *q, *r;
+
+	if (!p)
+		return false;
+	p += sizeof(key) - 1;
+	while (p < e && is_blank(*p))
+		p++;
+	for (q = p; q < e && *q >= '0' && *q <= '9'; q++)
+		;
+	if (q == e || *q != '/')
+		return false;
+	for (r = q + 1; r < e && *r >= '0' && *r <= '9'; r++)
+		;
+	return parse_u64(p, (size_t)(q - p), inbuf) &&
+	       parse_u64(q + 1, (size_t)(r - q - 1), written);
+}
+
 int trace_import_kernel(const char *buf, size_t len, const char *name,
 			const struct trace_opts *opts, struct trace *t)
 {
+	uint64_t hdr_inbuf = 0, hdr_written = 0, nevents = 0, nlost = 0;
+	unsigned long hdr_line = 0;
+	size_t b;
 	struct kstate k;
 	struct line_iter it;
 	const char *s;
@@ -563,16 +751,31 @@ int trace_import_kernel(const char *buf, size_t len, const char *name,
 
 		k.st->lines++;
 		if (n > TRACE_MAX_LINE) {
+			memset(&ev, 0, sizeof(ev));
 			ev.kind = EV_BAD;
 			ev.why = "line too long";
 		} else {
 			parse_event(s, n, &ev);
 		}
-		if (ev.kind != EV_SKIP && ev.kind != EV_LOST &&
-		    it.last_unterminated) {
-			ev.kind = EV_BAD;
-			ev.why = "truncated last line (no newline at the end)";
+		if (it.last_unterminated && n) {
+			/* Cut in the middle of a line: what is left may still
+			 * parse ("size=40" of "size=4096"), so never use it. */
+			msg_report(&k.m, it.lineno, true, "truncated last line "
+				   "(no newline at the end): the capture was cut");
+			r = TRACE_EPARSE;
+			break;
 		}
+		/* Entries of a tracefs buffer: every line but comments,
+		 * lost-event markers and " => caller" stack lines. */
+		for (b = 0; b < n && is_blank(s[b]); b++)
+			;
+		if (b < n && s[b] == '#' && !hdr_line &&
+		    tracefs_counts(s, n, &hdr_inbuf, &hdr_written))
+			hdr_line = it.lineno;
+		else if (b < n && s[b] != '#' && ev.kind != EV_LOST &&
+			 !(n - b >= 2 && s[b] == '=' && s[b + 1] == '>'))
+			nevents++;
+		nlost += ev.kind == EV_LOST ? ev.lost : 0;
 		switch (ev.kind) {
 		case EV_SKIP:
 			k.st->skipped++;
@@ -610,6 +813,41 @@ int trace_import_kernel(const char *buf, size_t len, const char *name,
 			msg_report(&k.m, it.lineno, true, "out of memory");
 		goto out;
 	}
+	/* A tracefs "trace" file says how many entries it holds and how many
+	 * were written: fewer lines means a cut or edited file; more written
+	 * than held and reported lost means the ring buffer overwrote the
+	 * oldest events, whose maps (or unmaps) are now unknown. */
+	if (hdr_line && nevents != hdr_inbuf) {
+		msg_report(&k.m, hdr_line, true, "the header says %llu entries "
+			   "in the buffer but %llu event lines were read: the "
+			   "file is truncated or edited",
+			   (unsigned long long)hdr_inbuf,
+			   (unsigned long long)nevents);
+		r = TRACE_EPARSE;
+		goto out;
+	}
+	if (hdr_line && hdr_written != hdr_inbuf + nlost) {
+		msg_report(&k.m, hdr_line, true, "the header says %llu entries "
+			   "were written, but the file holds %llu and reports "
+			   "%llu lost: %s", (unsigned long long)hdr_written,
+			   (unsigned long long)hdr_inbuf,
+			   (unsigned long long)nlost,
+			   hdr_written > hdr_inbuf + nlost ?
+				   "the ring buffer overwrote events (capture "
+				   "with a larger buffer_size_kb)" :
+				   "the counts are inconsistent");
+		r = TRACE_EPARSE;
+		goto out;
+	}
+	r = infer_prelive(&k);
+	if (r) {
+		msg_report(&k.m, 0, true, "out of memory");
+		goto out;
+	}
+	if (opts && opts->pre_reserve)
+		for (i = 0; i < k.npre; i++)
+			if (k.pre[i].end > k.max_end)
+				k.max_end = k.pre[i].end;
 	/* Geometry. */
 	bits = opts && opts->limit_bits ? opts->limit_bits :
 					  auto_bits(k.max_end, k.shift);
@@ -668,11 +906,16 @@ int trace_import_kernel(const char *buf, size_t len, const char *name,
 		if (!k.rec[op->slot].dead)
 			k.st->live_at_end++;
 	}
+	if (opts && opts->pre_reserve && k.npre && prepend_reserves(&k)) {
+		msg_report(&k.m, 0, true, "out of memory");
+		r = TRACE_ENOMEM;
+	}
 out:
 	pt_destroy(&k.tr);
 	free(k.rec);
 	free(k.hit);
 	free(k.hitslot);
+	free(k.pre);
 	if (r) {
 		trace_free(t);
 		return r;

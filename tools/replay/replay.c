@@ -482,4 +482,6 @@ void replay_result_free(struct replay_result *res)
 	free(res->samples);
 	res->samples = NULL;
 	res->nsamples = 0;
+	free(res->run_mops);
+	res->run_mops = NULL;
 }

@@ -68,6 +68,15 @@ struct replay_result {
 	uint64_t same_at, with_at;	/* placed where the trace placed it */
 	struct replay_sample *samples;
 	size_t nsamples;
+	/* Over the repeated runs (filled by iova-replay, not the engine;
+	 * runs == 0: one run, these unused).  The other fields are those
+	 * of the median run. */
+	unsigned runs;
+	double *run_mops;	/* runs values, in run order (malloc'd) */
+	double mops_median, mops_min, mops_max;
+	unsigned stall_runs;	/* runs with an operation >= stall_ns */
+	uint64_t stall_ops;	/* such operations, over all runs */
+	uint64_t stall_ns;	/* the threshold */
 };
 
 struct replay_opts {

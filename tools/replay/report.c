@@ -52,15 +52,37 @@ void report_trace(FILE *f, const char *name, const struct trace *t)
 			" still mapped at the end (not leaks)\n",
 			k->coalesced, k->partial_unmaps, k->unmatched_unmaps,
 			k->remapped, k->rounded, k->live_at_end);
+		if (k->prelive_ranges)
+			fprintf(f, "  %" PRIu64 " ranges (%" PRIu64 " pages) were "
+				"live before the capture (unmapped, never mapped "
+				"in it): %s\n", k->prelive_ranges,
+				k->prelive_pages, t->nreserves ?
+				"reserved first (--pre-reserve)" :
+				"--pre-reserve reserves them, so that "
+				"placements can match the trace's");
 	}
 }
 
-static double mops(const struct replay_result *r)
+double report_run_mops(const struct replay_result *r)
 {
 	uint64_t timed = r->allocs - r->unsupported + r->frees -
 			 r->skipped_frees + r->reserves;
 
 	return r->op_ns ? (double)timed * 1e3 / (double)r->op_ns : 0;
+}
+
+/* Throughput: the median over the runs when there were several. */
+static double mops(const struct replay_result *r)
+{
+	return r->runs ? r->mops_median : report_run_mops(r);
+}
+
+/* (max - min) / median over the runs, in percent; 0 for one run. */
+static double spread_pct(const struct replay_result *r)
+{
+	return r->runs > 1 && r->mops_median > 0 ?
+		       100.0 * (r->mops_max - r->mops_min) / r->mops_median :
+		       0.0;
 }
 
 static uint64_t min_gap4g(const struct replay_result *r)
@@ -100,8 +122,20 @@ void report_one(FILE *f, const struct trace *t, const struct replay_result *r)
 	fprintf(f, "== %s ==\n", r->name);
 	if (!r->placement_only) {
 		fprintf(f, "  %" PRIu64 " ops in %.3f ms of operations "
-			"(%.3f ms wall): %.3g Mops/s\n", r->nops,
+			"(%.3f ms wall): %.3g Mops/s", r->nops,
 			(double)r->op_ns / 1e6, r->wall_s * 1e3, mops(r));
+		if (r->runs > 1)
+			fprintf(f, ", the median of %u runs (%.3g..%.3g, "
+				"spread %.1f%%)", r->runs, r->mops_min,
+				r->mops_max, spread_pct(r));
+		fputc('\n', f);
+		if (r->stall_runs)
+			fprintf(f, "  STALLS: %" PRIu64 " operations took >= %.3g "
+				"ms in %u of %u runs (preemption or page faults "
+				"on a shared machine?); the throughput is the "
+				"median run's\n", r->stall_ops,
+				(double)r->stall_ns / 1e6, r->stall_runs,
+				r->runs ? r->runs : 1);
 		fprintf(f, "  alloc ns: p50 %" PRIu64 "  p90 %" PRIu64
 			"  p99 %" PRIu64 "  p99.9 %" PRIu64 "  max %" PRIu64
 			"  (n=%" PRIu64 ")\n",
@@ -169,13 +203,15 @@ static void cell(FILE *f, const char *text)
 }
 
 enum rowkind {
-	R_MOPS, R_RATIO, R_A50, R_A99, R_A999, R_AMAX, R_F50, R_F99,
+	R_MOPS, R_RATIO, R_SPREAD, R_STALLS, R_A50, R_A99, R_A999, R_AMAX,
+	R_F50, R_F99,
 	R_AFAIL, R_UNSUP, R_VIOL, R_PEAKB, R_BPR, R_G4F, R_G4MIN, R_GMF,
 	R_GAPS, R_GAPSMAX, R_SAME, R_COUNT
 };
 
 static const char *const row_label[R_COUNT] = {
-	"throughput (Mops/s)", "speed vs first", "alloc p50 (ns)",
+	"throughput (Mops/s)", "speed vs first", "spread over runs (%)",
+	"runs with stalls", "alloc p50 (ns)",
 	"alloc p99 (ns)", "alloc p99.9 (ns)", "alloc max (ns)",
 	"free p50 (ns)", "free p99 (ns)", "alloc failures",
 	"unsupported requests", "safety violations", "peak index memory",
@@ -224,6 +260,13 @@ void report_compare(FILE *f, const struct trace *t,
 				snprintf(b, sizeof(b), "%.3gx",
 					 base && mops(base) > 0 ?
 						 mops(x) / mops(base) : 0.0);
+				break;
+			case R_SPREAD:
+				snprintf(b, sizeof(b), "%.1f", spread_pct(x));
+				break;
+			case R_STALLS:
+				snprintf(b, sizeof(b), "%u/%u", x->stall_runs,
+					 x->runs ? x->runs : 1);
 				break;
 			case R_A50:
 			case R_A99:
@@ -383,4 +426,207 @@ out:
 	free(dat);
 	free(png);
 	return err;
+}
+
+/* ---- machine-readable output ------------------------------------------ */
+
+/* The values of one design's row, shared by CSV and JSON. */
+struct row {
+	const char *key;
+	int kind;		/* 0 integer, 1 real, 2 string, 3 boolean,
+				   4 a real holding a whole number,
+				   5 the list of run throughputs */
+	uint64_t u;
+	double d;
+	const char *s;
+};
+
+static size_t design_row(const struct trace *t, const struct replay_result *x,
+			 const struct replay_result *base, struct row *v)
+{
+	const struct replay_sample *s = last(x);
+	size_t n = 0;
+	bool timed = !x->placement_only;
+
+#define U(k, val) (v[n].key = (k), v[n].kind = 0, v[n++].u = (val))
+#define D(k, val) (v[n].key = (k), v[n].kind = 1, v[n++].d = (val))
+#define S(k, val) (v[n].key = (k), v[n].kind = 2, v[n++].s = (val))
+#define B(k, val) (v[n].key = (k), v[n].kind = 3, v[n++].u = (val))
+#define W(k, val) (v[n].key = (k), v[n].kind = 4, v[n++].d = (val))
+	S("design", x->name);
+	B("placement_only", x->placement_only);
+	U("ops", x->nops);
+	U("allocs", x->allocs);
+	U("frees", x->frees);
+	U("reserves", x->reserves);
+	U("alloc_fail", x->alloc_fail);
+	U("free_fail", x->free_fail);
+	U("reserve_fail", x->reserve_fail);
+	U("unsupported", x->unsupported);
+	U("skipped_frees", x->skipped_frees);
+	U("violations", x->violations);
+	U("runs", x->runs ? x->runs : 1);
+	v[n].key = "mops_runs";
+	v[n++].kind = 5;
+	D("mops_median", timed ? mops(x) : 0);
+	D("mops_min", timed ? (x->runs ? x->mops_min : mops(x)) : 0);
+	D("mops_max", timed ? (x->runs ? x->mops_max : mops(x)) : 0);
+	D("spread_pct", timed ? spread_pct(x) : 0);
+	D("ratio_vs_first", timed && base && mops(base) > 0 ?
+				    mops(x) / mops(base) : 0);
+	U("stall_runs", x->stall_runs);
+	U("stall_ops", x->stall_ops);
+	U("alloc_p50_ns", timed ? rhist_pct(&x->h_alloc, 0.5) : 0);
+	U("alloc_p99_ns", timed ? rhist_pct(&x->h_alloc, 0.99) : 0);
+	U("alloc_p999_ns", timed ? rhist_pct(&x->h_alloc, 0.999) : 0);
+	U("alloc_max_ns", timed ? x->h_alloc.max : 0);
+	U("free_p50_ns", timed ? rhist_pct(&x->h_free, 0.5) : 0);
+	U("free_p99_ns", timed ? rhist_pct(&x->h_free, 0.99) : 0);
+	U("peak_index_bytes", timed ? x->peak_bytes : 0);
+	D("bytes_per_range", timed && x->peak_live ?
+				     (double)x->bytes_at_peak_live /
+					     (double)x->peak_live : 0);
+	W("gap4g_final_bytes", gap_bytes(t, s->gap4g));
+	W("gap4g_min_bytes", gap_bytes(t, min_gap4g(x)));
+	W("gapmax_final_bytes", gap_bytes(t, s->gapmax));
+	U("free_gaps_final", s->gaps);
+	U("free_gaps_max", max_gaps(x));
+	D("same_iova_pct", x->with_at && timed ?
+				   100.0 * (double)x->same_at /
+					   (double)x->with_at : 0);
+#undef U
+#undef D
+#undef S
+#undef B
+#undef W
+	return n;
+}
+
+#define MAX_ROW 40
+
+static const struct replay_result *first_timed(const struct replay_result *r,
+					       size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!r[i].placement_only)
+			return &r[i];
+	return NULL;
+}
+
+static void print_value(FILE *f, const struct row *v, bool json,
+			const struct replay_result *x)
+{
+	unsigned i, runs = x->run_mops && !x->placement_only ? x->runs : 0;
+
+	if (v->kind == 5) {
+		fputs(json ? "[" : "", f);
+		for (i = 0; i < runs; i++)
+			fprintf(f, "%s%.6g", i ? (json ? ", " : ";") : "",
+				x->run_mops[i]);
+		fputs(json ? "]" : "", f);
+	} else if (v->kind == 0)
+		fprintf(f, "%" PRIu64, v->u);
+	else if (v->kind == 1)
+		fprintf(f, "%.6g", v->d);
+	else if (v->kind == 3)
+		fputs(json ? (v->u ? "true" : "false") : (v->u ? "1" : "0"), f);
+	else
+		fprintf(f, "%.0f", v->d);
+}
+
+/* A CSV field: quoted when it holds a comma, a quote or a line break. */
+static void csv_str(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int report_csv(FILE *f, const char *trace_name, const struct trace *t,
+	       const struct replay_result *r, size_t n)
+{
+	const struct replay_result *base = first_timed(r, n);
+	struct row v[MAX_ROW];
+	size_t i, j, m;
+
+	m = design_row(t, &r[0], base, v);
+	fputs("trace", f);
+	for (j = 0; j < m; j++)
+		fprintf(f, ",%s", v[j].key);
+	fputc('\n', f);
+	for (i = 0; i < n; i++) {
+		m = design_row(t, &r[i], base, v);
+		csv_str(f, trace_name);
+		for (j = 0; j < m; j++) {
+			fputc(',', f);
+			if (v[j].kind == 2)
+				csv_str(f, v[j].s);
+			else
+				print_value(f, &v[j], false, &r[i]);
+		}
+		fputc('\n', f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+int report_json(FILE *f, const char *trace_name, const struct trace *t,
+		const struct replay_result *r, size_t n, const char *version)
+{
+	const struct replay_result *base = first_timed(r, n);
+	struct row v[MAX_ROW];
+	size_t i, j, m;
+
+	fputs("{\n  \"tool\": \"iova-replay\",\n  \"version\": ", f);
+	json_str(f, version);
+	fputs(",\n  \"trace\": {\"name\": ", f);
+	json_str(f, trace_name);
+	fprintf(f, ", \"ops\": %zu, \"allocs\": %" PRIu64 ", \"frees\": %"
+		PRIu64 ", \"reserves\": %" PRIu64 ", \"granule\": %" PRIu64
+		", \"start_pfn\": %" PRIu64 ", \"end_pfn\": %" PRIu64
+		", \"imported\": %s, \"prelive_ranges\": %" PRIu64
+		", \"prelive_pages\": %" PRIu64 "},\n  \"designs\": [",
+		t->nops - (size_t)t->kstats.coalesced, t->nallocs, t->nfrees,
+		t->nreserves, t->granule, t->start_pfn, t->end_pfn,
+		t->imported ? "true" : "false", t->kstats.prelive_ranges,
+		t->kstats.prelive_pages);
+	for (i = 0; i < n; i++) {
+		m = design_row(t, &r[i], base, v);
+		fputs(i ? ",\n    {" : "\n    {", f);
+		for (j = 0; j < m; j++) {
+			fprintf(f, "%s\"%s\": ", j ? ", " : "", v[j].key);
+			if (v[j].kind == 2)
+				json_str(f, v[j].s);
+			else
+				print_value(f, &v[j], true, &r[i]);
+		}
+		fputc('}', f);
+	}
+	fputs("\n  ]\n}\n", f);
+	return ferror(f) ? -EIO : 0;
 }

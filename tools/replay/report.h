@@ -25,6 +25,19 @@ int report_plot(const char *path, const char *trace_name,
 		const struct trace *t, const struct replay_result *r,
 		size_t n);
 
+/*
+ * One row per design, the same values in both: CSV with a header line
+ * (the first column is the trace), and a JSON object {tool, version,
+ * trace: {...}, designs: [...]}.  0 or -EIO.
+ */
+int report_csv(FILE *f, const char *trace_name, const struct trace *t,
+	       const struct replay_result *r, size_t n);
+int report_json(FILE *f, const char *trace_name, const struct trace *t,
+		const struct replay_result *r, size_t n, const char *version);
+
+/* Throughput of one run (allocs, frees and reserves per microsecond). */
+double report_run_mops(const struct replay_result *r);
+
 /* "12.3 MiB" style; buf of at least 16 bytes. */
 const char *report_bytes(char *buf, size_t len, double bytes);
 

@@ -4,12 +4,18 @@
  * The format is specified in docs/trace-format.md; every rule the reader
  * enforces is listed there with its message.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "trace_internal.h"
+
+extern char **environ;
 
 /* ---- container -------------------------------------------------------- */
 
@@ -351,52 +357,173 @@ int trace_parse_buf(const char *buf, size_t len, const char *name,
 	return trace_import_kernel(buf, len, name, opts, t);
 }
 
-int trace_load_file(const char *path, const struct trace_opts *opts,
-		    struct trace *t)
+/* Read all of f into *buf / *len.  0, TRACE_ENOMEM or TRACE_EIO. */
+static int read_all(FILE *f, char **buf, size_t *len)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int r;
+	size_t cap = 0;
 
-	if (!f) {
-		struct msg_ctx m = { opts, path, 0 };
-
-		msg_report(&m, 0, true, "cannot open: %s", strerror(errno));
-		return TRACE_EIO;
-	}
+	*buf = NULL;
+	*len = 0;
 	for (;;) {
 		size_t got;
 
-		if (cap - len < 65536) {
+		if (cap - *len < 65536) {
 			size_t ncap = cap ? cap * 2 : 1 << 20;
-			char *n = realloc(buf, ncap);
+			char *n = realloc(*buf, ncap);
 
 			if (!n) {
-				free(buf);
-				if (f != stdin)
-					fclose(f);
+				free(*buf);
+				*buf = NULL;
 				return TRACE_ENOMEM;
 			}
-			buf = n;
+			*buf = n;
 			cap = ncap;
 		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
+		got = fread(*buf + *len, 1, cap - *len, f);
+		*len += got;
 		if (got == 0)
 			break;
 	}
 	if (ferror(f)) {
-		struct msg_ctx m = { opts, path, 0 };
-
-		msg_report(&m, 0, true, "read error");
-		free(buf);
-		if (f != stdin)
-			fclose(f);
+		free(*buf);
+		*buf = NULL;
 		return TRACE_EIO;
 	}
+	return 0;
+}
+
+/* Compressed inputs are read through the system's decompressor. */
+static const struct compressor {
+	const char *name, *tool, *package;
+	unsigned char magic[6];
+	size_t mlen;
+} compressors[] = {
+	{ "gzip", "gzip", "gzip", { 0x1f, 0x8b }, 2 },
+	{ "xz", "xz", "xz-utils", { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6 },
+	{ "zstd", "zstd", "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
+	{ "bzip2", "bzip2", "bzip2", { 'B', 'Z', 'h' }, 3 },
+};
+
+const char *trace_compression(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(compressors) / sizeof(compressors[0]); i++)
+		if (len >= compressors[i].mlen &&
+		    !memcmp(buf, compressors[i].magic, compressors[i].mlen))
+			return compressors[i].name;
+	return NULL;
+}
+
+/* "TOOL -dc -- path" into *buf / *len; 0, or a fatal message and < 0. */
+static int decompress(struct msg_ctx *m, const char *path, const char *what,
+		      char **buf, size_t *len)
+{
+	const struct compressor *c = compressors;
+	char *argv[5];
+	posix_spawn_file_actions_t fa;
+	int fd[2], status = 0, r, e;
+	pid_t pid;
+	FILE *f;
+
+	while (strcmp(c->name, what))
+		c++;
+	argv[0] = (char *)c->tool;
+	argv[1] = (char *)"-dc";
+	argv[2] = (char *)"--";
+	argv[3] = (char *)path;
+	argv[4] = NULL;
+	if (pipe(fd)) {
+		msg_report(m, 0, true, "%s-compressed: cannot decompress: %s",
+			   c->name, strerror(errno));
+		return TRACE_EIO;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclose(&fa, fd[0]);
+	posix_spawn_file_actions_addclose(&fa, fd[1]);
+	e = posix_spawnp(&pid, c->tool, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	if (e) {
+		close(fd[0]);
+		msg_report(m, 0, true, "%s-compressed, and '%s' cannot be run "
+			   "(%s): install %s or decompress it first", c->name,
+			   c->tool, strerror(e), c->package);
+		return TRACE_EIO;
+	}
+	f = fdopen(fd[0], "rb");
+	if (!f) {
+		close(fd[0]);
+		r = TRACE_ENOMEM;
+	} else {
+		r = read_all(f, buf, len);
+		fclose(f);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!r && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		free(*buf);
+		*buf = NULL;
+		msg_report(m, 0, true, "%s-compressed, and '%s -dc' failed "
+			   "(corrupt or truncated archive?)", c->name, c->tool);
+		return TRACE_EPARSE;
+	}
+	if (r)
+		msg_report(m, 0, true, r == TRACE_ENOMEM ? "out of memory" :
+			   "read error while decompressing");
+	return r;
+}
+
+int trace_load_file(const char *path, const struct trace_opts *opts,
+		    struct trace *t)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	struct msg_ctx m = { opts, path, 0 };
+	const char *z, *nul;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	trace_init(t);
+	if (!f) {
+		msg_report(&m, 0, true, "cannot open: %s", strerror(errno));
+		return TRACE_EIO;
+	}
+	r = read_all(f, &buf, &len);
 	if (f != stdin)
 		fclose(f);
+	if (r) {
+		msg_report(&m, 0, true, r == TRACE_ENOMEM ? "out of memory" :
+			   "read error");
+		return r;
+	}
+	z = trace_compression(buf, len);
+	if (z && f == stdin) {
+		msg_report(&m, 0, true, "%s-compressed data on standard input: "
+			   "pipe it through '%s -dc' first", z, z);
+		free(buf);
+		return TRACE_EPARSE;
+	}
+	if (z) {
+		free(buf);
+		r = decompress(&m, path, z, &buf, &len);
+		if (r)
+			return r;
+	}
+	/* A trace is text: a NUL byte means a binary file (perf.data, a
+	 * core, an archive of another kind...), which would otherwise read
+	 * as lines of junk that the kernel importer skips. */
+	nul = memchr(buf, '\0', len);
+	if (nul) {
+		msg_report(&m, 0, true, "binary data (a NUL byte at offset %zu): "
+			   "not a text trace%s", (size_t)(nul - buf),
+			   len >= 8 && !memcmp(buf, "PERFILE2", 8) ?
+				   "; this is perf.data: convert it with "
+				   "'perf script'" : "");
+		free(buf);
+		return TRACE_EPARSE;
+	}
 	r = trace_parse_buf(buf, len, path, opts, t);
 	free(buf);
 	return r;

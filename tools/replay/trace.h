@@ -62,6 +62,9 @@ struct kimport_stats {
 	uint64_t remapped;	/* maps over a live mapping (freed first) */
 	uint64_t rounded;	/* allocations whose size was rounded up */
 	uint64_t live_at_end;	/* still mapped at the end (not leaks) */
+	/* Live before the capture: pages unmapped but never mapped by the
+	 * trace, as maximal runs (reserved first with pre_reserve). */
+	uint64_t prelive_ranges, prelive_pages;
 };
 
 struct trace {
@@ -100,6 +103,8 @@ struct trace_opts {
 	bool no_round;		/* keep the mapped size: no size<32 pow2
 				   rounding, no size alignment */
 	bool no_coalesce;	/* never fold scatter-gather maps */
+	bool pre_reserve;	/* reserve the ranges live before the capture
+				   (kimport_stats.prelive_*) at the start */
 	/* Both. */
 	bool strict;		/* warnings become fatal */
 	unsigned max_warnings;	/* printed before going quiet; 0 = 20 */
@@ -122,9 +127,16 @@ void trace_free(struct trace *t);
  */
 int trace_parse_buf(const char *buf, size_t len, const char *name,
 		    const struct trace_opts *opts, struct trace *t);
-/* Read path ("-" = stdin) and parse it.  TRACE_EIO if it cannot be read. */
+/*
+ * Read path ("-" = stdin) and parse it.  TRACE_EIO if it cannot be read.
+ * A gzip, xz, zstd or bzip2 file is decompressed through the system's
+ * tool of that name ("xz -dc -- path"); compressed data on stdin, binary
+ * data (a NUL byte) and a failed decompression are fatal (TRACE_EPARSE).
+ */
 int trace_load_file(const char *path, const struct trace_opts *opts,
 		    struct trace *t);
+/* "gzip", "xz", "zstd", "bzip2" if buf starts with that magic, or NULL. */
+const char *trace_compression(const char *buf, size_t len);
 
 /* The individual readers (trace_parse_buf picks one). */
 int trace_parse_native(const char *buf, size_t len, const char *name,

@@ -17,11 +17,13 @@
  *            replay those; registry designs count them as unsupported)
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cli.h"
 #include "trace_write.h"
 
 static uint64_t rng_state;
@@ -108,35 +110,83 @@ static uint64_t nvme_size(void)
 	return 1 + below(64);
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: iova-tracegen WORKLOAD [options]\n"
+"  WORKLOAD          churn | mixed | nvme | reserve (see the source header)\n"
+"  --live N          live allocations to keep (default 1000, >= 1)\n"
+"  --ops N           operations to write (default 10000)\n"
+"  --seed S          random seed (default 1)\n"
+"  -o, --output FILE where to write the trace (default '-', stdout)\n"
+"  -h, --help        this text;  -V, --version  the version\n"
+"exit: 0 ok, 2 usage, 4 cannot write\n");
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option lopts[] = {
+		{ "live", required_argument, NULL, 'l' },
+		{ "ops", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char prog[] = "iova-tracegen";
 	const char *wl = NULL, *out = "-";
 	uint64_t nlive = 1000, nops = 10000, seed = 1, done = 0;
 	struct trace_writer *w;
 	struct live l = { 0 };
-	int i, e = 0;
+	int c, e = 0;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (i + 1 < argc && !strcmp(a, "--live"))
-			nlive = strtoull(argv[++i], NULL, 0);
-		else if (i + 1 < argc && !strcmp(a, "--ops"))
-			nops = strtoull(argv[++i], NULL, 0);
-		else if (i + 1 < argc && !strcmp(a, "--seed"))
-			seed = strtoull(argv[++i], NULL, 0);
-		else if (i + 1 < argc && !strcmp(a, "-o"))
-			out = argv[++i];
-		else if (a[0] != '-' && !wl)
-			wl = a;
-		else
-			wl = NULL, i = argc;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:hV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (!cli_u64(prog, "--live", optarg, 1, UINT32_MAX, &nlive))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'n':
+			if (!cli_u64(prog, "--ops", optarg, 0, UINT64_MAX, &nops))
+				return CLI_EXIT_USAGE;
+			break;
+		case 's':
+			if (!cli_u64(prog, "--seed", optarg, 0, UINT64_MAX, &seed))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			cli_version(prog);
+			return 0;
+		default:
+			cli_bad_option(prog, c, optopt, argv[optind - 1]);
+			return CLI_EXIT_USAGE;
+		}
 	}
-	if (!wl || (strcmp(wl, "churn") && strcmp(wl, "mixed") &&
-		    strcmp(wl, "nvme") && strcmp(wl, "reserve")) || !nlive) {
-		fprintf(stderr, "usage: iova-tracegen churn|mixed|nvme|reserve "
-			"[--live N] [--ops N] [--seed S] [-o FILE]\n");
-		return 2;
+	if (optind < argc)
+		wl = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
+			argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (!wl) {
+		fprintf(stderr, "%s: no workload given\nTry '%s --help'.\n",
+			prog, prog);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(wl, "churn") && strcmp(wl, "mixed") &&
+	    strcmp(wl, "nvme") && strcmp(wl, "reserve")) {
+		fprintf(stderr, "%s: unknown workload '%s' (churn, mixed, nvme "
+			"or reserve)\n", prog, wl);
+		return CLI_EXIT_USAGE;
 	}
 	rng_state = seed * UINT64_C(0x9e3779b97f4a7c15) + 1;
 	w = trace_writer_open(out, 4096, 1, PFN_48);

@@ -28,6 +28,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../cli.h"
 #include "iova/iova.h"
 #include "domain/domain.h"	/* iova__fault_inject(), sizeof(struct iova_ndomain) */
 
@@ -274,32 +276,64 @@ int main(int argc, char **argv)
 	struct iova_domain_config cfg = { 0 };
 	struct soak s = { 0 };
 	bool growing = true;
-	int i;
+	static const struct option lopts[] = {
+		{ "minutes", required_argument, NULL, 'm' },
+		{ "ranges", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "validate-every", required_argument, NULL, 'v' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char prog[] = "iova-soak";
+	uint64_t v;
+	int i, c;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!v) {
-			fprintf(stderr, "usage: %s [--minutes N] [--ranges N] "
-				"[--seed N] [--validate-every OPS] "
-				"[--report SECONDS]\n", argv[0]);
-			return 2;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (!cli_double(prog, "--minutes", optarg, 0, 1e6, &minutes))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'n':
+			if (!cli_u64(prog, "--ranges", optarg, 1000, UINT32_MAX,
+				     &target))
+				return CLI_EXIT_USAGE;
+			break;
+		case 's':
+			if (!cli_u64(prog, "--seed", optarg, 0, UINT64_MAX, &v))
+				return CLI_EXIT_USAGE;
+			rng = v | 1;
+			break;
+		case 'v':
+			if (!cli_u64(prog, "--validate-every", optarg, 1,
+				     UINT64_MAX, &validate_every))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'r':
+			if (!cli_double(prog, "--report", optarg, 0.001, 1e6,
+					&report_s))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'h':
+			printf("usage: iova-soak [--minutes N] [--ranges N] "
+			       "[--seed N] [--validate-every OPS] "
+			       "[--report SECONDS] [--help] [--version]\n");
+			return 0;
+		case 'V':
+			cli_version(prog);
+			return 0;
+		default:
+			cli_bad_option(prog, c, optopt, argv[optind - 1]);
+			return CLI_EXIT_USAGE;
 		}
-		if (!strcmp(a, "--minutes"))
-			minutes = strtod(v, NULL);
-		else if (!strcmp(a, "--ranges"))
-			target = strtoull(v, NULL, 0);
-		else if (!strcmp(a, "--seed"))
-			rng = strtoull(v, NULL, 0) | 1;
-		else if (!strcmp(a, "--validate-every"))
-			validate_every = strtoull(v, NULL, 0);
-		else if (!strcmp(a, "--report"))
-			report_s = strtod(v, NULL);
-		else {
-			fprintf(stderr, "%s: unknown option %s\n", argv[0], a);
-			return 2;
-		}
-		i++;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
+			argv[optind]);
+		return CLI_EXIT_USAGE;
 	}
 	if (target < 1000)
 		target = 1000;
