@@ -174,8 +174,9 @@ IOVA_API int iova_find_next(struct iova_ndomain *d, uint64_t pfn, struct iova_ra
  *	for (e = iova_find_next(d, 0, &r); !e; e = iova_find_after(d, &r, &r))
  *		use(&r);
  */
-int iova_find_after(struct iova_ndomain *d, const struct iova_range *prev,
-		    struct iova_range *out);
+IOVA_API int iova_find_after(struct iova_ndomain *d,
+			     const struct iova_range *prev,
+			     struct iova_range *out);
 
 /*
  * Set the user pointer of the range containing pfn.  Errors: -ENOENT,
