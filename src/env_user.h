@@ -190,6 +190,6 @@ struct iova_domain;
 void iova__report_bad_free(struct iova_domain *iovad, unsigned long pfn,
 			   const char *what);
 
-#define IOVA_ENV_LINUX_H "iova/linux.h"
+#define IOVA_ENV_LINUX_H "../../include/iova/linux.h"	/* from src/linux/ */
 
 #endif /* IOVA_ENV_USER_H */

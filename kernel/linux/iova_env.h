@@ -140,6 +140,11 @@ struct iova_domain;
 void iova__report_bad_free(struct iova_domain *iovad, unsigned long pfn,
 			   const char *what);
 
-#define IOVA_ENV_LINUX_H <linux/iova.h>
+/*
+ * The Linux API's types.  (A string, not <linux/iova.h>: GNU C predefines
+ * "linux" as 1, which would rewrite the name inside a macro.)
+ */
+#include <linux/iova.h>
+#define IOVA_ENV_LINUX_H "../iova_env_kernel.h"	/* from src/linux/ */
 
 #endif /* IOVA_ENV_KERNEL_H */

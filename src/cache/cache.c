@@ -106,7 +106,7 @@ static int set_insert(struct cached_set *s, uint64_t pfn)
 }
 
 /* Lock-free: a removal only ever clears its own pfn's slot. */
-static __attribute__((noinline)) void set_remove(struct cached_set *s,
+static __attribute__((__noinline__)) void set_remove(struct cached_set *s,
 						 uint64_t pfn)
 {
 	uint64_t *b = set_bucket(s, pfn);
@@ -329,7 +329,7 @@ static inline unsigned int this_cpu(const struct iova_rcache *rc)
  * been moved to another CPU meanwhile.  Correctness never depends on using
  * the "right" slot, only on holding the lock of the one we use.
  */
-static __attribute__((noinline)) struct cache_cpu *
+static __attribute__((__noinline__)) struct cache_cpu *
 cpu_lock_slow(const struct iova_rcache *rc, struct cache_cpu *c)
 {
 	do {
@@ -489,7 +489,7 @@ static struct iova_mag *slot_refill(struct iova_rcache *rc, unsigned int order,
 }
 
 /* A cached allocation that cache_try_get() could not serve. */
-static __attribute__((noinline)) bool
+static __attribute__((__noinline__)) bool
 cache_get(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 	  uint64_t top, uint64_t *pfn_out)
 {
@@ -564,7 +564,7 @@ static bool slot_make_room(struct iova_ndomain *d, struct iova_rcache *rc,
 }
 
 /* A cached free that cache_try_put() could not serve; false: no magazine. */
-static __attribute__((noinline)) bool
+static __attribute__((__noinline__)) bool
 cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 	  uint64_t pfn)
 {
@@ -655,7 +655,7 @@ static int index_alloc(struct iova_ndomain *d, uint64_t size, unsigned int order
 }
 
 /* Everything but a hit on an uncontended slot (see iova_alloc_fast()). */
-static __attribute__((noinline)) int
+static __attribute__((__noinline__)) int
 alloc_fast_slow(struct iova_ndomain *d, uint64_t size, unsigned int order,
 		uint64_t max_pfn, bool flush_retry, uint64_t *pfn_out)
 {
@@ -683,7 +683,7 @@ alloc_fast_slow(struct iova_ndomain *d, uint64_t size, unsigned int order,
  * cached set.  A pfn whose bucket is full is freed to the index right here.
  * Returns 1 (cache it), 0 (freed to the index) or -ENOENT (refused).
  */
-static __attribute__((noinline)) int
+static __attribute__((__noinline__)) int
 check_cached_free(struct iova_ndomain *d, struct iova_rcache *rc,
 		  unsigned int order, uint64_t pfn)
 {
@@ -722,7 +722,7 @@ static int index_free(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 }
 
 /* Everything but a push to an uncontended slot (see iova_free_fast()). */
-static __attribute__((noinline)) int
+static __attribute__((__noinline__)) int
 free_fast_slow(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 	       unsigned int order)
 {
