@@ -24,6 +24,7 @@
 #include "libiova/src/index/fit.c"
 #include "libiova/src/index/gaptree.c"
 #include "libiova/src/domain/domain.c"
+#include "libiova/src/cache/mag.c"
 #include "libiova/src/cache/cache.c"
 #include "libiova/src/cache/depot.c"
 #include "libiova/src/linux/linux.c"

@@ -3,7 +3,7 @@
  * Per-CPU magazine caches: set-up, teardown, the cached set of checked
  * frees, and the fast paths iova_alloc_fast() / iova_free_fast().  The
  * depot, flushes, trimming, statistics and validation are in depot.c.
- * Invariants C1-C5 and the lock order are at the top of cache_internal.h.
+ * Invariants C1-C5 and the lock order are at the top of mag.h.
  * Environment-neutral: the kernel build compiles this file unchanged.
  *
  * Hot path (a hit): the CPU number (iova_this_cpu()), a trylock of that
@@ -11,35 +11,10 @@
  * inlined cache_try_get() / cache_try_put(), used by the entry points and
  * by nothing else.  Everything else is out of line and redoes the call.
  */
-#include "cache_internal.h"
+#include "mag.h"
 
-#if IOVA_TEST_HOOKS
-#define cache_yield() iova__test_yield()
-#else
-#define cache_yield() ((void)0)
-#endif
 
 /* --- memory -------------------------------------------------------- */
-
-static struct iova_mag *mag_alloc_rc(struct iova_ndomain *d,
-				     const struct iova_rcache *rc)
-{
-	struct iova_mag *m = iova__mem_alloc(d, rc->mag_bytes);
-
-	if (m)
-		m->n = 0;
-	return m;
-}
-
-struct iova_mag *iova__mag_alloc(struct iova_ndomain *d)
-{
-	return mag_alloc_rc(d, d->rcache);
-}
-
-void iova__mag_free(struct iova_ndomain *d, struct iova_mag *m)
-{
-	iova__mem_free(d, m, d->rcache->mag_bytes);
-}
 
 /* Allocate bytes with a line-aligned start inside; *raw gets the block. */
 static void *alloc_aligned(struct iova_ndomain *d, size_t bytes, void **raw,
@@ -57,99 +32,6 @@ static void *alloc_aligned(struct iova_ndomain *d, size_t bytes, void **raw,
 	p += a - (uintptr_t)p;
 	iova_memset(p, 0, bytes);
 	return p;
-}
-
-/* --- the cached set (checked frees, C5) ------------------------------ */
-
-static inline uint64_t *set_bucket(const struct cached_set *s, uint64_t pfn)
-{
-	uint64_t h = (pfn * UINT64_C(0x9e3779b97f4a7c15)) >> 32;
-
-	return s->slot + (h & s->mask) * CACHED_SET_WAYS;
-}
-
-bool iova__cached_set_has(const struct cached_set *s, uint64_t pfn)
-{
-	const uint64_t *b = set_bucket(s, pfn);
-	unsigned int i;
-
-	for (i = 0; i < CACHED_SET_WAYS; i++)
-		if (iova_load_acquire(&b[i]) == pfn + 1)
-			return true;
-	return false;
-}
-
-/*
- * With d->lock held (inserts never race each other): 0 (inserted),
- * -EEXIST (already cached: a double free), -ENOSPC (bucket full, or the
- * one pfn the encoding cannot hold).
- */
-static int set_insert(struct cached_set *s, uint64_t pfn)
-{
-	uint64_t *b = set_bucket(s, pfn), *free_slot = NULL;
-	unsigned int i;
-
-	if (pfn == UINT64_MAX)
-		return -ENOSPC;	/* pfn + 1 would read as a free slot */
-	for (i = 0; i < CACHED_SET_WAYS; i++) {
-		uint64_t v = iova_load_acquire(&b[i]);
-
-		if (v == pfn + 1)
-			return -EEXIST;
-		if (!v && !free_slot)
-			free_slot = &b[i];
-	}
-	if (!free_slot)
-		return -ENOSPC;
-	iova_store_release(free_slot, pfn + 1);
-	return 0;
-}
-
-/* Lock-free: a removal only ever clears its own pfn's slot. */
-static __attribute__((__noinline__)) void set_remove(struct cached_set *s,
-						 uint64_t pfn)
-{
-	uint64_t *b = set_bucket(s, pfn);
-	unsigned int i;
-
-	for (i = 0; i < CACHED_SET_WAYS; i++)
-		if (iova_load_acquire(&b[i]) == pfn + 1 &&
-		    iova_cmpxchg_ptr(&b[i], pfn + 1, (uint64_t)0))
-			return;
-	iova_assert(0, "C5) a cached pfn was missing from the cached set");
-}
-
-static int set_init(struct iova_ndomain *d, struct iova_rcache *rc)
-{
-	/* C1 + C2: the most pfns the magazines can hold at once. */
-	uint64_t bound = (uint64_t)rc->max_order * rc->mag_size *
-			 (2 * (uint64_t)rc->nr_cpus + rc->depot_max);
-	uint64_t nb = 1;
-
-	/* Half full on average with CACHED_SET_WAYS slots per bucket. */
-	while (nb * CACHED_SET_WAYS < 2 * bound)
-		nb <<= 1;
-	rc->set.mask = nb - 1;
-	rc->set.bytes = nb * CACHED_SET_WAYS * sizeof(uint64_t);
-	rc->set.slot = iova__mem_alloc(d, rc->set.bytes);
-	rc->scratch_bytes = bound * sizeof(uint64_t) + 1;
-	rc->scratch = iova__mem_alloc(d, rc->scratch_bytes);
-	if (!rc->set.slot || !rc->scratch)
-		return -ENOMEM;
-	iova_memset(rc->set.slot, 0, rc->set.bytes);
-	return 0;
-}
-
-void iova__cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
-				size_t n, unsigned int order)
-{
-	struct iova_rcache *rc = d->rcache;
-	size_t i;
-
-	if (rc->checked)
-		for (i = 0; i < n; i++)
-			set_remove(&rc->set, pfn[i]);
-	iova__release_locked(d, pfn, n, order);
 }
 
 /* --- set-up and teardown ------------------------------------------- */
@@ -273,7 +155,7 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 			    IOVA_CACHE_LINE - 1) & ~(size_t)(IOVA_CACHE_LINE - 1);
 	rc->depot = alloc_aligned(d, rc->depot_stride * c.max_order,
 				  &rc->depot_raw, &rc->depot_raw_bytes);
-	if (!rc->cpus || !rc->depot || (rc->checked && set_init(d, rc)))
+	if (!rc->cpus || !rc->depot || (rc->checked && iova__cached_set_init(d, rc)))
 		goto nomem;
 	for (o = 0; o < c.max_order; o++) {
 		struct cache_depot *dp = cache_depot_at(rc, o);
@@ -290,8 +172,8 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 		iova_spin_init(&cc->lock);
 		cc->index = i;
 		for (o = 0; o < c.max_order; o++) {
-			cc->slot[o].loaded = mag_alloc_rc(d, rc);
-			cc->slot[o].prev = mag_alloc_rc(d, rc);
+			cc->slot[o].loaded = iova__mag_alloc(d, rc);
+			cc->slot[o].prev = iova__mag_alloc(d, rc);
 			if (!cc->slot[o].loaded || !cc->slot[o].prev)
 				goto nomem;
 		}
@@ -395,7 +277,7 @@ static inline bool cache_try_get(struct iova_rcache *rc, unsigned int order,
 	s->hits++;
 	iova_spin_unlock(&c->lock);
 	if (rc->checked)
-		set_remove(&rc->set, pfn);
+		iova__cached_set_remove(&rc->set, pfn);
 	*pfn_out = pfn;
 	return true;
 }
@@ -509,7 +391,7 @@ cache_get(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 		s->misses++;
 	iova_spin_unlock(&c->lock);
 	if (hit && rc->checked)
-		set_remove(&rc->set, *pfn_out);
+		iova__cached_set_remove(&rc->set, *pfn_out);
 	if (drop)
 		iova__mag_free(d, drop);
 	return hit;
@@ -596,7 +478,7 @@ cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 		}
 		iova_spin_unlock(&c->lock);
 		cache_yield();
-		spare = iova__mag_alloc(d);
+		spare = iova__mag_alloc(d, rc);
 		if (!spare) {
 			iova_spin_lock(&dp->lock);
 			dp->put_fallbacks++;
@@ -696,7 +578,7 @@ check_cached_free(struct iova_ndomain *d, struct iova_rcache *rc,
 	    r.lo != pfn || r.hi - r.lo != size - 1) {
 		ret = -ENOENT;
 	} else {
-		ret = set_insert(&rc->set, pfn);
+		ret = iova__cached_set_insert(&rc->set, pfn);
 		if (ret == -EEXIST)
 			ret = -ENOENT;	/* a double free */
 		else if (ret == -ENOSPC)

@@ -2,7 +2,7 @@
 /*
  * Per-CPU magazine caches: giving ranges back to the index (flushes and
  * trims), statistics and validation.  Invariants C1-C4 and the lock order
- * are at the top of cache_internal.h.
+ * are at the top of mag.h.
  *
  * Trim policy (docs/caches.md): the depot of an order holds at most
  * depot_max full magazines (default: one per CPU slot, the level mainline's
@@ -12,13 +12,8 @@
  * gives back every full depot magazine and frees the spare empty ones; an
  * idle program calls it to return IOVA space and memory.
  */
-#include "cache_internal.h"
+#include "mag.h"
 
-#if IOVA_TEST_HOOKS
-#define cache_yield() iova__test_yield()
-#else
-#define cache_yield() ((void)0)
-#endif
 
 /* --- back to the index --------------------------------------------- */
 

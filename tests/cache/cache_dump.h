@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "cache/cache_internal.h"
+#include "cache/mag.h"
 
 static void cache_dump(struct iova_ndomain *d, void *file)
 {

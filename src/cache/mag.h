@@ -27,13 +27,20 @@
  * memory hooks are never called with any of these held, except the free
  * hook under the domain lock (domain.h).
  */
-#ifndef IOVA_CACHE_INTERNAL_H
-#define IOVA_CACHE_INTERNAL_H
+#ifndef IOVA_CACHE_MAG_H
+#define IOVA_CACHE_MAG_H
 
 #include "../domain/domain.h"
 #include "../../include/iova/cache.h"
 
 #define IOVA_CACHE_LINE 64
+
+/* Test hook: a random yield at a magazine or depot handoff. */
+#if IOVA_TEST_HOOKS
+#define cache_yield() iova__test_yield()
+#else
+#define cache_yield() ((void)0)
+#endif
 
 /* The public defaults and limits (include/iova/cache.h) as the code needs them. */
 _Static_assert(IOVA_CACHE_DEFAULT_MAX_ORDER <= IOVA_CACHE_MAX_ORDER,
@@ -203,8 +210,11 @@ static inline struct cache_cpu *cache_cpu_at(const struct iova_rcache *rc,
 
 /* --- shared by cache.c and depot.c --------------------------------- */
 
-/* Magazine memory through the domain's hooks. */
-struct iova_mag *iova__mag_alloc(struct iova_ndomain *d);
+/* --- mag.c: the bottom of the layer ---------------------------------- */
+
+/* Magazine memory through the domain's hooks (an empty magazine). */
+struct iova_mag *iova__mag_alloc(struct iova_ndomain *d,
+				 const struct iova_rcache *rc);
 void iova__mag_free(struct iova_ndomain *d, struct iova_mag *m);
 
 /*
@@ -222,8 +232,13 @@ void iova__cache_destroy(struct iova_ndomain *d);
 bool iova__cache_contains(struct iova_ndomain *d, unsigned int order,
 			  uint64_t pfn);
 
-/* Cached-set operations (C5). */
+/* Cached-set operations (C5); see struct cached_set. */
+int iova__cached_set_init(struct iova_ndomain *d, struct iova_rcache *rc);
 bool iova__cached_set_has(const struct cached_set *s, uint64_t pfn);
+/* Under d->lock: 0, -EEXIST (cached already), -ENOSPC (not recordable). */
+int iova__cached_set_insert(struct cached_set *s, uint64_t pfn);
+/* Lock-free; the pfn must be in the set. */
+void iova__cached_set_remove(struct cached_set *s, uint64_t pfn);
 
 /* --- for tests ----------------------------------------------------- */
 
@@ -239,4 +254,4 @@ int iova__cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
 int iova__cache_depot_counts(struct iova_ndomain *d, unsigned int order,
 			     unsigned int *nr_full, unsigned int *nr_empty);
 
-#endif /* IOVA_CACHE_INTERNAL_H */
+#endif /* IOVA_CACHE_MAG_H */
