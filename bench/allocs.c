@@ -13,7 +13,11 @@
 #include "alloc_iface.h"
 #include "baselines/augrb.h"
 #include "baselines/classic.h"
+#include "iova/cache.h"
 #include "iova/iova.h"
+#ifdef BENCH_HAVE_KERNEL
+#include "kernel_designs.h"
+#endif
 
 static uint64_t pow2_roundup(uint64_t x)
 {
@@ -31,7 +35,26 @@ static void *iova_create(uint64_t start_pfn, uint64_t end_pfn)
 	cfg.granule = 4096;
 	cfg.start_pfn = start_pfn;
 	cfg.end_pfn = end_pfn;
-	return iova_domain_create(&cfg, &d) ? NULL : d;
+	if (iova_domain_create(&cfg, &d))
+		return NULL;
+	/* the magazine caches behind iova_alloc_fast (the fastpair workload);
+	 * the index and iova_alloc do not use them */
+	if (iova_domain_init_caches(d, NULL)) {
+		iova_domain_destroy(d);
+		return NULL;
+	}
+	return d;
+}
+
+static int iova_alloc_fast_(void *a, uint64_t size, uint64_t limit_pfn,
+			    uint64_t *pfn)
+{
+	return iova_alloc_fast(a, size, limit_pfn, true, pfn);
+}
+
+static void iova_free_fast_(void *a, uint64_t pfn, uint64_t size)
+{
+	(void)iova_free_fast(a, pfn, size);
 }
 
 static void iova_destroy_(void *a)
@@ -81,6 +104,8 @@ static const struct bench_alloc_ops iova_ops = {
 	.reserve = iova_reserve_,
 	.bytes = iova_bytes_,
 	.count = iova_count_,
+	.alloc_fast = iova_alloc_fast_,
+	.free_fast = iova_free_fast_,
 };
 
 /* ---- classic (mainline model) ---- */
@@ -270,6 +295,10 @@ const struct bench_alloc_ops *const bench_allocs[] = {
 	&iova_ops,
 	&classic_ops,
 	&augrb_ops,
+#ifdef BENCH_HAVE_KERNEL
+	&bench_linux_ops,
+	&bench_maple_ops,
+#endif
 	NULL,
 };
 
