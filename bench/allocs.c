@@ -12,6 +12,7 @@
 
 #include "alloc_iface.h"
 #include "baselines/augrb.h"
+#include "baselines/augrb32.h"
 #include "baselines/classic.h"
 #include "iova/cache.h"
 #include "iova/iova.h"
@@ -295,6 +296,7 @@ const struct bench_alloc_ops *const bench_allocs[] = {
 	&iova_ops,
 	&classic_ops,
 	&augrb_ops,
+	&bench_augrb32_ops,
 #ifdef BENCH_HAVE_KERNEL
 	&bench_linux_ops,
 	&bench_maple_ops,
