@@ -125,6 +125,11 @@ static void *classic_create(uint64_t start_pfn, uint64_t end_pfn)
 		return NULL;
 	pthread_mutex_init(&c->lock, NULL);
 	classic_init_iova_domain(&c->d, 4096, start_pfn);
+	if (classic_init_rcaches(&c->d)) {
+		classic_put_iova_domain(&c->d);
+		free(c);
+		return NULL;
+	}
 	c->end_pfn = end_pfn;
 	return c;
 }
@@ -194,6 +199,33 @@ static uint64_t classic_count(void *a)
 	return ((struct classic_inst *)a)->d.nodes;
 }
 
+/* The model's rcache (one CPU), under the same lock. */
+static int classic_alloc_fast_(void *a, uint64_t size, uint64_t limit_pfn,
+			       uint64_t *pfn)
+{
+	struct classic_inst *c = a;
+	uint64_t p;
+
+	if (limit_pfn > c->end_pfn)
+		limit_pfn = c->end_pfn;
+	pthread_mutex_lock(&c->lock);
+	p = classic_alloc_iova_fast(&c->d, size, limit_pfn, true);
+	pthread_mutex_unlock(&c->lock);
+	if (!p)
+		return -ENOMEM;
+	*pfn = p;
+	return 0;
+}
+
+static void classic_free_fast_(void *a, uint64_t pfn, uint64_t size)
+{
+	struct classic_inst *c = a;
+
+	pthread_mutex_lock(&c->lock);
+	classic_free_iova_fast(&c->d, pfn, size);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static const struct bench_alloc_ops classic_ops = {
 	.name = "classic",
 	.create = classic_create,
@@ -203,6 +235,8 @@ static const struct bench_alloc_ops classic_ops = {
 	.reserve = classic_reserve_,
 	.bytes = classic_bytes,
 	.count = classic_count,
+	.alloc_fast = classic_alloc_fast_,
+	.free_fast = classic_free_fast_,
 };
 
 /* ---- augrb ---- */
