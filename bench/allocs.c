@@ -14,6 +14,7 @@
 #include "baselines/augrb.h"
 #include "baselines/augrb32.h"
 #include "baselines/classic.h"
+#include "iova_linux.h"
 #include "iova/cache.h"
 #include "iova/iova.h"
 #ifdef BENCH_HAVE_KERNEL
@@ -328,6 +329,7 @@ static const struct bench_alloc_ops augrb_ops = {
 
 const struct bench_alloc_ops *const bench_allocs[] = {
 	&iova_ops,
+	&bench_iova_linux_ops,
 	&classic_ops,
 	&augrb_ops,
 	&bench_augrb32_ops,
