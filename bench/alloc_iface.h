@@ -40,6 +40,9 @@ struct bench_alloc_ops {
 	int (*alloc_fast)(void *a, uint64_t size, uint64_t limit_pfn,
 			  uint64_t *pfn);
 	void (*free_fast)(void *a, uint64_t pfn, uint64_t size);
+	/* Run only when named (iova-bench --alloc, iova-replay --alloc), not
+	 * in the default selection: variants that add minutes to make bench. */
+	bool opt_in;
 };
 
 /* Registered designs, NULL-terminated; defined in bench/allocs.c. */

@@ -290,7 +290,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: iova-bench [options]\n"
 "  --filter W[,W]    workloads whose name contains one of these (default: all)\n"
-"  --alloc A[,A]     allocators (default: all registered; see --list)\n"
+"  --alloc A[,A]     allocators (default: all registered but the opt-in ones\n"
+"                    marked * by --list)\n"
 "  --n N[,N]         live-range counts (1e5 and 100000 both work); default per workload\n"
 "  --threads T       threads for the churn workloads (nic, nvme, mixed, scale)\n"
 "  --repeat R        repeats per measurement; ns/op is the median (default 3)\n"
@@ -808,12 +809,14 @@ int main(int argc, char **argv)
 			printf("%-8s %s\n", workloads[i]->name, workloads[i]->what);
 		printf("allocators:");
 		for (i = 0; bench_allocs[i]; i++)
-			printf(" %s", bench_allocs[i]->name);
-		printf("\n");
+			printf(" %s%s", bench_allocs[i]->name,
+			       bench_allocs[i]->opt_in ? "*" : "");
+		printf("\n(* = only when named with --alloc)\n");
 		return 0;
 	}
 	for (i = 0; bench_allocs[i] && nsel < MAX_ALLOCS; i++)
-		if (matches(o.allocs, bench_allocs[i]->name, true))
+		if (o.allocs ? matches(o.allocs, bench_allocs[i]->name, true)
+			     : !bench_allocs[i]->opt_in)
 			sel[nsel++] = bench_allocs[i];
 	if (!nsel) {
 		fprintf(stderr, "iova-bench: no allocator matches '%s'\n", o.allocs);

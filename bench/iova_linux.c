@@ -144,4 +144,5 @@ const struct bench_alloc_ops bench_iova_linux_ops = {
 	.count = lx_count,
 	.alloc_fast = lx_alloc_fast,
 	.free_fast = lx_free_fast,
+	.opt_in = true,	/* --alloc iova-lx */
 };

@@ -124,4 +124,5 @@ const struct bench_alloc_ops bench_augrb32_ops = {
 	.reserve = a32_reserve,
 	.bytes = a32_bytes,
 	.count = a32_count,
+	.opt_in = true,	/* O(n) set-up of the 1e6 workloads: --alloc augrb32 */
 };

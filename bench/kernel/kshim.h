@@ -10,8 +10,9 @@
  *
  * What is real and what is not:
  *  - spinlocks are pthread spinlocks (irqsave = plain lock): lock for lock;
- *  - kmem_cache is malloc with the slab's object size (SLAB_HWCACHE_ALIGN
- *    rounds to 64 bytes, as SLUB does on x86-64); live objects are counted;
+ *  - kmem_cache is a small slab of our own: objects at their slab size
+ *    (SLAB_HWCACHE_ALIGN rounds to 64 bytes, as SLUB does on x86-64)
+ *    packed in 64 KiB chunks, a LIFO free list; live objects are counted;
  *  - per-CPU data: KSHIM_NR_CPUS slots; a thread takes slot (its arrival
  *    order mod the online CPU count) for life, as if pinned;
  *  - delayed work, cpuhp, kmemleak, module macros: no-ops (so the rcache
@@ -137,13 +138,31 @@ struct mutex {
 #define __GFP_NOWARN 0x4u
 #define SLAB_HWCACHE_ALIGN 0x1u
 
-struct kmem_cache {
-	size_t size;		/* object size as the slab hands it out */
-	long live;		/* objects allocated and not freed */
+/*
+ * A small slab: objects of the cache's size (64-byte aligned under
+ * SLAB_HWCACHE_ALIGN, as SLUB on x86-64) carved from 64 KiB chunks, a LIFO
+ * free list, one lock.  Like SLUB it packs objects densely at their object
+ * size, so a walk over struct iova touches the cache lines the kernel's
+ * would; unlike SLUB it is not per-CPU (the lock is uncontended here).
+ */
+#define KSHIM_SLAB_CHUNK (64u * 1024u)
+
+struct kshim_chunk {
+	struct kshim_chunk *next;
+	void *mem;
 };
 
-/* Objects live now in every kmem_cache, and their bytes (slab sizes). */
-extern long kshim_slab_objs, kshim_slab_bytes;
+struct kmem_cache {
+	size_t size;		/* object size (and stride) */
+	long live;		/* objects allocated and not freed */
+	pthread_spinlock_t lock;
+	void *free;		/* free objects, linked through their first word */
+	char *cur, *end;	/* the unused tail of the newest chunk */
+	struct kshim_chunk *chunks;
+};
+
+/* Objects live now in every kmem_cache, their bytes, and the chunk bytes. */
+extern long kshim_slab_objs, kshim_slab_bytes, kshim_slab_chunk_bytes;
 
 static inline struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
 						   unsigned int align, unsigned int flags,
@@ -156,27 +175,65 @@ static inline struct kmem_cache *kmem_cache_create(const char *name, unsigned in
 	(void)ctor;
 	if (!c)
 		return NULL;
-	c->size = size;
+	c->size = (size + 7u) & ~(size_t)7u;
 	if (flags & SLAB_HWCACHE_ALIGN)
 		c->size = (size + 63u) & ~(size_t)63u;
+	pthread_spin_init(&c->lock, PTHREAD_PROCESS_PRIVATE);
 	return c;
 }
 
 static inline void kmem_cache_destroy(struct kmem_cache *c)
 {
+	struct kshim_chunk *k, *n;
+
+	if (!c)
+		return;
+	for (k = c->chunks; k; k = n) {
+		n = k->next;
+		__atomic_sub_fetch(&kshim_slab_chunk_bytes,
+				   (long)(c->size > KSHIM_SLAB_CHUNK ? c->size : KSHIM_SLAB_CHUNK),
+				   __ATOMIC_RELAXED);
+		free(k->mem);
+		free(k);
+	}
+	pthread_spin_destroy(&c->lock);
 	free(c);
 }
 
 static inline void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 {
-	void *p = aligned_alloc(c->size >= 64 ? 64 : 8, (c->size + 7u) & ~(size_t)7u);
+	void *p;
 
 	(void)gfp;
-	if (p) {
-		__atomic_add_fetch(&c->live, 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&kshim_slab_objs, 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&kshim_slab_bytes, (long)c->size, __ATOMIC_RELAXED);
+	pthread_spin_lock(&c->lock);
+	if (c->free) {
+		p = c->free;
+		c->free = *(void **)p;
+	} else {
+		if (!c->cur || (size_t)(c->end - c->cur) < c->size) {
+			size_t sz = c->size > KSHIM_SLAB_CHUNK ? c->size : KSHIM_SLAB_CHUNK;
+			struct kshim_chunk *k = malloc(sizeof(*k));
+			void *mem = k ? aligned_alloc(4096, sz) : NULL;
+
+			if (!mem) {
+				free(k);
+				pthread_spin_unlock(&c->lock);
+				return NULL;
+			}
+			k->mem = mem;
+			k->next = c->chunks;
+			c->chunks = k;
+			c->cur = mem;
+			c->end = (char *)mem + sz;
+			__atomic_add_fetch(&kshim_slab_chunk_bytes, (long)sz, __ATOMIC_RELAXED);
+		}
+		p = c->cur;
+		c->cur += c->size;
 	}
+	c->live++;
+	pthread_spin_unlock(&c->lock);
+	__atomic_add_fetch(&kshim_slab_objs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&kshim_slab_bytes, (long)c->size, __ATOMIC_RELAXED);
 	return p;
 }
 
@@ -193,10 +250,13 @@ static inline void kmem_cache_free(struct kmem_cache *c, void *p)
 {
 	if (!p)
 		return;
-	__atomic_sub_fetch(&c->live, 1, __ATOMIC_RELAXED);
+	pthread_spin_lock(&c->lock);
+	*(void **)p = c->free;
+	c->free = p;
+	c->live--;
+	pthread_spin_unlock(&c->lock);
 	__atomic_sub_fetch(&kshim_slab_objs, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&kshim_slab_bytes, (long)c->size, __ATOMIC_RELAXED);
-	free(p);
 }
 
 static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)

@@ -43,7 +43,7 @@
 #include "alloc_iface.h"
 #include "kernel_designs.h"
 
-long kshim_slab_objs, kshim_slab_bytes;
+long kshim_slab_objs, kshim_slab_bytes, kshim_slab_chunk_bytes;
 
 static int kshim_ncpu;
 static int kshim_next_cpu;

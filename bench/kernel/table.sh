@@ -27,7 +27,9 @@ mkdir -p "$out"
 run() { # run NAME iova-bench-args...
 	name=$1
 	shift
-	"$bench" --repeat 6 --budget 2 --setup-budget 20 --csv "$out/$name.csv" "$@" |
+	"$bench" --repeat 6 --budget 2 --setup-budget 20 \
+		--alloc iova,iova-lx,classic,augrb,augrb32,linux,maple \
+		--csv "$out/$name.csv" "$@" |
 		tee -a "$out/table.txt"
 }
 run fill --filter fill1,fillmix --n 1e5 "$@"
