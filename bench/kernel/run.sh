@@ -32,6 +32,7 @@ if [ $smoke = 1 ]; then
 	sh bench/run.sh "$build" --quick --repeat 1 --n 1e4 \
 		--filter fill1,fillmix,pair32,drain,fastpair,dac32,mixed "$@"
 	"$build"/tools/replay/iova-replay examples/traces/churn.trace --compare \
+		--plot "$build/replay-smoke.gp" \
 		--quiet --repeat 1 >/dev/null
 	echo "bench-kernel smoke: ok"
 else
