@@ -5,6 +5,7 @@
 #   make demo       the small native-API demo (iova-demo)
 #   make check      every test: debug-full, ASan+UBSan, TSan stress
 #   make kernel-check   boot test under QEMU (kernel/check.sh)
+#   make bench-kernel   the benchmark with the real iova.c and maple tree (bench/kernel/run.sh)
 #   make fuzz / coverage / soak   assurance runs (docs/assurance.md)
 #   make install PREFIX=/usr/local   install the release build
 #   make examples   install into build/prefix, build and run examples/
@@ -28,7 +29,8 @@ configure = cmake --preset $(1) -B $(BUILD)/$(1) -G "$(call generator,$(1))" $(C
 build = cmake --build $(BUILD)/$(1) -j$(JOBS)
 
 .PHONY: all release demo bench check check-debug check-asan check-tsan \
-        install examples kernel-check fuzz fuzz-ci coverage soak clean
+        install examples kernel-check bench-kernel bench-kernel-smoke fuzz fuzz-ci \
+        coverage soak clean
 
 all: release
 
@@ -73,6 +75,15 @@ check: check-debug check-asan check-tsan
 
 kernel-check:
 	bash kernel/check.sh
+
+# The benchmark with the real kernel designs (linux, maple) added; builds
+# them from linux-source-6.12 in build/bench-kernel (GPL-2.0-only, local).
+bench-kernel:
+	sh bench/kernel/run.sh $(BENCH_ARGS)
+
+# The short CI run of the same (about a minute).
+bench-kernel-smoke:
+	sh bench/kernel/run.sh --smoke
 
 # libFuzzer (clang) over both APIs and the caches (docs/assurance.md).
 FUZZ_SECONDS ?= 600

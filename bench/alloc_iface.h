@@ -33,6 +33,16 @@ struct bench_alloc_ops {
 	uint64_t (*bytes)(void *a);
 	/* Number of live + reserved ranges. */
 	uint64_t (*count)(void *a);
+	/* Optional (NULL = none): the alloc_iova_fast/free_iova_fast pair of
+	 * the design (caches in front of the tree, size-aligned); 0 or
+	 * negative errno, and the size given back to free_fast is the one
+	 * asked of alloc_fast. */
+	int (*alloc_fast)(void *a, uint64_t size, uint64_t limit_pfn,
+			  uint64_t *pfn);
+	void (*free_fast)(void *a, uint64_t pfn, uint64_t size);
+	/* Run only when named (iova-bench --alloc, iova-replay --alloc), not
+	 * in the default selection: variants that add minutes to make bench. */
+	bool opt_in;
 };
 
 /* Registered designs, NULL-terminated; defined in bench/allocs.c. */

@@ -12,8 +12,14 @@
 
 #include "alloc_iface.h"
 #include "baselines/augrb.h"
+#include "baselines/augrb32.h"
 #include "baselines/classic.h"
+#include "iova_linux.h"
+#include "iova/cache.h"
 #include "iova/iova.h"
+#ifdef BENCH_HAVE_KERNEL
+#include "kernel_designs.h"
+#endif
 
 static uint64_t pow2_roundup(uint64_t x)
 {
@@ -31,7 +37,26 @@ static void *iova_create(uint64_t start_pfn, uint64_t end_pfn)
 	cfg.granule = 4096;
 	cfg.start_pfn = start_pfn;
 	cfg.end_pfn = end_pfn;
-	return iova_domain_create(&cfg, &d) ? NULL : d;
+	if (iova_domain_create(&cfg, &d))
+		return NULL;
+	/* the magazine caches behind iova_alloc_fast (the fastpair workload);
+	 * the index and iova_alloc do not use them */
+	if (iova_domain_init_caches(d, NULL)) {
+		iova_domain_destroy(d);
+		return NULL;
+	}
+	return d;
+}
+
+static int iova_alloc_fast_(void *a, uint64_t size, uint64_t limit_pfn,
+			    uint64_t *pfn)
+{
+	return iova_alloc_fast(a, size, limit_pfn, true, pfn);
+}
+
+static void iova_free_fast_(void *a, uint64_t pfn, uint64_t size)
+{
+	(void)iova_free_fast(a, pfn, size);
 }
 
 static void iova_destroy_(void *a)
@@ -81,6 +106,8 @@ static const struct bench_alloc_ops iova_ops = {
 	.reserve = iova_reserve_,
 	.bytes = iova_bytes_,
 	.count = iova_count_,
+	.alloc_fast = iova_alloc_fast_,
+	.free_fast = iova_free_fast_,
 };
 
 /* ---- classic (mainline model) ---- */
@@ -99,6 +126,11 @@ static void *classic_create(uint64_t start_pfn, uint64_t end_pfn)
 		return NULL;
 	pthread_mutex_init(&c->lock, NULL);
 	classic_init_iova_domain(&c->d, 4096, start_pfn);
+	if (classic_init_rcaches(&c->d)) {
+		classic_put_iova_domain(&c->d);
+		free(c);
+		return NULL;
+	}
 	c->end_pfn = end_pfn;
 	return c;
 }
@@ -168,6 +200,33 @@ static uint64_t classic_count(void *a)
 	return ((struct classic_inst *)a)->d.nodes;
 }
 
+/* The model's rcache (one CPU), under the same lock. */
+static int classic_alloc_fast_(void *a, uint64_t size, uint64_t limit_pfn,
+			       uint64_t *pfn)
+{
+	struct classic_inst *c = a;
+	uint64_t p;
+
+	if (limit_pfn > c->end_pfn)
+		limit_pfn = c->end_pfn;
+	pthread_mutex_lock(&c->lock);
+	p = classic_alloc_iova_fast(&c->d, size, limit_pfn, true);
+	pthread_mutex_unlock(&c->lock);
+	if (!p)
+		return -ENOMEM;
+	*pfn = p;
+	return 0;
+}
+
+static void classic_free_fast_(void *a, uint64_t pfn, uint64_t size)
+{
+	struct classic_inst *c = a;
+
+	pthread_mutex_lock(&c->lock);
+	classic_free_iova_fast(&c->d, pfn, size);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static const struct bench_alloc_ops classic_ops = {
 	.name = "classic",
 	.create = classic_create,
@@ -177,6 +236,8 @@ static const struct bench_alloc_ops classic_ops = {
 	.reserve = classic_reserve_,
 	.bytes = classic_bytes,
 	.count = classic_count,
+	.alloc_fast = classic_alloc_fast_,
+	.free_fast = classic_free_fast_,
 };
 
 /* ---- augrb ---- */
@@ -268,8 +329,14 @@ static const struct bench_alloc_ops augrb_ops = {
 
 const struct bench_alloc_ops *const bench_allocs[] = {
 	&iova_ops,
+	&bench_iova_linux_ops,
 	&classic_ops,
 	&augrb_ops,
+	&bench_augrb32_ops,
+#ifdef BENCH_HAVE_KERNEL
+	&bench_linux_ops,
+	&bench_maple_ops,
+#endif
 	NULL,
 };
 

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "iova/iova.h"
 
 #ifdef BENCH_HAVE_CALLGRIND_H
 #include <valgrind/callgrind.h>
@@ -20,7 +22,9 @@
 
 static const struct bench_workload *const workloads[] = {
 	&wl_dac32, &wl_mixed, &wl_nic, &wl_nvme, &wl_full32,
-	&wl_frag, &wl_reserve, &wl_scale, NULL,
+	&wl_frag, &wl_reserve, &wl_scale,
+	&wl_fill1, &wl_fillmix, &wl_pair32, &wl_drain, &wl_drain32,
+	&wl_fastpair, &wl_memmix, NULL,
 };
 
 /* ---- time ---- */
@@ -286,7 +290,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: iova-bench [options]\n"
 "  --filter W[,W]    workloads whose name contains one of these (default: all)\n"
-"  --alloc A[,A]     allocators (default: all registered: iova,classic,augrb)\n"
+"  --alloc A[,A]     allocators (default: all registered but the opt-in ones\n"
+"                    marked * by --list)\n"
 "  --n N[,N]         live-range counts (1e5 and 100000 both work); default per workload\n"
 "  --threads T       threads for the churn workloads (nic, nvme, mixed, scale)\n"
 "  --repeat R        repeats per measurement; ns/op is the median (default 3)\n"
@@ -304,30 +309,80 @@ static void usage(FILE *f)
 "  --callgrind       instruction-count mode: fixed small op count, 1 repeat;\n"
 "                    run under valgrind --tool=callgrind --instr-atstart=no\n"
 "                    (see bench/README.md and bench/callgrind.sh)\n"
-"  --list            list workloads and allocators\n");
+"  --list            list workloads and allocators\n"
+"  --help, -h        this text\n"
+"  --version         print the version\n"
+"Exit status: 0 done, 2 bad usage or no allocator matched.\n");
 }
 
-static uint64_t parse_count(const char *s)
+/* A count such as 1e5 or 100000: a positive finite number; else exit 2
+ * naming the option and the argument. */
+static uint64_t parse_count(const char *opt, const char *s)
 {
 	char *end;
-	double v = strtod(s, &end);
+	double v;
 
-	if (end == s || v < 1) {
-		fprintf(stderr, "iova-bench: bad count '%s'\n", s);
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v >= 1) || v > 1e15) {
+		fprintf(stderr, "iova-bench: --%s: bad count '%s' (a number >= 1, e.g. 1e5)\n",
+			opt, s);
 		exit(2);
 	}
 	return (uint64_t)(v + 0.5);
+}
+
+static double parse_seconds(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v > 0) || v > 1e6) {
+		fprintf(stderr, "iova-bench: --%s: bad number of seconds '%s'\n", opt, s);
+		exit(2);
+	}
+	return v;
+}
+
+static uint64_t parse_u64(const char *opt, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (end == s || *end || errno || *s == '-') {
+		fprintf(stderr, "iova-bench: --%s: bad number '%s'\n", opt, s);
+		exit(2);
+	}
+	return (uint64_t)v;
 }
 
 static void parse_ns(struct opts *o, const char *arg)
 {
 	char buf[256], *tok, *save = NULL;
 
+	if (strlen(arg) >= sizeof(buf)) {
+		fprintf(stderr, "iova-bench: --n: list too long '%s'\n", arg);
+		exit(2);
+	}
 	snprintf(buf, sizeof(buf), "%s", arg);
 	o->nn = 0;
-	for (tok = strtok_r(buf, ",", &save); tok && o->nn < MAX_NS;
-	     tok = strtok_r(NULL, ",", &save))
-		o->ns[o->nn++] = parse_count(tok);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (o->nn == MAX_NS) {
+			fprintf(stderr, "iova-bench: --n: more than %d sizes in '%s'\n",
+				MAX_NS, arg);
+			exit(2);
+		}
+		o->ns[o->nn++] = parse_count("n", tok);
+	}
+	if (!o->nn) {
+		fprintf(stderr, "iova-bench: --n: no size in '%s'\n", arg);
+		exit(2);
+	}
 }
 
 /* Does name match one of the comma-separated substrings in list? */
@@ -345,9 +400,36 @@ static bool matches(const char *list, const char *name, bool exact)
 	return false;
 }
 
+enum {
+	OPT_FILTER = 256, OPT_ALLOC, OPT_N, OPT_THREADS, OPT_REPEAT, OPT_SEED,
+	OPT_OPS, OPT_BUDGET, OPT_OP_CAP, OPT_SETUP_BUDGET, OPT_CSV, OPT_QUICK,
+	OPT_FULL, OPT_CALLGRIND, OPT_LIST, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "alloc", required_argument, NULL, OPT_ALLOC },
+	{ "n", required_argument, NULL, OPT_N },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "ops", required_argument, NULL, OPT_OPS },
+	{ "budget", required_argument, NULL, OPT_BUDGET },
+	{ "op-cap", required_argument, NULL, OPT_OP_CAP },
+	{ "setup-budget", required_argument, NULL, OPT_SETUP_BUDGET },
+	{ "csv", required_argument, NULL, OPT_CSV },
+	{ "quick", no_argument, NULL, OPT_QUICK },
+	{ "full", no_argument, NULL, OPT_FULL },
+	{ "callgrind", no_argument, NULL, OPT_CALLGRIND },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
 static void parse_opts(struct opts *o, int argc, char **argv)
 {
-	int i;
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->threads = 1;
@@ -356,61 +438,93 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	o->budget = -1;
 	o->op_cap = 1.0;
 	o->setup_budget = 60.0;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-#define NEEDV() do { if (!v) { usage(stderr); exit(2); } i++; } while (0)
-		if (!strcmp(a, "--filter")) {
-			NEEDV();
-			o->filter = v;
-		} else if (!strcmp(a, "--alloc")) {
-			NEEDV();
-			o->allocs = v;
-		} else if (!strcmp(a, "--n")) {
-			NEEDV();
-			parse_ns(o, v);
-		} else if (!strcmp(a, "--threads")) {
-			NEEDV();
-			o->threads = (unsigned)parse_count(v);
-		} else if (!strcmp(a, "--repeat")) {
-			NEEDV();
-			o->repeat = (unsigned)parse_count(v);
-		} else if (!strcmp(a, "--seed")) {
-			NEEDV();
-			o->seed = strtoull(v, NULL, 0);
-		} else if (!strcmp(a, "--ops")) {
-			NEEDV();
-			o->ops = parse_count(v);
-		} else if (!strcmp(a, "--budget")) {
-			NEEDV();
-			o->budget = atof(v);
-		} else if (!strcmp(a, "--op-cap")) {
-			NEEDV();
-			o->op_cap = atof(v);
-		} else if (!strcmp(a, "--setup-budget")) {
-			NEEDV();
-			o->setup_budget = atof(v);
-		} else if (!strcmp(a, "--csv")) {
-			NEEDV();
-			o->csv = v;
-		} else if (!strcmp(a, "--quick")) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FILTER:
+			o->filter = optarg;
+			break;
+		case OPT_ALLOC:
+			o->allocs = optarg;
+			break;
+		case OPT_N:
+			parse_ns(o, optarg);
+			break;
+		case OPT_THREADS:
+			o->threads = (unsigned)parse_count("threads", optarg);
+			if (o->threads > 256) {
+				fprintf(stderr, "iova-bench: --threads: at most 256, not '%s'\n",
+					optarg);
+				exit(2);
+			}
+			break;
+		case OPT_REPEAT:
+			o->repeat = (unsigned)parse_count("repeat", optarg);
+			if (o->repeat > 64) {
+				fprintf(stderr, "iova-bench: --repeat: at most 64, not '%s'\n",
+					optarg);
+				exit(2);
+			}
+			break;
+		case OPT_SEED:
+			o->seed = parse_u64("seed", optarg);
+			break;
+		case OPT_OPS:
+			o->ops = parse_count("ops", optarg);
+			break;
+		case OPT_BUDGET:
+			o->budget = parse_seconds("budget", optarg);
+			break;
+		case OPT_OP_CAP:
+			o->op_cap = parse_seconds("op-cap", optarg);
+			break;
+		case OPT_SETUP_BUDGET:
+			o->setup_budget = parse_seconds("setup-budget", optarg);
+			break;
+		case OPT_CSV:
+			o->csv = optarg;
+			break;
+		case OPT_QUICK:
 			o->quick = true;
-		} else if (!strcmp(a, "--full")) {
+			break;
+		case OPT_FULL:
 			o->full = true;
-		} else if (!strcmp(a, "--callgrind")) {
+			break;
+		case OPT_CALLGRIND:
 			o->callgrind = true;
-		} else if (!strcmp(a, "--list")) {
+			break;
+		case OPT_LIST:
 			o->list = true;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			break;
+		case 'h':
 			usage(stdout);
 			exit(0);
-		} else {
-			fprintf(stderr, "iova-bench: unknown option '%s'\n", a);
-			usage(stderr);
+		case OPT_VERSION:
+			printf("iova-bench (libiova %d.%d)\n", IOVA_VERSION_MAJOR,
+			       IOVA_VERSION_MINOR);
+			exit(0);
+		case ':':
+			fprintf(stderr, "iova-bench: option '%s' needs a value\n"
+				"Try 'iova-bench --help'.\n", argv[optind - 1]);
+			exit(2);
+		default:
+			if (optopt > 0 && optopt < 256)
+				fprintf(stderr, "iova-bench: unknown option '-%c'\n", optopt);
+			else
+				fprintf(stderr, "iova-bench: unknown option '%s'\n",
+					argv[optind - 1]);
+			fprintf(stderr, "Try 'iova-bench --help'.\n");
 			exit(2);
 		}
-#undef NEEDV
+	}
+	if (optind < argc) {
+		fprintf(stderr, "iova-bench: unexpected argument '%s'\n"
+			"Try 'iova-bench --help'.\n", argv[optind]);
+		exit(2);
+	}
+	if (o->quick && o->full) {
+		fprintf(stderr, "iova-bench: --quick and --full exclude each other\n");
+		exit(2);
 	}
 	if (!o->repeat)
 		o->repeat = o->quick || o->callgrind ? 1 : 3;
@@ -427,6 +541,8 @@ struct result {
 	double mops;		/* aggregate throughput, median repeat */
 	struct bench_hist hist;	/* merged over repeats */
 	uint64_t nops, fails, bytes, ranges;
+	int64_t heap_bytes;	/* measured heap growth (memmix), < 0 = none */
+	uint64_t heap_ranges;
 	int capped;
 	bool ok;		/* a measurement exists */
 };
@@ -461,6 +577,7 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 
 	memset(res, 0, sizeof(*res));
 	res->ops = ops;
+	res->heap_bytes = -1;
 	for (rep = 0; rep < o->repeat && rep < 64; rep++) {
 		struct bench_run *r = calloc(1, sizeof(*r));
 
@@ -489,6 +606,7 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 		atomic_init(&r->stop, 0);
 		atomic_init(&r->capped, CAP_NONE);
 		atomic_init(&r->ops_live, 0);
+		r->heap_bytes = -1;
 		snprintf(progress_label, sizeof(progress_label),
 			 "%s n=%llu %s rep %u/%u", w->name,
 			 (unsigned long long)n, ops->name, rep + 1, o->repeat);
@@ -532,6 +650,10 @@ static void measure(const struct opts *o, const struct bench_workload *w,
 		}
 		res->bytes = r->bytes;
 		res->ranges = r->ranges;
+		if (r->heap_bytes >= 0 && res->heap_bytes < 0) {
+			res->heap_bytes = r->heap_bytes;	/* the first repeat's */
+			res->heap_ranges = r->heap_ranges;
+		}
 		free(r->st.samples);
 		free(r);
 		if (res->capped == CAP_SETUP)
@@ -588,16 +710,18 @@ static void fmt_ratio(char *buf, size_t len, const struct result *base,
 
 static void print_header(void)
 {
-	printf("%-8s %9s %-8s %9s %8s %8s %8s %7s %9s %9s %6s  %s\n",
+	printf("%-8s %9s %-8s %9s %8s %8s %8s %7s %9s %9s %9s %9s %6s  %s\n",
 	       "workload", "n", "alloc", "ns/op", "p50", "p99", "p99.9",
-	       "B/range", "vs.clas", "vs.augrb", "fail%", "notes");
+	       "B/range", "vs.clas", "vs.augrb", "vs.linux", "vs.maple",
+	       "fail%", "notes");
 }
 
 static void report(FILE *csv, const struct opts *o,
 		   const struct bench_workload *w, uint64_t n,
 		   struct result *res, unsigned nres)
 {
-	const struct result *classic = NULL, *augrb = NULL;
+	const struct result *classic = NULL, *augrb = NULL, *klinux = NULL,
+			    *maple = NULL;
 	unsigned i;
 
 	for (i = 0; i < nres; i++) {
@@ -605,10 +729,15 @@ static void report(FILE *csv, const struct opts *o,
 			classic = &res[i];
 		if (!strcmp(res[i].ops->name, "augrb"))
 			augrb = &res[i];
+		if (!strcmp(res[i].ops->name, "linux"))
+			klinux = &res[i];
+		if (!strcmp(res[i].ops->name, "maple"))
+			maple = &res[i];
 	}
 	for (i = 0; i < nres; i++) {
 		const struct result *x = &res[i];
-		char a[32], b[32], c[32], d[32], rc[32], ra[32], bpr[32];
+		char a[32], b[32], c[32], d[32], rc[32], ra[32], rl[32], rm[32],
+			bpr[32], heap[64] = "";
 		double bytes_pr = x->ranges ? (double)x->bytes / (double)x->ranges : 0;
 		double failp = x->nops ? 100.0 * (double)x->fails / (double)x->nops : 0;
 		uint64_t p50 = hist_quantile(&x->hist, 0.5);
@@ -628,14 +757,19 @@ static void report(FILE *csv, const struct opts *o,
 		}
 		fmt_ratio(rc, sizeof(rc), x == classic ? NULL : classic, x);
 		fmt_ratio(ra, sizeof(ra), x == augrb ? NULL : augrb, x);
+		fmt_ratio(rl, sizeof(rl), x == klinux ? NULL : klinux, x);
+		fmt_ratio(rm, sizeof(rm), x == maple ? NULL : maple, x);
 		snprintf(bpr, sizeof(bpr), "%.1f", bytes_pr);
-		printf("%-8s %9llu %-8s %9s %8s %8s %8s %7s %9s %9s %6.1f  %s%s%llu ops\n",
+		if (x->heap_bytes >= 0 && x->heap_ranges)
+			snprintf(heap, sizeof(heap), ", heap %.1f B/range",
+				 (double)x->heap_bytes / (double)x->heap_ranges);
+		printf("%-8s %9llu %-8s %9s %8s %8s %8s %7s %9s %9s %9s %9s %6.1f  %s%s%llu ops%s\n",
 		       w->name, (unsigned long long)n, x->ops->name, a, b, c, d,
-		       bpr, rc, ra, failp, cap_name(x->capped),
-		       x->capped ? ", " : "", (unsigned long long)x->nops);
+		       bpr, rc, ra, rl, rm, failp, cap_name(x->capped),
+		       x->capped ? ", " : "", (unsigned long long)x->nops, heap);
 		if (csv)
 			fprintf(csv,
-				"%s,%llu,%s,%u,%u,%llu,%.1f,%llu,%llu,%llu,%.2f,%llu,%llu,%s,%.4g,%.4g,%.4g,%.1f\n",
+				"%s,%llu,%s,%u,%u,%llu,%.1f,%llu,%llu,%llu,%.2f,%llu,%llu,%s,%.4g,%.4g,%.4g,%.1f,%.4g,%.4g,%.1f\n",
 				w->name, (unsigned long long)n, x->ops->name,
 				w->threads_ok ? o->threads : 1, o->repeat,
 				(unsigned long long)x->nops,
@@ -647,7 +781,12 @@ static void report(FILE *csv, const struct opts *o,
 				x->capped ? cap_name(x->capped) : "no",
 				classic && classic->ok && x->ok ? classic->ns_op / x->ns_op : 0,
 				augrb && augrb->ok && x->ok ? augrb->ns_op / x->ns_op : 0,
-				x->mops, x->ok ? x->wall_op : -1.0);
+				x->mops, x->ok ? x->wall_op : -1.0,
+				klinux && klinux->ok && x->ok ? klinux->ns_op / x->ns_op : 0,
+				maple && maple->ok && x->ok ? maple->ns_op / x->ns_op : 0,
+				x->heap_bytes >= 0 && x->heap_ranges
+					? (double)x->heap_bytes / (double)x->heap_ranges
+					: -1.0);
 	}
 	fflush(stdout);
 	if (csv)
@@ -670,12 +809,14 @@ int main(int argc, char **argv)
 			printf("%-8s %s\n", workloads[i]->name, workloads[i]->what);
 		printf("allocators:");
 		for (i = 0; bench_allocs[i]; i++)
-			printf(" %s", bench_allocs[i]->name);
-		printf("\n");
+			printf(" %s%s", bench_allocs[i]->name,
+			       bench_allocs[i]->opt_in ? "*" : "");
+		printf("\n(* = only when named with --alloc)\n");
 		return 0;
 	}
 	for (i = 0; bench_allocs[i] && nsel < MAX_ALLOCS; i++)
-		if (matches(o.allocs, bench_allocs[i]->name, true))
+		if (o.allocs ? matches(o.allocs, bench_allocs[i]->name, true)
+			     : !bench_allocs[i]->opt_in)
 			sel[nsel++] = bench_allocs[i];
 	if (!nsel) {
 		fprintf(stderr, "iova-bench: no allocator matches '%s'\n", o.allocs);
@@ -698,7 +839,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "iova-bench: %s: %s\n", o.csv, strerror(errno));
 			return 2;
 		}
-		fprintf(csv, "workload,n,alloc,threads,repeats,ops,ns_per_op,p50_ns,p99_ns,p999_ns,bytes_per_range,ranges,fails,capped,ratio_vs_classic,ratio_vs_augrb,mops,wall_ns_per_op\n");
+		fprintf(csv, "workload,n,alloc,threads,repeats,ops,ns_per_op,p50_ns,p99_ns,p999_ns,bytes_per_range,ranges,fails,capped,ratio_vs_classic,ratio_vs_augrb,mops,wall_ns_per_op,ratio_vs_linux,ratio_vs_maple,heap_bytes_per_range\n");
 	}
 	printf("# iova-bench on %s, %s", host, ctime(&now));
 	printf("# seed %llu, repeats %u, threads %u, budget %.1f s/phase, op cap %.2f s, timer cost %llu ns (subtracted)\n",

@@ -81,6 +81,10 @@ struct bench_run {
 	struct bench_stat st;	/* merged over threads */
 	uint64_t wall_ns;	/* wall time of the timed phase */
 	uint64_t bytes, ranges;	/* index bytes and ranges at the end */
+	/* measured heap growth of the domain (memmix) and its live ranges;
+	 * heap_bytes < 0 = not measured */
+	int64_t heap_bytes;
+	uint64_t heap_ranges;
 };
 
 uint64_t bench_now(void);
@@ -194,5 +198,8 @@ int64_t populate_gen(struct bench_run *r, void *a, req_gen_fn gen,
 /* The registry of workloads (bench.c). */
 extern const struct bench_workload wl_dac32, wl_mixed, wl_nic, wl_nvme,
 	wl_full32, wl_frag, wl_reserve, wl_scale;
+/* single-path workloads (workloads/paths.c) */
+extern const struct bench_workload wl_fill1, wl_fillmix, wl_pair32, wl_drain,
+	wl_drain32, wl_fastpair, wl_memmix;
 
 #endif

@@ -67,8 +67,8 @@ deps() {
 extract() {
 	if [ -f "$SRC/.kcheck-extracted" ]; then say "source: reusing $SRC"; return 0; fi
 	local tarball
-	tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -1)
-	[ -n "$tarball" ] || die "no /usr/src/linux-source-6.12.tar.*"
+	tarball=$(KSRC_NO_APT=${KCHECK_NO_APT:-} sh "$HERE/source.sh" --tarball) ||
+		die "no /usr/src/linux-source-6.12.tar.*"
 	rm -rf "$SRC" "$B/pristine" "$B/obj" "$B"/obj-* "$B/images"
 	say "source: extracting $tarball"
 	timed extract tar -C "$B" -xf "$tarball"

@@ -12,6 +12,19 @@ static inline struct augrb_node *to_an(const struct brb_node *n)
 	return brb_entry(n, struct augrb_node, node);
 }
 
+#ifdef AUGRB_CLAMPED32
+/* The part of a's gap [lo - gap, lo - 1] below AUGRB_DMA32_PFN. */
+static uint64_t gap32(const struct augrb_node *a)
+{
+	uint64_t glo = a->lo - a->gap, top;
+
+	if (!a->gap || glo >= AUGRB_DMA32_PFN)
+		return 0;
+	top = a->lo - 1 < AUGRB_DMA32_PFN - 1 ? a->lo - 1 : AUGRB_DMA32_PFN - 1;
+	return top - glo + 1;
+}
+#endif
+
 static void aug_update(struct brb_node *n)
 {
 	struct augrb_node *a = to_an(n);
@@ -22,6 +35,14 @@ static void aug_update(struct brb_node *n)
 	if (n->right && to_an(n->right)->max_gap > m)
 		m = to_an(n->right)->max_gap;
 	a->max_gap = m;
+#ifdef AUGRB_CLAMPED32
+	m = gap32(a);
+	if (n->left && to_an(n->left)->max_gap32 > m)
+		m = to_an(n->left)->max_gap32;
+	if (n->right && to_an(n->right)->max_gap32 > m)
+		m = to_an(n->right)->max_gap32;
+	a->max_gap32 = m;
+#endif
 }
 
 int augrb_init(struct augrb_domain *d, uint64_t start_pfn, uint64_t end_pfn)
@@ -35,6 +56,9 @@ int augrb_init(struct augrb_domain *d, uint64_t start_pfn, uint64_t end_pfn)
 	d->anchor.gap = end_pfn + 1 - start_pfn;
 	d->anchor.max_gap = d->anchor.gap;
 	d->anchor.reserved = 1;
+#ifdef AUGRB_CLAMPED32
+	d->anchor.max_gap32 = gap32(&d->anchor);
+#endif
 	brb_link(&d->anchor.node, NULL, &d->root.node);
 	brb_insert_fixup(&d->root, &d->anchor.node, NULL);
 	d->nodes = 0;
@@ -65,6 +89,9 @@ struct search {
 	uint64_t size, mask, limit;
 	uint64_t pfn;
 	unsigned long visits;
+#ifdef AUGRB_CLAMPED32
+	bool use32;	/* limit below AUGRB_DMA32_PFN: prune by max_gap32 */
+#endif
 };
 
 /*
@@ -79,6 +106,15 @@ static struct augrb_node *search(struct search *s, struct brb_node *n,
 		uint64_t glo, top, cand;
 
 		s->visits++;
+#ifdef AUGRB_CLAMPED32
+		/* patch 3/4: the clamped max below 4 GiB, else the plain max
+		 * gap; no pruning by address (what the walk leaves O(n) for
+		 * limits between 4 GiB and the top of the space) */
+		(void)floor;
+		if ((s->use32 ? a->max_gap32 : a->max_gap) < s->size)
+			return NULL;
+		if (n->right) {
+#else
 		if (a->max_gap < s->size)
 			return NULL;
 		/* Address pruning: nothing here can start low enough. */
@@ -87,6 +123,7 @@ static struct augrb_node *search(struct search *s, struct brb_node *n,
 		/* Gaps of the right subtree start at a->hi + 1. */
 		if (n->right && a->hi < s->limit &&
 		    s->limit - a->hi >= s->size) {
+#endif
 			struct augrb_node *r = search(s, n->right, a->hi + 1);
 
 			if (r)
@@ -126,6 +163,9 @@ int augrb_alloc(struct augrb_domain *d, uint64_t size, uint64_t align,
 	s.mask = ~(align - 1);
 	s.limit = limit_pfn;
 	s.visits = 0;
+#ifdef AUGRB_CLAMPED32
+	s.use32 = limit_pfn < AUGRB_DMA32_PFN;
+#endif
 	owner = search(&s, d->root.node, d->start_pfn);
 	d->visits += s.visits;
 	if (!owner)
@@ -296,6 +336,18 @@ static int check_aug(struct brb_node *n)
 		m = to_an(n->left)->max_gap;
 	if (n->right && to_an(n->right)->max_gap > m)
 		m = to_an(n->right)->max_gap;
+#ifdef AUGRB_CLAMPED32
+	{
+		uint64_t m32 = gap32(a);
+
+		if (n->left && to_an(n->left)->max_gap32 > m32)
+			m32 = to_an(n->left)->max_gap32;
+		if (n->right && to_an(n->right)->max_gap32 > m32)
+			m32 = to_an(n->right)->max_gap32;
+		if (m32 != a->max_gap32)
+			return -1;
+	}
+#endif
 	return m == a->max_gap ? 0 : -1;
 }
 

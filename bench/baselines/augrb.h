@@ -26,6 +26,11 @@ struct augrb_node {
 	uint64_t gap;		/* free pfns just below lo (down to the pred) */
 	uint64_t max_gap;	/* max gap in this subtree */
 	uint64_t reserved;	/* nonzero for a reservation */
+#ifdef AUGRB_CLAMPED32
+	/* augrb32 (baselines/augrb32.c): max over the subtree of the part of
+	 * each gap below AUGRB_DMA32_PFN (clamped_gap32) */
+	uint64_t max_gap32;
+#endif
 };
 
 struct augrb_domain {
