@@ -198,13 +198,6 @@ void iova__cache_destroy(struct iova_ndomain *d)
 
 /* --- CPU slots ----------------------------------------------------- */
 
-static inline unsigned int this_cpu(const struct iova_rcache *rc)
-{
-	unsigned int u = iova_this_cpu();
-
-	return iova_likely(u < rc->nr_cpus) ? u : u % rc->nr_cpus;
-}
-
 /*
  * The slot we picked is busy (another thread on this CPU was preempted
  * holding it, or a flush runs): wait, then look again, since we may have
@@ -216,7 +209,7 @@ cpu_lock_slow(const struct iova_rcache *rc, struct cache_cpu *c)
 {
 	do {
 		iova_spin_wait(&c->lock);
-		c = cache_cpu_at(rc, this_cpu(rc));
+		c = cache_cpu_at(rc, cache_this_cpu(rc));
 	} while (!iova_spin_trylock(&c->lock));
 	return c;
 }
@@ -224,96 +217,11 @@ cpu_lock_slow(const struct iova_rcache *rc, struct cache_cpu *c)
 /* Lock the slot of the CPU we run on. */
 static inline struct cache_cpu *cpu_lock(const struct iova_rcache *rc)
 {
-	struct cache_cpu *c = cache_cpu_at(rc, this_cpu(rc));
+	struct cache_cpu *c = cache_cpu_at(rc, cache_this_cpu(rc));
 
 	if (iova_likely(iova_spin_trylock(&c->lock)))
 		return c;
 	return cpu_lock_slow(rc, c);
-}
-
-/* --- the hot path ---------------------------------------------------- */
-
-/*
- * ceil(log2 size) for 1 <= size <= 2^63, without a branch: the order the
- * caches file a size under.  The entry points compute it once and pass it
- * down; a size outside that interval never gets here (-EINVAL).
- */
-static inline unsigned int size_order(uint64_t size)
-{
-	return iova_flog2(2 * size - 1);
-}
-
-/* 1 <= size <= 2^63 (one compare). */
-static inline bool size_ok(uint64_t size)
-{
-	return size - 1 < (UINT64_C(1) << 63);
-}
-
-/*
- * A hit on an uncontended slot: the top of this CPU's loaded magazine, if
- * it starts at or below top.  false on anything else (busy slot, empty
- * magazine, a top entry above the limit): the caller takes the slow path,
- * which redoes the whole attempt.
- */
-static inline bool cache_try_get(struct iova_rcache *rc, unsigned int order,
-				 uint64_t top, uint64_t *pfn_out)
-{
-	struct cache_cpu *c = cache_cpu_at(rc, this_cpu(rc));
-	struct cache_slot *s;
-	struct iova_mag *m;
-	uint64_t pfn;
-	size_t n;
-
-	if (iova_unlikely(!iova_spin_trylock(&c->lock)))
-		return false;
-	s = &c->slot[order];
-	m = s->loaded;
-	n = m->n;
-	if (iova_unlikely(!n) || iova_unlikely((pfn = m->pfn[n - 1]) > top)) {
-		iova_spin_unlock(&c->lock);
-		return false;
-	}
-	m->n = n - 1;
-	s->hits++;
-	iova_spin_unlock(&c->lock);
-	if (rc->checked)
-		iova__cached_set_remove(&rc->set, pfn);
-	*pfn_out = pfn;
-	return true;
-}
-
-/* A push to an uncontended slot whose loaded magazine has room. */
-static inline bool cache_try_put(struct iova_rcache *rc, unsigned int order,
-				 uint64_t pfn)
-{
-	struct cache_cpu *c = cache_cpu_at(rc, this_cpu(rc));
-	struct iova_mag *m;
-	size_t n;
-
-	if (iova_unlikely(!iova_spin_trylock(&c->lock)))
-		return false;
-	m = c->slot[order].loaded;
-	n = m->n;
-	if (iova_unlikely(n >= rc->mag_size)) {
-		iova_spin_unlock(&c->lock);
-		return false;
-	}
-	m->pfn[n] = pfn;
-	m->n = n + 1;
-	iova_spin_unlock(&c->lock);
-	return true;
-}
-
-/*
- * The free's geometry: aligned to its order and inside the domain.  A pfn
- * below the start wraps pfn - start past room, so one compare covers both
- * ends.
- */
-static inline bool bad_geometry(const struct iova_rcache *rc, uint64_t pfn,
-				uint64_t span)
-{
-	return (pfn & span) || span > rc->room ||
-	       pfn - rc->start > rc->room - span;
 }
 
 /* --- magazine operations (slot lock held) -------------------------- */
@@ -543,7 +451,7 @@ alloc_fast_slow(struct iova_ndomain *d, uint64_t size, unsigned int order,
 {
 	struct iova_rcache *rc;
 
-	if (!d || !pfn_out || !size_ok(size))
+	if (!d || !pfn_out || !cache_size_ok(size))
 		return -EINVAL;
 	rc = iova_load_acquire(&d->rcache);
 	if (rc && order < rc->max_order) {
@@ -614,7 +522,7 @@ free_fast_slow(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 
 	if (!d || !size)
 		return -EINVAL;
-	if (!size_ok(size))
+	if (!cache_size_ok(size))
 		order = 64;	/* above 2^63: never cached */
 	rc = iova_load_acquire(&d->rcache);
 	if (!rc) {
@@ -632,7 +540,7 @@ free_fast_slow(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 	if (order >= rc->max_order)
 		return index_free(d, pfn, size);
 	span = ((uint64_t)1 << order) - 1;
-	if (iova_unlikely(bad_geometry(rc, pfn, span)))
+	if (iova_unlikely(cache_bad_geometry(rc, pfn, span)))
 		return -ENOENT;
 	if (rc->checked) {
 		ret = check_cached_free(d, rc, order, pfn);
@@ -659,11 +567,11 @@ free_fast_slow(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 		    bool flush_retry, uint64_t *pfn_out)
 {
-	unsigned int order = size_order(size);
+	unsigned int order = cache_size_order(size);
 	struct iova_rcache *rc;
 
 	iova_env_count(IOVA_EV_FAST_ALLOC);
-	if (iova_likely(d && pfn_out && size_ok(size)) &&
+	if (iova_likely(d && pfn_out && cache_size_ok(size)) &&
 	    (rc = iova_load_acquire(&d->rcache)) && order < rc->max_order) {
 		uint64_t span = ((uint64_t)1 << order) - 1;
 
@@ -678,15 +586,15 @@ int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 
 int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 {
-	unsigned int order = size_order(size);
+	unsigned int order = cache_size_order(size);
 	struct iova_rcache *rc;
 
 	iova_env_count(IOVA_EV_FAST_FREE);
-	if (iova_likely(d && size_ok(size)) && (rc = iova_load_acquire(&d->rcache)) &&
+	if (iova_likely(d && cache_size_ok(size)) && (rc = iova_load_acquire(&d->rcache)) &&
 	    order < rc->max_order && !rc->checked) {
 		uint64_t span = ((uint64_t)1 << order) - 1;
 
-		if (iova_unlikely(bad_geometry(rc, pfn, span)))
+		if (iova_unlikely(cache_bad_geometry(rc, pfn, span)))
 			return -ENOENT;
 		if (iova_likely(cache_try_put(rc, order, pfn))) {
 			iova_env_count(IOVA_EV_CACHE_PUT);

@@ -254,4 +254,97 @@ int iova__cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
 int iova__cache_depot_counts(struct iova_ndomain *d, unsigned int order,
 			     unsigned int *nr_full, unsigned int *nr_empty);
 
+/* --- the hot path (inlined by both APIs' entry points) ---------------- */
+
+static inline unsigned int cache_this_cpu(const struct iova_rcache *rc)
+{
+	unsigned int u = iova_this_cpu();
+
+	return iova_likely(u < rc->nr_cpus) ? u : u % rc->nr_cpus;
+}
+
+
+/*
+ * ceil(log2 size) for 1 <= size <= 2^63, without a branch: the order the
+ * caches file a size under.  The entry points compute it once and pass it
+ * down; a size outside that interval never gets here (-EINVAL).
+ */
+static inline unsigned int cache_size_order(uint64_t size)
+{
+	return iova_flog2(2 * size - 1);
+}
+
+/* 1 <= size <= 2^63 (one compare). */
+static inline bool cache_size_ok(uint64_t size)
+{
+	return size - 1 < (UINT64_C(1) << 63);
+}
+
+/*
+ * A hit on an uncontended slot: the top of this CPU's loaded magazine, if
+ * it starts at or below top.  false on anything else (busy slot, empty
+ * magazine, a top entry above the limit): the caller takes the slow path,
+ * which redoes the whole attempt.
+ */
+static inline bool cache_try_get(struct iova_rcache *rc, unsigned int order,
+				 uint64_t top, uint64_t *pfn_out)
+{
+	struct cache_cpu *c = cache_cpu_at(rc, cache_this_cpu(rc));
+	struct cache_slot *s;
+	struct iova_mag *m;
+	uint64_t pfn;
+	size_t n;
+
+	if (iova_unlikely(!iova_spin_trylock(&c->lock)))
+		return false;
+	s = &c->slot[order];
+	m = s->loaded;
+	n = m->n;
+	if (iova_unlikely(!n) || iova_unlikely((pfn = m->pfn[n - 1]) > top)) {
+		iova_spin_unlock(&c->lock);
+		return false;
+	}
+	m->n = n - 1;
+	s->hits++;
+	iova_spin_unlock(&c->lock);
+	if (rc->checked)
+		iova__cached_set_remove(&rc->set, pfn);
+	*pfn_out = pfn;
+	return true;
+}
+
+/* A push to an uncontended slot whose loaded magazine has room. */
+static inline bool cache_try_put(struct iova_rcache *rc, unsigned int order,
+				 uint64_t pfn)
+{
+	struct cache_cpu *c = cache_cpu_at(rc, cache_this_cpu(rc));
+	struct iova_mag *m;
+	size_t n;
+
+	if (iova_unlikely(!iova_spin_trylock(&c->lock)))
+		return false;
+	m = c->slot[order].loaded;
+	n = m->n;
+	if (iova_unlikely(n >= rc->mag_size)) {
+		iova_spin_unlock(&c->lock);
+		return false;
+	}
+	m->pfn[n] = pfn;
+	m->n = n + 1;
+	iova_spin_unlock(&c->lock);
+	return true;
+}
+
+/*
+ * The free's geometry: aligned to its order and inside the domain.  A pfn
+ * below the start wraps pfn - start past room, so one compare covers both
+ * ends.
+ */
+static inline bool cache_bad_geometry(const struct iova_rcache *rc, uint64_t pfn,
+				uint64_t span)
+{
+	return (pfn & span) || span > rc->room ||
+	       pfn - rc->start > rc->room - span;
+}
+
 #endif /* IOVA_CACHE_MAG_H */

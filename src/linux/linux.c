@@ -29,8 +29,7 @@
  * pointers; priv->lock serialises reserve_iova() (and the reads of
  * rsv_list) and is taken before, never inside, the native lock.
  */
-#include "../domain/domain.h"
-#include "../../include/iova/cache.h"
+#include "../cache/mag.h"
 #include IOVA_ENV_LINUX_H
 
 #define MAGIC_LIVE 0x10fa11e5c0a7d0a1UL	/* init_iova_domain() ran */
@@ -178,21 +177,12 @@ fail:
 	return NULL;
 }
 
-/*
- * The private state of a usable domain, created now if an earlier attempt
- * ran out of memory.  NULL: the domain is not usable (see the magic) or
- * memory is short.
- */
-static struct iova_linux_priv *domain_priv(struct iova_domain *iovad)
+/* domain_priv() when the private state does not exist yet. */
+static __attribute__((__noinline__)) struct iova_linux_priv *
+domain_priv_create(struct iova_domain *iovad)
 {
-	struct iova_linux_priv *p;
+	struct iova_linux_priv *p = priv_create(iovad);
 
-	if (!iovad || iovad->_magic != MAGIC_LIVE)
-		return NULL;
-	p = iova_load_acquire(&iovad->_priv);
-	if (iova_likely(p))
-		return p;
-	p = priv_create(iovad);
 	if (!p)
 		return NULL;
 	if (!iova_cmpxchg_ptr(&iovad->_priv, (struct iova_linux_priv *)NULL, p)) {
@@ -200,6 +190,23 @@ static struct iova_linux_priv *domain_priv(struct iova_domain *iovad)
 		p = iova_load_acquire(&iovad->_priv);
 	}
 	return p;
+}
+
+/*
+ * The private state of a usable domain, created now if an earlier attempt
+ * ran out of memory.  NULL: the domain is not usable (see the magic) or
+ * memory is short.
+ */
+static inline struct iova_linux_priv *domain_priv(struct iova_domain *iovad)
+{
+	struct iova_linux_priv *p;
+
+	if (iova_unlikely(!iovad || iovad->_magic != MAGIC_LIVE))
+		return NULL;
+	p = iova_load_acquire(&iovad->_priv);
+	if (iova_likely(p))
+		return p;
+	return domain_priv_create(iovad);
 }
 
 void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
@@ -545,10 +552,10 @@ fail:
  * caches exist: below 2^(IOVA_RANGE_CACHE_MAX_SIZE - 1), up to a power of
  * two (the caches' own rounding then agrees: the same orders).
  */
-static uint64_t fast_size(unsigned long size)
+static inline uint64_t fast_size(unsigned long size)
 {
 	if (size < (1UL << (IOVA_RANGE_CACHE_MAX_SIZE - 1)))
-		return UINT64_C(1) << iova_clog2(size);
+		return UINT64_C(1) << iova_flog2(2 * (uint64_t)size - 1);
 	return size;
 }
 
@@ -581,14 +588,29 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache)
 {
 	struct iova_linux_priv *p = domain_priv(iovad);
-	uint64_t pfn = 0;
+	uint64_t pfn = 0, fsize;
+	struct iova_rcache *rc;
 
-	if (!size)
-		iova_env_misuse("alloc_iova_fast() of size 0");
-	if (!p || !size || size > HALF_SPACE || limit_pfn < iovad->start_pfn)
+	if (iova_unlikely(!p || !size || size > HALF_SPACE ||
+			  limit_pfn < iovad->start_pfn)) {
+		if (!size)
+			iova_env_misuse("alloc_iova_fast() of size 0");
 		return 0;
-	if (iova_alloc_fast(p->nd, fast_size(size), limit_pfn, flush_rcache,
-			    &pfn))
+	}
+	fsize = fast_size(size);
+	/* A cache hit, inlined as the native entry point has it. */
+	rc = iova_load_acquire(&p->nd->rcache);
+	if (iova_likely(rc)) {
+		unsigned int order = cache_size_order(fsize);
+		uint64_t span = (UINT64_C(1) << order) - 1;
+
+		if (iova_likely(order < rc->max_order && limit_pfn >= span) &&
+		    iova_likely(cache_try_get(rc, order, limit_pfn - span, &pfn))) {
+			iova_env_count(IOVA_EV_CACHE_HIT);
+			return (unsigned long)pfn;
+		}
+	}
+	if (iova_alloc_fast(p->nd, fsize, limit_pfn, flush_rcache, &pfn))
 		return 0;
 	return (unsigned long)pfn;
 }
@@ -613,11 +635,12 @@ static struct iova *detach_struct(struct iova_ndomain *nd, uint64_t pfn)
 	return it;
 }
 
-void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
-		    unsigned long size)
+/* free_iova_fast() of a range that may have a struct, or a bad free. */
+static __attribute__((__noinline__)) void
+free_fast_slow(struct iova_domain *iovad, struct iova_linux_priv *p,
+	       unsigned long pfn, unsigned long size, bool refused)
 {
-	struct iova_linux_priv *p = domain_priv(iovad);
-	struct iova *it = NULL;
+	struct iova *it;
 
 	if (!p) {
 		bad_free(iovad, NULL, pfn, "domain not usable");
@@ -627,17 +650,49 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		bad_free(iovad, p, pfn, "size 0 or above 2^63");
 		return;
 	}
-	/* Skipped while no live range has a struct (the dma-iommu pattern). */
-	if (iova_atomic_read(&p->live_structs))
+	if (!refused) {
 		it = detach_struct(p->nd, pfn);
-	if (iova_free_fast(p->nd, pfn, fast_size(size))) {
+		if (!iova_free_fast(p->nd, pfn, fast_size(size))) {
+			drop_struct(p, it);
+			return;
+		}
 		if (it)	/* refused: put it back, nothing changed */
 			iova_set_udata(p->nd, pfn, it);
-		bad_free(iovad, p, pfn,
-			 "not the start of a live fast range of that size");
+	}
+	bad_free(iovad, p, pfn, "not the start of a live fast range of that size");
+}
+
+void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
+		    unsigned long size)
+{
+	struct iova_linux_priv *p = domain_priv(iovad);
+	struct iova_rcache *rc;
+
+	/* While no live range has a struct (the dma-iommu pattern), nothing
+	 * needs detaching: straight to the caches. */
+	if (iova_likely(p && size && size <= HALF_SPACE &&
+			!iova_atomic_read(&p->live_structs))) {
+		uint64_t fsize = fast_size(size);
+		unsigned int order = cache_size_order(fsize);
+
+		/* A push to this CPU's magazine, inlined as the native entry
+		 * point has it (unchecked caches only). */
+		rc = iova_load_acquire(&p->nd->rcache);
+		if (iova_likely(rc && order < rc->max_order && !rc->checked)) {
+			uint64_t span = (UINT64_C(1) << order) - 1;
+
+			if (iova_likely(!cache_bad_geometry(rc, pfn, span)) &&
+			    iova_likely(cache_try_put(rc, order, pfn))) {
+				iova_env_count(IOVA_EV_CACHE_PUT);
+				return;
+			}
+		}
+		if (iova_likely(!iova_free_fast(p->nd, pfn, fsize)))
+			return;
+		free_fast_slow(iovad, p, pfn, size, true);
 		return;
 	}
-	drop_struct(p, it);
+	free_fast_slow(iovad, p, pfn, size, false);
 }
 
 /* --- process-wide --------------------------------------------------- */
