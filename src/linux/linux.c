@@ -637,7 +637,7 @@ static struct iova *detach_struct(struct iova_ndomain *nd, uint64_t pfn)
 
 /* free_iova_fast() of a range that may have a struct, or a bad free. */
 static __attribute__((__noinline__)) void
-free_fast_slow(struct iova_domain *iovad, struct iova_linux_priv *p,
+linux_free_fast_slow(struct iova_domain *iovad, struct iova_linux_priv *p,
 	       unsigned long pfn, unsigned long size, bool refused)
 {
 	struct iova *it;
@@ -689,10 +689,10 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		}
 		if (iova_likely(!iova_free_fast(p->nd, pfn, fsize)))
 			return;
-		free_fast_slow(iovad, p, pfn, size, true);
+		linux_free_fast_slow(iovad, p, pfn, size, true);
 		return;
 	}
-	free_fast_slow(iovad, p, pfn, size, false);
+	linux_free_fast_slow(iovad, p, pfn, size, false);
 }
 
 /* --- process-wide --------------------------------------------------- */
