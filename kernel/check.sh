@@ -15,6 +15,7 @@
 #   KCHECK_TIMEOUT=300     seconds allowed for one QEMU run
 #   KCHECK_JOBS=N          make -j (default nproc)
 #   KCHECK_NO_APT=1        never call apt-get (fail if something is missing)
+#   KCHECK_SMP=4           guest CPUs (the per-CPU caches and CPU hotplug are exercised)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -334,7 +335,7 @@ run_one() { # run_one KERNEL IOMMU
 	# shellcheck disable=SC2086
 	local rc=0
 	timed "boot-$k-$mmu" timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
-		-machine "$machine" -cpu max -smp 2 -m 768 -nodefaults -no-reboot \
+		-machine "$machine" -cpu max -smp "${KCHECK_SMP:-4}" -m 768 -nodefaults -no-reboot \
 		-display none -monitor none -serial "file:$d/console.log" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		$iommu_dev \

@@ -21,6 +21,8 @@
  *   iova_load_acquire(p), iova_store_release(p, v), iova_cmpxchg_ptr(p, o, n)
  *   iova_this_cpu(), iova_nr_cpus()
  *   iova_env_panic(msg), iova_env_count(event), iova_env_misuse(msg)
+ *   iova_env_caches_up(iovad), iova_env_domain_down(iovad): a Linux-API
+ *                     domain got its caches / goes away (CPU hotplug)
  *   IOVA_ENV_LINUX_H  the header with the Linux API's struct iova and
  *                     struct iova_domain (src/linux/ only)
  *   iova__default_mem, iova__linux_mem: the memory hooks of a native domain
@@ -62,6 +64,7 @@ enum iova_event {
 	IOVA_EV_CACHE_SPILL,	/* a magazine given back to the index */
 	IOVA_EV_FLUSH,		/* every cache flushed to find room */
 	IOVA_EV_MISUSE,		/* an invalid argument (refused) */
+	IOVA_EV_CPU_DEAD,	/* a dead CPU's magazines given back (kernel) */
 	IOVA_EV_NR
 };
 

@@ -41,6 +41,10 @@ void iova__assert_fail(const char *expr, const char *msg, const char *file,
 /* Userspace counts per domain (struct iova_stats), not per event. */
 #define iova_env_count(ev) ((void)0)
 #define iova_env_misuse(msg) ((void)0)
+/* A Linux-API domain got its caches / is being torn down (the kernel
+ * registers it for CPU hotplug); nothing to do in userspace. */
+#define iova_env_caches_up(iovad) ((void)(iovad))
+#define iova_env_domain_down(iovad) ((void)(iovad))
 
 /* --- the domain lock ------------------------------------------------ */
 

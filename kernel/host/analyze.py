@@ -120,6 +120,9 @@ def check_results(d, dio, conf, fails, info):
             times[f[1]] = float(f[2])
         elif f[0] == "net":
             nets.append(f[1:])
+        elif f[0] == "cpuhp":
+            info["cpuhp"] = " ".join(f[1:])
+            print("  cpu hotplug: %s" % info["cpuhp"])
     info["groups"] = {g: v[0] for g, v in groups.items()}
     info["times"] = times
     bad = [g for g, v in groups.items() if v[0] != "DMA"]
@@ -346,6 +349,8 @@ def check_debugfs(d, kernel, fails, info):
         return
     if not any(v for k, v in counters.items() if k.startswith("alloc")):
         fails.append("debugfs: allocation counters are all zero")
+    if info.get("cpuhp") and not counters.get("cpu_dead_flushes"):
+        fails.append("debugfs: a CPU went offline but no domain gave its magazines back")
     for k in ("bad_frees", "misuse"):
         if counters.get(k):
             fails.append("debugfs: %s went up by %d during the workload" % (k, counters[k]))

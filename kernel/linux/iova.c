@@ -20,6 +20,8 @@
 #include <linux/percpu.h>
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
+#include <linux/cpuhotplug.h>
+#include <linux/mutex.h>
 
 #include "libiova/src/index/fit.c"
 #include "libiova/src/index/gaptree.c"
@@ -45,6 +47,7 @@ static const char * const iova_event_names[IOVA_EV_NR] = {
 	[IOVA_EV_CACHE_SPILL] = "cache_spills",
 	[IOVA_EV_FLUSH] = "flushes",
 	[IOVA_EV_MISUSE] = "misuse",
+	[IOVA_EV_CPU_DEAD] = "cpu_dead_flushes",
 };
 
 struct iova_events {
@@ -103,6 +106,45 @@ static void iova_mem_free(void *p, size_t size, void *ctx)
 
 const struct iova_mem_hooks iova__default_mem = { iova_mem_alloc, iova_mem_free, NULL };
 const struct iova_mem_hooks iova__linux_mem = { iova_mem_alloc, iova_mem_free, NULL };
+
+/* ------------------------------------------------------------------ CPU hotplug */
+/*
+ * A CPU that goes offline leaves ranges in its magazines: give them back to the index
+ * (CPU n uses cache slot n, nr_cpu_ids slots).  Domains join the list when they get
+ * their caches and leave it in put_iova_domain().
+ */
+static DEFINE_MUTEX(iova_cpuhp_mutex);
+static bool iova_cpuhp_ready;
+
+static int iova_cpuhp_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct iova_domain *iovad = hlist_entry_safe(node, struct iova_domain, cpuhp_dead);
+
+	iova_cache_flush_cpu(iova_linux_native(iovad), cpu);
+	this_cpu_inc(iova_events.v[IOVA_EV_CPU_DEAD]);
+	return 0;
+}
+
+void iova_env_caches_up(struct iova_domain *iovad)
+{
+	mutex_lock(&iova_cpuhp_mutex);
+	if (!iova_cpuhp_ready &&
+	    !cpuhp_setup_state_multi(CPUHP_IOMMU_IOVA_DEAD, "iommu/iova:dead", NULL,
+				     iova_cpuhp_dead))
+		iova_cpuhp_ready = true;
+	mutex_unlock(&iova_cpuhp_mutex);
+	/* Without the state a dead CPU's ranges stay cached until a flush: no leak. */
+	if (iova_cpuhp_ready)
+		cpuhp_state_add_instance_nocalls(CPUHP_IOMMU_IOVA_DEAD, &iovad->cpuhp_dead);
+	else
+		INIT_HLIST_NODE(&iovad->cpuhp_dead);
+}
+
+void iova_env_domain_down(struct iova_domain *iovad)
+{
+	if (iova_cpuhp_ready && !hlist_unhashed(&iovad->cpuhp_dead))
+		cpuhp_state_remove_instance_nocalls(CPUHP_IOMMU_IOVA_DEAD, &iovad->cpuhp_dead);
+}
 
 /* ------------------------------------------------------------------ dma-iommu's symbols */
 unsigned long iova_rcache_range(void)

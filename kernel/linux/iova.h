@@ -40,6 +40,7 @@ struct iova_domain {
 	unsigned long	max32_alloc_size;	/* always dma_32bit_pfn: no failure is remembered */
 	struct iova_linux_priv *_priv;	/* private: the native domain and its state */
 	unsigned long	_magic;		/* private: initialised, destroyed */
+	struct hlist_node cpuhp_dead;	/* on the CPU-hotplug list while it has caches */
 };
 
 static inline unsigned long iova_size(struct iova *iova)

@@ -48,6 +48,11 @@ void iova_env_count_event(unsigned int ev);
 void iova_env_misuse_report(const char *msg);
 #define iova_env_misuse(msg) iova_env_misuse_report(msg)
 
+/* CPU hotplug: a dead CPU's magazines go back to the index (iova.c). */
+struct iova_domain;
+void iova_env_caches_up(struct iova_domain *iovad);
+void iova_env_domain_down(struct iova_domain *iovad);
+
 typedef struct {
 	spinlock_t s;
 	unsigned long flags;	/* written only by the holder */

@@ -379,6 +379,33 @@ static void kt_random(struct kunit *test)
 	kt_put(test, d);
 }
 
+/* A dead CPU's cached ranges go back to the index (the CPU-hotplug callback). */
+static void kt_cpu_dead(struct kunit *test)
+{
+	struct iova_domain *d = kt_domain(test, 1);
+	struct iova_cache_stats st;
+	unsigned long pfn[8];
+	unsigned int cpu, i;
+
+	KUNIT_ASSERT_EQ(test, iova_domain_init_rcaches(d), 0);
+	cpu = get_cpu();
+	for (i = 0; i < 8; i++)
+		pfn[i] = alloc_iova_fast(d, 1, KT_D32, false);
+	for (i = 0; i < 8; i++)
+		free_iova_fast(d, pfn[i], 1);
+	put_cpu();
+	KUNIT_ASSERT_EQ(test, iova_cache_get_stats(iova_linux_native(d), 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.cached_ranges, 8ULL);
+	KUNIT_EXPECT_EQ(test, kt_live(d, false), 8UL);	/* cached ranges stay allocated */
+	iova_cpuhp_dead(cpu, &d->cpuhp_dead);
+	KUNIT_ASSERT_EQ(test, iova_cache_get_stats(iova_linux_native(d), 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.cached_ranges, 0ULL);
+	KUNIT_EXPECT_EQ(test, kt_live(d, false), 0UL);
+	/* and the space is free: the highest 1-page fit is the top again */
+	KUNIT_EXPECT_EQ(test, kt_alloc(test, d, 1, KT_D32, false), KT_D32);
+	kt_put(test, d);
+}
+
 static struct kunit_case libiova_cases[] = {
 	KUNIT_CASE(kt_top_down),
 	KUNIT_CASE(kt_alignment),
@@ -390,6 +417,7 @@ static struct kunit_case libiova_cases[] = {
 	KUNIT_CASE(kt_alloc_failure),
 	KUNIT_CASE(kt_rcache),
 	KUNIT_CASE(kt_rcache_flush),
+	KUNIT_CASE(kt_cpu_dead),
 	KUNIT_CASE(kt_random),
 	{}
 };

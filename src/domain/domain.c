@@ -227,25 +227,53 @@ static void to_range(const struct iova_index_range *g, struct iova_range *r)
 	r->udata = g->udata;
 }
 
+/* Account for an erased live range. */
+static void freed(struct iova_ndomain *d, const struct iova_index_range *g,
+		  struct iova_range *out)
+{
+	d->live_ranges--;
+	d->live_pages -= g->hi - g->lo + 1;
+	d->st.frees++;
+	iova_env_count(IOVA_EV_FREE);
+	if (out)
+		to_range(g, out);
+	debug_check(d);
+}
+
 int iova__free_locked(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 		      const void *udata, struct iova_range *out)
 {
 	struct iova_index_range g;
 
+	/* One descent when there is nothing to compare before the erase. */
+	if (!size && !udata) {
+		if (!iova_index_erase(&d->tree, pfn, false, false, &g))
+			goto bad;
+		freed(d, &g, out);
+		return 0;
+	}
 	if (!iova_index_find(&d->tree, pfn, &g) || g.rsv ||
 	    (size && (g.lo != pfn || g.hi - g.lo != size - 1)) ||
-	    (udata && g.udata != udata)) {
+	    (udata && g.udata != udata))
+		goto bad;
+	iova_index_erase(&d->tree, g.lo, true, false, &g);
+	freed(d, &g, out);
+	return 0;
+bad:
+	d->st.bad_frees++;
+	return -ENOENT;
+}
+
+int iova__free_start_locked(struct iova_ndomain *d, uint64_t pfn,
+			    struct iova_range *out)
+{
+	struct iova_index_range g;
+
+	if (!iova_index_erase(&d->tree, pfn, true, false, &g)) {
 		d->st.bad_frees++;
 		return -ENOENT;
 	}
-	iova_index_erase(&d->tree, g.lo, true, false, &g);
-	d->live_ranges--;
-	d->live_pages -= g.hi - g.lo + 1;
-	d->st.frees++;
-	iova_env_count(IOVA_EV_FREE);
-	if (out)
-		to_range(&g, out);
-	debug_check(d);
+	freed(d, &g, out);
 	return 0;
 }
 
@@ -263,14 +291,21 @@ int iova__free_release_locked(struct iova_ndomain *d, uint64_t pfn,
 size_t iova__release_locked(struct iova_ndomain *d, const uint64_t *pfn,
 			    size_t n, unsigned int order)
 {
-	uint64_t size = (uint64_t)1 << order;
+	struct iova_range r;
 	size_t i, bad = 0;
 
+	(void)order;	/* only the assert reads it */
 	for (i = 0; i < n; i++) {
-		if (iova__free_release_locked(d, pfn[i], size)) {
-			iova_assert(0, "C3) a cached pfn was not a live range of its order");
+		/* C3: a cached pfn starts a live range of its order. */
+		if (iova__free_start_locked(d, pfn[i], &r)) {
+			iova_assert(0, "C3) a cached pfn was not a live range");
 			bad++;
+			continue;
 		}
+		iova_assert(r.hi - r.lo == ((uint64_t)1 << order) - 1,
+			    "C3) a cached pfn was a range of another size");
+		if (r.udata && d->udata_release)
+			d->udata_release(d, r.udata);
 	}
 	return bad;
 }
@@ -495,17 +530,12 @@ int iova_alloc(struct iova_ndomain *d, uint64_t size, uint64_t align,
 
 int iova_free(struct iova_ndomain *d, uint64_t pfn)
 {
-	struct iova_index_range g;
-	int ret = -ENOENT;
+	int ret;
 
 	if (!d)
 		return -EINVAL;
 	iova_lock(&d->lock);
-	/* The start of a live range, of whatever size. */
-	if (iova_index_find(&d->tree, pfn, &g) && g.lo == pfn)
-		ret = iova__free_locked(d, pfn, g.hi - g.lo + 1, NULL, NULL);
-	else
-		d->st.bad_frees++;
+	ret = iova__free_start_locked(d, pfn, NULL);
 	iova__unlock_trim(d);
 	return ret;
 }

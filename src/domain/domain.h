@@ -117,6 +117,10 @@ int iova__alloc_flush_locked(struct iova_ndomain *d, uint64_t size,
 int iova__free_locked(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 		      const void *udata, struct iova_range *out);
 
+/* Free the live range that starts at pfn (one descent).  0 or -ENOENT. */
+int iova__free_start_locked(struct iova_ndomain *d, uint64_t pfn,
+			    struct iova_range *out);
+
 /*
  * A free by an upper layer that does not know the range's user pointer:
  * iova__free_locked(d, pfn, size, NULL, NULL), then a user pointer still

@@ -250,6 +250,8 @@ void put_iova_domain(struct iova_domain *iovad)
 	if (p) {
 		struct iova *it = p->rsv_list;
 
+		if (p->nd->rcache)
+			iova_env_domain_down(iovad);
 		/* Cached ranges are live ranges: their structs go here too. */
 		iova_for_each(p->nd, free_struct_cb, p);
 		while (it) {
@@ -341,8 +343,8 @@ static int free_checked(struct iova_ndomain *nd, uint64_t pfn,
 		ret = -EPERM;
 	else if (want && (out->lo != pfn || out->udata != want))
 		ret = -EINVAL;
-	else
-		ret = iova__free_locked(nd, out->lo, 0, out->udata, out);
+	else	/* checked above, under this lock hold */
+		ret = iova__free_start_locked(nd, out->lo, out);
 	iova__unlock_trim(nd);
 	return ret;
 }
@@ -576,6 +578,8 @@ int iova_linux_init_rcaches(struct iova_domain *iovad, unsigned int nr_cpus,
 	if (!p)
 		return -ENOMEM;
 	ret = iova_domain_init_caches(p->nd, &cfg);
+	if (!ret)
+		iova_env_caches_up(iovad);
 	return ret == -EEXIST ? 0 : ret;
 }
 
