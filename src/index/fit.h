@@ -158,6 +158,25 @@ static inline uint64_t iova_run_key(uint64_t a, uint64_t b)
 	uint64_t len = iova_span(a, b), x, f = 0;
 	unsigned int m;
 
+	/*
+	 * Fast path, when no rounding below can pass UINT64_MAX: b < 2^63
+	 * (so a + 2^(m + 1) - 1 <= b + len <= 2b + 1 fits) and the key's
+	 * length part cannot saturate.
+	 */
+	if (iova_likely(b < (UINT64_C(1) << 56))) {
+		uint64_t mask, mask2;
+
+		m = iova_flog2(len);
+		mask = (UINT64_C(1) << m) - 1;
+		/* [a, b] holds the 2^m block at roundup(a) unless it ends past b */
+		if (((a + mask) & ~mask) + mask > b)
+			m--;	/* then m >= 1: a run of one pfn holds a block */
+		mask2 = (UINT64_C(2) << m) - 1;
+		x = (a + mask2) & ~mask2;
+		f = x <= b ? b - x + 1 : 0;
+		return (uint64_t)(m + 1) << IOVA_KEY_SHIFT | f;
+	}
+
 	if (a == 0 && b == UINT64_MAX) {
 		m = 64;
 	} else {

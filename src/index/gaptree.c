@@ -217,7 +217,9 @@ static void leaf_summary(const struct iova_index_leaf *l, uint64_t pred,
 		uint64_t len = b - a + 1;
 
 		acc.gap = iova_max64(acc.gap, len);
-		if (acc.akey < iova_run_key_bound(len))
+		/* The key is at most (flog2(len) + 1, len): skip if that loses. */
+		if (acc.akey < ((uint64_t)(iova_flog2(len) + 1) << IOVA_KEY_SHIFT |
+				iova_min64(len, IOVA_KEY_FMAX)))
 			acc.akey = iova_max64(acc.akey, iova_run_key(a, b));
 		acc.tkey = iova_max64(acc.tkey, iova_point_key(a, b));
 	}
