@@ -78,6 +78,14 @@ void *iova_index_pool_get(struct iova_index *t, bool is_leaf)
 	return node;
 }
 
+/* Make every gap of l a candidate (thresholds 0): always valid. */
+static inline void leaf_forget_thresholds(struct iova_index_leaf *l)
+{
+	l->hmask = UINT64_MAX;
+	l->th[0] = l->th[1] = l->th[2] = 0;
+	l->cnt[0] = l->cnt[1] = l->cnt[2] = 0;
+}
+
 static void *take_node(struct iova_index *t, bool is_leaf)
 {
 	void *node = iova_index_pool_get(t, is_leaf);
@@ -88,6 +96,7 @@ static void *take_node(struct iova_index *t, bool is_leaf)
 		((struct iova_index_leaf *)node)->n = 0;
 		((struct iova_index_leaf *)node)->rsv = 0;
 		((struct iova_index_leaf *)node)->gmask = 0;
+		leaf_forget_thresholds(node);
 		t->nr_leaves++;
 	} else {
 		((struct iova_index_inner *)node)->n = 0;
@@ -137,6 +146,32 @@ static void leaf_copy(const struct iova_index *t, struct iova_index_leaf *dst,
 			     cnt * sizeof(void *));
 	dst->rsv = (dst->rsv & ~(low_bits(cnt) << di)) | bits << di;
 	dst->gmask = (dst->gmask & ~(low_bits(cnt) << di)) | gbits << di;
+	/*
+	 * Within a leaf the candidate bits move with their ranges; ranges
+	 * moved to another leaf are candidates there (its thresholds say
+	 * nothing about them).
+	 */
+	gbits = dst == src ? (src->hmask >> si) & low_bits(cnt) : low_bits(cnt);
+	dst->hmask = (dst->hmask & ~(low_bits(cnt) << di)) | gbits << di;
+	if (dst != src)		/* src is about to lose them: its counts too */
+		leaf_forget_thresholds(src);
+}
+
+/*
+ * The non-empty gap [a, b] of range j is about to change or vanish: if it
+ * is not a candidate, take it out of the counts and make it one.
+ */
+static void leaf_uncount(struct iova_index_leaf *l, unsigned int j, uint64_t a,
+			 uint64_t b)
+{
+	uint64_t bit = UINT64_C(1) << j;
+
+	if ((l->hmask & bit) || !(l->gmask & bit))
+		return;
+	l->hmask |= bit;
+	l->cnt[0] -= b - a + 1 == l->th[0];
+	l->cnt[1] -= iova_run_key(a, b) == l->th[1];
+	l->cnt[2] -= iova_point_key(a, b) == l->th[2];
 }
 
 /* Forget the bits of slots at or past l->n. */
@@ -144,6 +179,7 @@ static inline void leaf_trim_bits(struct iova_index_leaf *l)
 {
 	l->rsv &= low_bits(l->n);
 	l->gmask &= low_bits(l->n);
+	l->hmask &= low_bits(l->n);
 }
 
 static inline void set_bit_to(uint64_t *w, unsigned int j, bool v)
@@ -162,6 +198,7 @@ static void leaf_set(const struct iova_index *t, struct iova_index_leaf *l,
 	l->hi[j] = hi;
 	set_bit_to(&l->rsv, j, rb & RB_RSV);
 	set_bit_to(&l->gmask, j, rb & RB_GAP);
+	l->hmask |= (uint64_t)(rb & RB_GAP ? 1 : 0) << j;	/* a new gap */
 	if (t->has_udata)
 		l->udata[j] = udata;
 }
@@ -204,9 +241,12 @@ static inline bool sum_covers(const struct iova_index_sum *acc, const struct iov
 	       acc->tkey >= x->tkey;
 }
 
-/* The summaries of the gaps owned by the ranges of a leaf. */
-static void leaf_summary(const struct iova_index_leaf *l, uint64_t pred,
-			 struct iova_index_sum *sum)
+/*
+ * The summaries of the gaps owned by the ranges of a leaf, from every gap
+ * (validate uses it as the reference).
+ */
+static void leaf_summary_full(const struct iova_index_leaf *l, uint64_t pred,
+			      struct iova_index_sum *sum)
 {
 	struct iova_index_sum acc = { 0, 0, 0 };
 	uint64_t m;
@@ -224,6 +264,121 @@ static void leaf_summary(const struct iova_index_leaf *l, uint64_t pred,
 		acc.tkey = iova_max64(acc.tkey, iova_point_key(a, b));
 	}
 	*sum = acc;
+}
+
+/*
+ * Candidates kept per summary part when the thresholds are rebuilt, and the
+ * most candidates worth scanning before a rebuild.
+ */
+enum { LEAF_TOPK = 4, LEAF_SCAN_MAX = 16 };
+
+/* Insert v into the descending top-LEAF_TOPK list top (v > top[last]). */
+static inline void topk_add(uint64_t *top, uint64_t v)
+{
+	unsigned int i = LEAF_TOPK - 1;
+
+	while (i > 0 && top[i - 1] < v) {
+		top[i] = top[i - 1];
+		i--;
+	}
+	top[i] = v;
+}
+
+/*
+ * Recompute every gap's summaries and return their maxima.  Each threshold
+ * becomes the LEAF_TOPK-th largest value of its part (0 if fewer gaps); the
+ * candidates are the gaps above some threshold (at most LEAF_TOPK - 1 per
+ * part, whatever the ties), and cnt[k] counts the others at th[k].
+ */
+static void leaf_rebuild(struct iova_index_leaf *l, uint64_t pred,
+			 struct iova_index_sum *sum)
+{
+	uint64_t tg[LEAF_TOPK] = { 0 }, ta[LEAF_TOPK] = { 0 }, tt[LEAF_TOPK] = { 0 };
+	uint64_t vg[IOVA_INDEX_LEAF_CAP], va[IOVA_INDEX_LEAF_CAP], vt[IOVA_INDEX_LEAF_CAP];
+	uint64_t m, h = 0;
+	unsigned int c0 = 0, c1 = 0, c2 = 0;
+
+	for (m = l->gmask; m; m &= m - 1) {
+		unsigned int j = iova_ctz64(m);
+		uint64_t a = leaf_gap_lo(l, j, pred), b = l->lo[j] - 1;
+
+		vg[j] = b - a + 1;
+		va[j] = iova_run_key(a, b);
+		vt[j] = iova_point_key(a, b);
+		if (vg[j] > tg[LEAF_TOPK - 1])
+			topk_add(tg, vg[j]);
+		if (va[j] > ta[LEAF_TOPK - 1])
+			topk_add(ta, va[j]);
+		if (vt[j] > tt[LEAF_TOPK - 1])
+			topk_add(tt, vt[j]);
+	}
+	l->th[0] = tg[LEAF_TOPK - 1];
+	l->th[1] = ta[LEAF_TOPK - 1];
+	l->th[2] = tt[LEAF_TOPK - 1];
+	for (m = l->gmask; m; m &= m - 1) {
+		unsigned int j = iova_ctz64(m);
+
+		if (vg[j] > l->th[0] || va[j] > l->th[1] || vt[j] > l->th[2]) {
+			h |= UINT64_C(1) << j;
+		} else {
+			c0 += vg[j] == l->th[0];
+			c1 += va[j] == l->th[1];
+			c2 += vt[j] == l->th[2];
+		}
+	}
+	l->hmask = h;
+	l->cnt[0] = (uint8_t)c0;
+	l->cnt[1] = (uint8_t)c1;
+	l->cnt[2] = (uint8_t)c2;
+	sum->gap = tg[0];
+	sum->akey = ta[0];
+	sum->tkey = tt[0];
+}
+
+/*
+ * One part of a leaf's summary from the candidates' maximum x: exact if x
+ * reaches the threshold th, else th if a non-candidate gap holds it; false
+ * if neither (the leaf must be rebuilt).
+ */
+static inline bool leaf_part(uint64_t x, uint64_t th, unsigned int cnt, uint64_t *out)
+{
+	if (x >= th) {
+		*out = x;
+		return true;
+	}
+	*out = th;
+	return cnt != 0;
+}
+
+/*
+ * The summaries of the gaps owned by the ranges of a leaf, from the
+ * candidate gaps (hmask) and the counts.  Every gap that changes becomes a
+ * candidate, so after an insert or erase this rescans a handful of gaps,
+ * not the leaf; it rebuilds when the candidates no longer decide a part or
+ * have grown past LEAF_SCAN_MAX.
+ */
+static void leaf_summary(struct iova_index_leaf *l, uint64_t pred,
+			 struct iova_index_sum *sum)
+{
+	uint64_t m = l->hmask & l->gmask, g = 0, ak = 0, tk = 0;
+	unsigned int c = 0;
+
+	for (; m; m &= m - 1) {
+		unsigned int j = iova_ctz64(m);
+		uint64_t a = leaf_gap_lo(l, j, pred), b = l->lo[j] - 1;
+
+		if (++c > LEAF_SCAN_MAX) {
+			leaf_rebuild(l, pred, sum);
+			return;
+		}
+		g = iova_max64(g, b - a + 1);
+		ak = iova_max64(ak, iova_run_key(a, b));
+		tk = iova_max64(tk, iova_point_key(a, b));
+	}
+	if (!leaf_part(g, l->th[0], l->cnt[0], &sum->gap) ||
+	    !leaf_part(ak, l->th[1], l->cnt[1], &sum->akey) ||
+	    !leaf_part(tk, l->th[2], l->cnt[2], &sum->tkey))
+		leaf_rebuild(l, pred, sum);
 }
 
 static void inner_summary(const struct iova_index_inner *in, struct iova_index_sum *sum)
@@ -249,7 +404,7 @@ static uint64_t node_last(const void *node, bool is_leaf)
 	return ((const struct iova_index_inner *)node)->key[((const struct iova_index_inner *)node)->n - 1];
 }
 
-static void node_summary(const void *node, bool is_leaf, uint64_t pred,
+static void node_summary(void *node, bool is_leaf, uint64_t pred,
 			 struct iova_index_sum *sum)
 {
 	if (is_leaf)
@@ -267,7 +422,7 @@ static inline void slot_get(const struct iova_index_inner *in, unsigned int i,
 }
 
 /* Write child i's key and summaries into in; true if anything changed. */
-static bool set_slot(struct iova_index_inner *in, unsigned int i, const void *child,
+static bool set_slot(struct iova_index_inner *in, unsigned int i, void *child,
 		     bool child_leaf, uint64_t pred)
 {
 	uint64_t key = node_last(child, child_leaf);
@@ -435,6 +590,7 @@ void iova_index_init(struct iova_index *t, uint64_t start, uint64_t end, bool ha
 	l->n = 0;
 	l->rsv = 0;
 	l->gmask = 0;
+	leaf_forget_thresholds(l);
 }
 
 static void free_subtree(struct iova_index *t, void *node, uint32_t depth,
@@ -854,8 +1010,10 @@ static void insert_path(struct iova_index *t, struct iova_index_cursor *p, unsig
 	}
 	t->count++;
 
-	if (pos < l->n)
+	if (pos < l->n) {
+		leaf_uncount(l, pos, a, l->lo[pos] - 1);	/* it shrinks */
 		set_bit_to(&l->gmask, pos, hi + 1 < l->lo[pos]);
+	}
 	if (l->n < IOVA_INDEX_LEAF_CAP) {
 		bool same = pos < l->n && split_keeps_summary(t, p, a, l->lo[pos]);
 
@@ -975,9 +1133,13 @@ static void refresh_at(struct iova_index *t, uint64_t pfn)
 {
 	struct iova_index_cursor p;
 	struct iova_index_leaf *l = descend(t, pfn, &p);
+	unsigned int j;
 
 	/* Its gap now holds the erased range, so it is not empty. */
-	l->gmask |= UINT64_C(1) << leaf_lower_bound(l, pfn);
+	j = leaf_lower_bound(l, pfn);
+	leaf_uncount(l, j, pfn, l->lo[j] - 1);	/* [pfn, lo) grows */
+	l->gmask |= UINT64_C(1) << j;
+	l->hmask |= UINT64_C(1) << j;
 	fix_up(t, &p, (int)t->height - 1);
 }
 
@@ -1020,6 +1182,11 @@ bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool 
 	}
 	t->count--;
 
+	/* Both gaps change: take them out of the leaf's counts. */
+	if (a < r.lo)
+		leaf_uncount(l, j, a, r.lo - 1);
+	if (!last_in_leaf && r.hi + 1 < l->lo[j + 1])
+		leaf_uncount(l, j + 1, r.hi + 1, l->lo[j + 1] - 1);
 	leaf_copy(t, l, j, l, j + 1, l->n - j - 1);
 	l->n--;
 	leaf_trim_bits(l);
@@ -1028,6 +1195,7 @@ bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool 
 		struct iova_index_sum run;
 
 		l->gmask |= UINT64_C(1) << j;
+		l->hmask |= UINT64_C(1) << j;	/* it grew */
 		run_sum(a, l->lo[j] - 1, &run);
 		bump_up(&p, (int)ld, &run);
 	} else if (l->n) {
@@ -1334,7 +1502,28 @@ static const char *validate_node(struct vstate *v, const void *node,
 			v->at_top = hi == UINT64_MAX;
 			v->next = hi + 1;	/* wraps only for the very last */
 		}
-		leaf_summary(l, pred, sum);
+		leaf_summary_full(l, pred, sum);
+		{
+			unsigned int c0 = 0, c1 = 0, c2 = 0;
+
+			for (i = 0; i < l->n; i++) {
+				uint64_t a = i ? l->hi[i - 1] + 1 : pred;
+				uint64_t b = l->lo[i] - 1, g, ak, tk;
+
+				if (!((l->gmask >> i) & 1) || ((l->hmask >> i) & 1))
+					continue;
+				g = b - a + 1;
+				ak = iova_run_key(a, b);
+				tk = iova_point_key(a, b);
+				if (g > l->th[0] || ak > l->th[1] || tk > l->th[2])
+					return "7) a gap above a threshold is not a candidate";
+				c0 += g == l->th[0];
+				c1 += ak == l->th[1];
+				c2 += tk == l->th[2];
+			}
+			if (c0 != l->cnt[0] || c1 != l->cnt[1] || c2 != l->cnt[2])
+				return "7) a leaf's threshold counts differ";
+		}
 		*last = l->n ? l->hi[l->n - 1] : 0;
 		return NULL;
 	}
