@@ -213,9 +213,30 @@ static inline uint64_t iova_point_key(uint64_t a, uint64_t b)
  * with [r->min, r->max] such that x % align == 0 and [x, x + size - 1] lies
  * in both.  Returns false if there is none.
  */
-bool iova_fit_top(const struct iova_req *r, uint64_t a, uint64_t b,
-		  uint64_t *x);
-bool iova_fit_bottom(const struct iova_req *r, uint64_t a, uint64_t b,
-		     uint64_t *x);
+static inline bool iova_fit_top(const struct iova_req *r, uint64_t a,
+				uint64_t b, uint64_t *x)
+{
+	uint64_t lo = iova_max64(a, r->min), hi = iova_min64(b, r->max), s;
+
+	if (lo > hi || hi - lo < r->size - 1)
+		return false;
+	s = (hi - (r->size - 1)) & ~(r->align - 1);
+	if (s < lo)
+		return false;
+	*x = s;
+	return true;
+}
+
+static inline bool iova_fit_bottom(const struct iova_req *r, uint64_t a,
+				   uint64_t b, uint64_t *x)
+{
+	uint64_t lo = iova_max64(a, r->min), hi = iova_min64(b, r->max), s;
+
+	if (lo > hi || !iova_round_up_order(lo, r->k, &s) || s > hi ||
+	    hi - s < r->size - 1)
+		return false;
+	*x = s;
+	return true;
+}
 
 #endif /* IOVA_DOMAIN_POLICY_H */

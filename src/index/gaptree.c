@@ -1255,6 +1255,8 @@ static bool search_leaf(struct search *s, const struct iova_index_leaf *l,
 		m &= ~(UINT64_C(1) << j);
 		if (s->top ? b < r->min : a > r->max)
 			break;		/* every later gap is out of bounds */
+		if (b - a < r->size - 1)
+			continue;	/* too short, clipped or not */
 		if (fit_run(s, a, b)) {
 			if (s->c) {
 				uint32_t ld = s->t->height - 1;
@@ -1272,57 +1274,90 @@ static bool search_leaf(struct search *s, const struct iova_index_leaf *l,
 }
 
 static bool search_node(struct search *s, const void *node, uint32_t d,
+			uint64_t pred);
+
+/*
+ * Try child i of in (pred_end pred): 1 if the placement was found below
+ * it, 0 to go on with the next child, -1 to stop (every later child lies
+ * past the far bound).
+ */
+static inline int search_child(struct search *s, const struct iova_index_inner *in,
+			       unsigned int i, uint32_t d, uint64_t pred)
+{
+	const struct iova_req *r = s->r;
+	uint64_t cp = child_pred(in, i, pred);
+	enum iova_fit f;
+
+	/* Gaps of child i lie inside [cp, key[i] - 1]. */
+	if (s->top) {
+		if (in->key[i] <= r->min)
+			return -1;
+		if (cp > r->max)
+			return 0;
+	} else {
+		if (cp > r->max)
+			return -1;
+		if (in->key[i] <= r->min)
+			return 0;
+	}
+	f = iova_req_test(r, in->gap[i], in->akey[i], in->tkey[i]);
+	if (f == IOVA_FIT_NO)
+		return 0;
+	if (s->c) {
+		s->c->node[d] = (void *)in;
+		s->c->idx[d] = i;
+		s->c->pred[d] = pred;
+	}
+	if (search_node(s, in->child[i], d + 1, cp))
+		return 1;
+	/* Only an edge child or an inexact test may come back empty. */
+	iova_assert_internal(f == IOVA_FIT_MAYBE || cp < r->min ||
+				     in->key[i] - 1 > r->max,
+			     "gaptree: exact summary led nowhere");
+	s->t->search_backtracks++;
+	return 0;
+}
+
+static bool search_node(struct search *s, const void *node, uint32_t d,
 			uint64_t pred)
 {
 	const struct iova_index_inner *in = node;
 	const struct iova_req *r = s->r;
-	unsigned int n, k;
+	uint64_t size = r->size;
+	unsigned int n, i;
+	int got;
 
 	s->t->search_nodes++;
 	if (d + 1 == s->t->height)
 		return search_leaf(s, node, pred);
 	/*
 	 * Start at the child that holds the near bound: for top-down, every
-	 * child after the first one with key >= max starts above max.
+	 * child after the first one with key >= max starts above max.  The
+	 * loops skip children whose largest gap is too short (necessary for
+	 * every request) before anything else.
 	 */
 	n = in->n;
-	k = s->top ? n - 1 - inner_lower_bound(in, r->max)
-		   : (r->min == UINT64_MAX ? n : inner_lower_bound(in, r->min + 1));
-	for (; k < n; k++) {
-		unsigned int i = s->top ? n - 1 - k : k;
-		uint64_t cp;
-		enum iova_fit f;
-
-		if (in->gap[i] < r->size)	/* necessary for every request */
-			continue;
-		cp = child_pred(in, i, pred);
-		/* Gaps of child i lie inside [cp, key[i] - 1]. */
-		if (s->top) {
-			if (in->key[i] <= r->min)
-				break;
-			if (cp > r->max)
-				continue;
-		} else {
-			if (cp > r->max)
-				break;
-			if (in->key[i] <= r->min)
-				continue;
+	if (s->top) {
+		i = n - 1;
+		if (n > 1 && in->key[n - 2] >= r->max)
+			i = inner_lower_bound(in, r->max);
+		for (;; i--) {
+			if (in->gap[i] >= size) {
+				got = search_child(s, in, i, d, pred);
+				if (got)
+					return got > 0;
+			}
+			if (!i)
+				return false;
 		}
-		f = iova_req_test(r, in->gap[i], in->akey[i], in->tkey[i]);
-		if (f == IOVA_FIT_NO)
+	}
+	i = r->min == UINT64_MAX ? n : inner_lower_bound(in, r->min + 1);
+	for (; i < n; i++) {
+		if (in->gap[i] < size)
 			continue;
-		if (s->c) {
-			s->c->node[d] = (void *)in;
-			s->c->idx[d] = i;
-			s->c->pred[d] = pred;
-		}
-		if (search_node(s, in->child[i], d + 1, cp))
-			return true;
-		/* Only an edge child or an inexact test may come back empty. */
-		iova_assert_internal(f == IOVA_FIT_MAYBE || cp < r->min ||
-					     in->key[i] - 1 > r->max,
-				     "gaptree: exact summary led nowhere");
-		s->t->search_backtracks++;
+		got = search_child(s, in, i, d, pred);
+		if (got)
+			return got > 0;
 	}
 	return false;
 }
