@@ -270,7 +270,7 @@ static void leaf_summary_full(const struct iova_index_leaf *l, uint64_t pred,
  * Candidates kept per summary part when the thresholds are rebuilt, and the
  * most candidates worth scanning before a rebuild.
  */
-enum { LEAF_TOPK = 4, LEAF_SCAN_MAX = 16 };
+enum { LEAF_TOPK = 6, LEAF_SCAN_MAX = 28 };
 
 /* Insert v into the descending top-LEAF_TOPK list top (v > top[last]). */
 static inline void topk_add(uint64_t *top, uint64_t v)
