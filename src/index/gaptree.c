@@ -526,6 +526,18 @@ static inline unsigned int inner_lower_bound(const struct iova_index_inner *in,
 	return lo;
 }
 
+/*
+ * Start fetching every cache line a binary search over n sorted words at v
+ * may touch, so that its misses overlap instead of following one another.
+ */
+static inline void prefetch_words(const uint64_t *v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i += 8)
+		__builtin_prefetch(v + i);
+}
+
 /* Descend towards pfn: in each inner node, the first child with key >= pfn. */
 static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
 			       struct iova_index_cursor *p)
@@ -536,7 +548,10 @@ static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
 
 	for (d = 0; d + 1 < t->height; d++) {
 		struct iova_index_inner *in = node;
-		unsigned int lo = inner_lower_bound(in, pfn);
+		unsigned int lo;
+
+		prefetch_words(in->key, in->n);
+		lo = inner_lower_bound(in, pfn);
 
 		if (p) {
 			p->node[d] = in;
@@ -550,6 +565,8 @@ static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
 		p->node[d] = node;
 		p->pred[d] = pred;
 	}
+	prefetch_words(((struct iova_index_leaf *)node)->hi,
+		       ((struct iova_index_leaf *)node)->n);
 	return node;
 }
 
