@@ -34,6 +34,27 @@
  * necessary ones, and may look inside a subtree that turns out not to fit
  * (a backtrack).  All three keys only shrink on a sub-run, which lets an
  * insert skip recomputing a summary and lets an erase raise it with a max.
+ *
+ * What is not bounded, and why.  A request (size s, align 2^k) fits a run
+ * [a, b] iff R_k = b - roundup(a, 2^k) + 1 >= s, so a subtree fits iff
+ * W_k = max over its runs of R_k reaches s: one maximum per order k.  The
+ * three maxima above determine W_k only when s is in (2^(k-1), 2^k] (Cond
+ * A) or s = 1 (Cond P: L >= 1 always), and s <= gap for align 1 (Cond G).
+ * For every other shape two subtrees can have equal summaries while only
+ * one of them fits, so no test on the summaries is exact:
+ *   over-aligned, size 3 align 8: {[16, 16], [4, 6]} does not fit,
+ *     {[16, 16], [8, 10]} fits at 8; both have gap 3, akey (2, 3) and
+ *     tkey (4, 1);
+ *   under-aligned, size 3 align 2: {[3, 5]} does not fit, {[3, 5],
+ *     [10, 12]} fits at 10; both have gap 3, akey (2, 2), tkey (2, 2).
+ * When every leaf looks like the first set of such a pair (every gap one
+ * pfn short of a fit: test_complexity's "size 2 align 8" and "size 3
+ * align 2" layouts) a request that cannot be placed enters every subtree
+ * on hope and visits every node: O(n / 60), about 17,000 nodes at 1e6
+ * ranges.  A placeable request stops at the first fit, and results are
+ * exact in every case.  Bounding them would take the W_k themselves, up
+ * to 64 words per child slot (about +5 bytes per range for the leaves'
+ * slots alone), which the hot paths and the memory target do not allow.
  */
 #ifndef IOVA_DOMAIN_POLICY_H
 #define IOVA_DOMAIN_POLICY_H

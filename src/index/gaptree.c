@@ -22,6 +22,9 @@
  *     tkey[i] the largest aligned-run and aligned-point keys (fit.h) of
  *     those gaps, 0 for none.
  *  6) count, free_gaps, nr_leaves and nr_inners match the tree.
+ *  7) Leaf candidates: a non-empty gap whose hmask bit is clear has its
+ *     length, aligned-run key and aligned-point key at or below th[0..2],
+ *     and cnt[k] is the number of such gaps at th[k] (leaf_summary()).
  *
  * Searching (top-down; bottom-up mirrors it).  A child whose gaps all lie
  * inside [min, max] ("inside") is answered by its summaries: Cond G and
@@ -30,12 +33,13 @@
  * on hope; at each level at most one child straddles each bound, so at most
  * two root-to-leaf paths are explored besides the one that succeeds.
  *
- * Memory.  A leaf is 1016 bytes: 62 ranges (16 B each), a reserved bitmap
- * and a non-empty-gap bitmap (so searches and summaries visit only real
- * gaps).  A full node passes one entry to a sibling with room before it
+ * Memory.  A leaf is 1016 bytes: 60 ranges (16 B each), a reserved bitmap,
+ * a non-empty-gap bitmap (so searches and summaries visit only real gaps)
+ * and the candidate bitmap, thresholds and counts of invariant 7 (so a
+ * summary rarely rescans the leaf).  A full node passes one entry to a sibling with room before it
  * splits (B*-style); a split at the tree's edge, where top-down and
  * bottom-up fills grow, is [new] + [old full node], elsewhere in halves.
- * So a top-down fill keeps leaves full (~16.4 B per range) and random churn
+ * So a top-down fill keeps leaves full (~16.9 B per range) and random churn
  * settles near 20.  Erase merges a node into a sibling when both fit in 7/8
  * of one node (hysteresis against split/merge flapping).
  */
