@@ -531,15 +531,17 @@ static inline unsigned int inner_lower_bound(const struct iova_index_inner *in,
 }
 
 /*
- * Start fetching every cache line a binary search over n sorted words at v
- * may touch, so that its misses overlap instead of following one another.
+ * Start fetching every cache line of a node's sorted words that a binary
+ * search may touch, so that its misses overlap instead of following one
+ * another (len is a constant: the loop unrolls).
  */
-static inline void prefetch_words(const uint64_t *v, unsigned int n)
+static inline void prefetch_bytes(const void *p, size_t len)
 {
-	unsigned int i;
+	size_t o;
 
-	for (i = 0; i < n; i += 8)
-		__builtin_prefetch(v + i);
+	for (o = 0; o < len; o += 64)
+		__builtin_prefetch((const char *)p + o);
+	__builtin_prefetch((const char *)p + len - 1);
 }
 
 /* Descend towards pfn: in each inner node, the first child with key >= pfn. */
@@ -554,7 +556,7 @@ static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
 		struct iova_index_inner *in = node;
 		unsigned int lo;
 
-		prefetch_words(in->key, in->n);
+		prefetch_bytes(in->key, sizeof(in->key));
 		lo = inner_lower_bound(in, pfn);
 
 		if (p) {
@@ -569,8 +571,8 @@ static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
 		p->node[d] = node;
 		p->pred[d] = pred;
 	}
-	prefetch_words(((struct iova_index_leaf *)node)->hi,
-		       ((struct iova_index_leaf *)node)->n);
+	prefetch_bytes(((struct iova_index_leaf *)node)->hi,
+		       sizeof(((struct iova_index_leaf *)node)->hi));
 	return node;
 }
 
