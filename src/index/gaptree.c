@@ -157,8 +157,10 @@ static void leaf_copy(const struct iova_index *t, struct iova_index_leaf *dst,
 	 */
 	gbits = dst == src ? (src->hmask >> si) & low_bits(cnt) : low_bits(cnt);
 	dst->hmask = (dst->hmask & ~(low_bits(cnt) << di)) | gbits << di;
-	if (dst != src)		/* src is about to lose them: its counts too */
-		leaf_forget_thresholds(src);
+	/*
+	 * A src that loses counted gaps to another leaf must take them out of
+	 * its counts first (leaf_uncount()) or forget its thresholds.
+	 */
 }
 
 /*
@@ -749,6 +751,7 @@ static struct iova_index_leaf *split_leaf(struct iova_index *t, struct iova_inde
 	else
 		nleft = (n + 1) / 2;
 
+	leaf_forget_thresholds(l);	/* many ranges move: simpler than counting */
 	if (pos < nleft) {
 		leaf_copy(t, left, 0, l, 0, pos);
 		leaf_set(t, left, pos, lo, hi, rb, udata);
@@ -976,6 +979,8 @@ static bool shift_to_sibling(struct iova_index *t, struct iova_index_cursor *p,
 		if (pos == 0) {
 			leaf_set(t, s, s->n, lo, hi, rb, udata);
 		} else {
+			/* l's first range moves out: out of l's counts */
+			leaf_uncount(l, 0, p->pred[ld], l->lo[0] - 1);
 			leaf_copy(t, s, s->n, l, 0, 1);
 			leaf_copy(t, l, 0, l, 1, pos - 1);
 			leaf_set(t, l, pos - 1, lo, hi, rb, udata);
@@ -985,6 +990,12 @@ static bool shift_to_sibling(struct iova_index *t, struct iova_index_cursor *p,
 	} else if (i + 1 < par->n && pos > 0 &&
 		   (s = par->child[i + 1])->n < IOVA_INDEX_LEAF_CAP) {
 		/* The right sibling takes the new range or l's last one. */
+		if (pos == l->n)	/* s's first gap shrinks to [hi + 1, ...) */
+			leaf_uncount(s, 0, l->hi[l->n - 1] + 1, s->lo[0] - 1);
+		else		/* l's last range moves out */
+			leaf_uncount(l, l->n - 1,
+				     leaf_gap_lo(l, l->n - 1, p->pred[ld]),
+				     l->lo[l->n - 1] - 1);
 		leaf_copy(t, s, 1, s, 0, s->n);
 		if (pos == l->n) {
 			leaf_set(t, s, 0, lo, hi, rb, udata);
