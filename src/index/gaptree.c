@@ -300,36 +300,36 @@ static void leaf_rebuild(struct iova_index_leaf *l, uint64_t pred,
 			 struct iova_index_sum *sum)
 {
 	uint64_t tg[LEAF_TOPK] = { 0 }, ta[LEAF_TOPK] = { 0 }, tt[LEAF_TOPK] = { 0 };
-	uint64_t vg[IOVA_INDEX_LEAF_CAP], va[IOVA_INDEX_LEAF_CAP], vt[IOVA_INDEX_LEAF_CAP];
 	uint64_t m, h = 0;
 	unsigned int c0 = 0, c1 = 0, c2 = 0;
 
+	/* Two passes that recompute the keys: no per-gap arrays on the stack. */
 	for (m = l->gmask; m; m &= m - 1) {
 		unsigned int j = iova_ctz64(m);
 		uint64_t a = leaf_gap_lo(l, j, pred), b = l->lo[j] - 1;
+		uint64_t vg = b - a + 1, va = iova_run_key(a, b), vt = iova_point_key(a, b);
 
-		vg[j] = b - a + 1;
-		va[j] = iova_run_key(a, b);
-		vt[j] = iova_point_key(a, b);
-		if (vg[j] > tg[LEAF_TOPK - 1])
-			topk_add(tg, vg[j]);
-		if (va[j] > ta[LEAF_TOPK - 1])
-			topk_add(ta, va[j]);
-		if (vt[j] > tt[LEAF_TOPK - 1])
-			topk_add(tt, vt[j]);
+		if (vg > tg[LEAF_TOPK - 1])
+			topk_add(tg, vg);
+		if (va > ta[LEAF_TOPK - 1])
+			topk_add(ta, va);
+		if (vt > tt[LEAF_TOPK - 1])
+			topk_add(tt, vt);
 	}
 	l->th[0] = tg[LEAF_TOPK - 1];
 	l->th[1] = ta[LEAF_TOPK - 1];
 	l->th[2] = tt[LEAF_TOPK - 1];
 	for (m = l->gmask; m; m &= m - 1) {
 		unsigned int j = iova_ctz64(m);
+		uint64_t a = leaf_gap_lo(l, j, pred), b = l->lo[j] - 1;
+		uint64_t vg = b - a + 1, va = iova_run_key(a, b), vt = iova_point_key(a, b);
 
-		if (vg[j] > l->th[0] || va[j] > l->th[1] || vt[j] > l->th[2]) {
+		if (vg > l->th[0] || va > l->th[1] || vt > l->th[2]) {
 			h |= UINT64_C(1) << j;
 		} else {
-			c0 += vg[j] == l->th[0];
-			c1 += va[j] == l->th[1];
-			c2 += vt[j] == l->th[2];
+			c0 += vg == l->th[0];
+			c1 += va == l->th[1];
+			c2 += vt == l->th[2];
 		}
 	}
 	l->hmask = h;
