@@ -1171,7 +1171,12 @@ static void refresh_at(struct iova_index *t, uint64_t pfn)
 
 	/* Its gap now holds the erased range, so it is not empty. */
 	j = leaf_lower_bound(l, pfn);
-	leaf_uncount(l, j, pfn, l->lo[j] - 1);	/* [pfn, lo) grows */
+	/*
+	 * The erase took this gap out of the counts already; a rebuild since
+	 * (a rebalance refreshes slots) may have counted it again at its
+	 * current extent, which is what to take out now.
+	 */
+	leaf_uncount(l, j, leaf_gap_lo(l, j, p.pred[t->height - 1]), l->lo[j] - 1);
 	l->gmask |= UINT64_C(1) << j;
 	l->hmask |= UINT64_C(1) << j;
 	fix_up(t, &p, (int)t->height - 1);
@@ -1207,6 +1212,19 @@ bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool 
 		struct iova_index_range nx;
 
 		next_exists = r.hi < UINT64_MAX && iova_index_find_next(t, r.hi + 1, &nx);
+		if (next_exists) {
+			/*
+			 * The successor's gap, in the next leaf, grows: take its
+			 * current extent out of that leaf's counts now, before
+			 * a rebalance can move it or rebuild that leaf.
+			 */
+			struct iova_index_cursor q;
+			struct iova_index_leaf *nl = descend(t, r.hi + 1, &q);
+			unsigned int nj = leaf_lower_bound(nl, r.hi + 1);
+
+			if (r.hi + 1 < nl->lo[nj])
+				leaf_uncount(nl, nj, r.hi + 1, nl->lo[nj] - 1);
+		}
 		if (next_exists)
 			t->free_gaps += 1 - nonempty(a, r.lo) -
 					nonempty(r.hi + 1, nx.lo);
