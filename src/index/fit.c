@@ -39,29 +39,3 @@ void iova_req_init(struct iova_req *r, uint64_t size, uint64_t align,
 		r->q = (uint64_t)ks << IOVA_KEY_SHIFT | size;
 	}
 }
-
-bool iova_fit_top(const struct iova_req *r, uint64_t a, uint64_t b,
-		  uint64_t *x)
-{
-	uint64_t lo = iova_max64(a, r->min), hi = iova_min64(b, r->max), s;
-
-	if (lo > hi || hi - lo < r->size - 1)
-		return false;
-	s = (hi - (r->size - 1)) & ~(r->align - 1);
-	if (s < lo)
-		return false;
-	*x = s;
-	return true;
-}
-
-bool iova_fit_bottom(const struct iova_req *r, uint64_t a, uint64_t b,
-		     uint64_t *x)
-{
-	uint64_t lo = iova_max64(a, r->min), hi = iova_min64(b, r->max), s;
-
-	if (lo > hi || !iova_round_up_order(lo, r->k, &s) || s > hi ||
-	    hi - s < r->size - 1)
-		return false;
-	*x = s;
-	return true;
-}

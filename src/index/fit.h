@@ -34,6 +34,27 @@
  * necessary ones, and may look inside a subtree that turns out not to fit
  * (a backtrack).  All three keys only shrink on a sub-run, which lets an
  * insert skip recomputing a summary and lets an erase raise it with a max.
+ *
+ * What is not bounded, and why.  A request (size s, align 2^k) fits a run
+ * [a, b] iff R_k = b - roundup(a, 2^k) + 1 >= s, so a subtree fits iff
+ * W_k = max over its runs of R_k reaches s: one maximum per order k.  The
+ * three maxima above determine W_k only when s is in (2^(k-1), 2^k] (Cond
+ * A) or s = 1 (Cond P: L >= 1 always), and s <= gap for align 1 (Cond G).
+ * For every other shape two subtrees can have equal summaries while only
+ * one of them fits, so no test on the summaries is exact:
+ *   over-aligned, size 3 align 8: {[16, 16], [4, 6]} does not fit,
+ *     {[16, 16], [8, 10]} fits at 8; both have gap 3, akey (2, 3) and
+ *     tkey (4, 1);
+ *   under-aligned, size 3 align 2: {[3, 5]} does not fit, {[3, 5],
+ *     [10, 12]} fits at 10; both have gap 3, akey (2, 2), tkey (2, 2).
+ * When every leaf looks like the first set of such a pair (every gap one
+ * pfn short of a fit: test_complexity's "size 2 align 8" and "size 3
+ * align 2" layouts) a request that cannot be placed enters every subtree
+ * on hope and visits every node: O(n / 60), about 17,000 nodes at 1e6
+ * ranges.  A placeable request stops at the first fit, and results are
+ * exact in every case.  Bounding them would take the W_k themselves, up
+ * to 64 words per child slot (about +5 bytes per range for the leaves'
+ * slots alone), which the hot paths and the memory target do not allow.
  */
 #ifndef IOVA_DOMAIN_POLICY_H
 #define IOVA_DOMAIN_POLICY_H
@@ -158,6 +179,25 @@ static inline uint64_t iova_run_key(uint64_t a, uint64_t b)
 	uint64_t len = iova_span(a, b), x, f = 0;
 	unsigned int m;
 
+	/*
+	 * Fast path, when no rounding below can pass UINT64_MAX: b < 2^63
+	 * (so a + 2^(m + 1) - 1 <= b + len <= 2b + 1 fits) and the key's
+	 * length part cannot saturate.
+	 */
+	if (iova_likely(b < (UINT64_C(1) << 56))) {
+		uint64_t mask, mask2;
+
+		m = iova_flog2(len);
+		mask = (UINT64_C(1) << m) - 1;
+		/* [a, b] holds the 2^m block at roundup(a) unless it ends past b */
+		if (((a + mask) & ~mask) + mask > b)
+			m--;	/* then m >= 1: a run of one pfn holds a block */
+		mask2 = (UINT64_C(2) << m) - 1;
+		x = (a + mask2) & ~mask2;
+		f = x <= b ? b - x + 1 : 0;
+		return (uint64_t)(m + 1) << IOVA_KEY_SHIFT | f;
+	}
+
 	if (a == 0 && b == UINT64_MAX) {
 		m = 64;
 	} else {
@@ -194,9 +234,30 @@ static inline uint64_t iova_point_key(uint64_t a, uint64_t b)
  * with [r->min, r->max] such that x % align == 0 and [x, x + size - 1] lies
  * in both.  Returns false if there is none.
  */
-bool iova_fit_top(const struct iova_req *r, uint64_t a, uint64_t b,
-		  uint64_t *x);
-bool iova_fit_bottom(const struct iova_req *r, uint64_t a, uint64_t b,
-		     uint64_t *x);
+static inline bool iova_fit_top(const struct iova_req *r, uint64_t a,
+				uint64_t b, uint64_t *x)
+{
+	uint64_t lo = iova_max64(a, r->min), hi = iova_min64(b, r->max), s;
+
+	if (lo > hi || hi - lo < r->size - 1)
+		return false;
+	s = (hi - (r->size - 1)) & ~(r->align - 1);
+	if (s < lo)
+		return false;
+	*x = s;
+	return true;
+}
+
+static inline bool iova_fit_bottom(const struct iova_req *r, uint64_t a,
+				   uint64_t b, uint64_t *x)
+{
+	uint64_t lo = iova_max64(a, r->min), hi = iova_min64(b, r->max), s;
+
+	if (lo > hi || !iova_round_up_order(lo, r->k, &s) || s > hi ||
+	    hi - s < r->size - 1)
+		return false;
+	*x = s;
+	return true;
+}
 
 #endif /* IOVA_DOMAIN_POLICY_H */

@@ -22,6 +22,9 @@
  *     tkey[i] the largest aligned-run and aligned-point keys (fit.h) of
  *     those gaps, 0 for none.
  *  6) count, free_gaps, nr_leaves and nr_inners match the tree.
+ *  7) Leaf candidates: a non-empty gap whose hmask bit is clear has its
+ *     length, aligned-run key and aligned-point key at or below th[0..2],
+ *     and cnt[k] is the number of such gaps at th[k] (leaf_summary()).
  *
  * Searching (top-down; bottom-up mirrors it).  A child whose gaps all lie
  * inside [min, max] ("inside") is answered by its summaries: Cond G and
@@ -30,12 +33,13 @@
  * on hope; at each level at most one child straddles each bound, so at most
  * two root-to-leaf paths are explored besides the one that succeeds.
  *
- * Memory.  A leaf is 1016 bytes: 62 ranges (16 B each), a reserved bitmap
- * and a non-empty-gap bitmap (so searches and summaries visit only real
- * gaps).  A full node passes one entry to a sibling with room before it
+ * Memory.  A leaf is 1016 bytes: 60 ranges (16 B each), a reserved bitmap,
+ * a non-empty-gap bitmap (so searches and summaries visit only real gaps)
+ * and the candidate bitmap, thresholds and counts of invariant 7 (so a
+ * summary rarely rescans the leaf).  A full node passes one entry to a sibling with room before it
  * splits (B*-style); a split at the tree's edge, where top-down and
  * bottom-up fills grow, is [new] + [old full node], elsewhere in halves.
- * So a top-down fill keeps leaves full (~16.4 B per range) and random churn
+ * So a top-down fill keeps leaves full (~16.9 B per range) and random churn
  * settles near 20.  Erase merges a node into a sibling when both fit in 7/8
  * of one node (hysteresis against split/merge flapping).
  */
@@ -78,6 +82,14 @@ void *iova_index_pool_get(struct iova_index *t, bool is_leaf)
 	return node;
 }
 
+/* Make every gap of l a candidate (thresholds 0): always valid. */
+static inline void leaf_forget_thresholds(struct iova_index_leaf *l)
+{
+	l->hmask = UINT64_MAX;
+	l->th[0] = l->th[1] = l->th[2] = 0;
+	l->cnt[0] = l->cnt[1] = l->cnt[2] = 0;
+}
+
 static void *take_node(struct iova_index *t, bool is_leaf)
 {
 	void *node = iova_index_pool_get(t, is_leaf);
@@ -88,6 +100,7 @@ static void *take_node(struct iova_index *t, bool is_leaf)
 		((struct iova_index_leaf *)node)->n = 0;
 		((struct iova_index_leaf *)node)->rsv = 0;
 		((struct iova_index_leaf *)node)->gmask = 0;
+		leaf_forget_thresholds(node);
 		t->nr_leaves++;
 	} else {
 		((struct iova_index_inner *)node)->n = 0;
@@ -137,6 +150,34 @@ static void leaf_copy(const struct iova_index *t, struct iova_index_leaf *dst,
 			     cnt * sizeof(void *));
 	dst->rsv = (dst->rsv & ~(low_bits(cnt) << di)) | bits << di;
 	dst->gmask = (dst->gmask & ~(low_bits(cnt) << di)) | gbits << di;
+	/*
+	 * Within a leaf the candidate bits move with their ranges; ranges
+	 * moved to another leaf are candidates there (its thresholds say
+	 * nothing about them).
+	 */
+	gbits = dst == src ? (src->hmask >> si) & low_bits(cnt) : low_bits(cnt);
+	dst->hmask = (dst->hmask & ~(low_bits(cnt) << di)) | gbits << di;
+	/*
+	 * A src that loses counted gaps to another leaf must take them out of
+	 * its counts first (leaf_uncount()) or forget its thresholds.
+	 */
+}
+
+/*
+ * The non-empty gap [a, b] of range j is about to change or vanish: if it
+ * is not a candidate, take it out of the counts and make it one.
+ */
+static void leaf_uncount(struct iova_index_leaf *l, unsigned int j, uint64_t a,
+			 uint64_t b)
+{
+	uint64_t bit = UINT64_C(1) << j;
+
+	if ((l->hmask & bit) || !(l->gmask & bit))
+		return;
+	l->hmask |= bit;
+	l->cnt[0] -= b - a + 1 == l->th[0];
+	l->cnt[1] -= iova_run_key(a, b) == l->th[1];
+	l->cnt[2] -= iova_point_key(a, b) == l->th[2];
 }
 
 /* Forget the bits of slots at or past l->n. */
@@ -144,6 +185,7 @@ static inline void leaf_trim_bits(struct iova_index_leaf *l)
 {
 	l->rsv &= low_bits(l->n);
 	l->gmask &= low_bits(l->n);
+	l->hmask &= low_bits(l->n);
 }
 
 static inline void set_bit_to(uint64_t *w, unsigned int j, bool v)
@@ -162,6 +204,7 @@ static void leaf_set(const struct iova_index *t, struct iova_index_leaf *l,
 	l->hi[j] = hi;
 	set_bit_to(&l->rsv, j, rb & RB_RSV);
 	set_bit_to(&l->gmask, j, rb & RB_GAP);
+	l->hmask |= (uint64_t)(rb & RB_GAP ? 1 : 0) << j;	/* a new gap */
 	if (t->has_udata)
 		l->udata[j] = udata;
 }
@@ -204,9 +247,12 @@ static inline bool sum_covers(const struct iova_index_sum *acc, const struct iov
 	       acc->tkey >= x->tkey;
 }
 
-/* The summaries of the gaps owned by the ranges of a leaf. */
-static void leaf_summary(const struct iova_index_leaf *l, uint64_t pred,
-			 struct iova_index_sum *sum)
+/*
+ * The summaries of the gaps owned by the ranges of a leaf, from every gap
+ * (validate uses it as the reference).
+ */
+static void leaf_summary_full(const struct iova_index_leaf *l, uint64_t pred,
+			      struct iova_index_sum *sum)
 {
 	struct iova_index_sum acc = { 0, 0, 0 };
 	uint64_t m;
@@ -217,11 +263,128 @@ static void leaf_summary(const struct iova_index_leaf *l, uint64_t pred,
 		uint64_t len = b - a + 1;
 
 		acc.gap = iova_max64(acc.gap, len);
-		if (acc.akey < iova_run_key_bound(len))
+		/* The key is at most (flog2(len) + 1, len): skip if that loses. */
+		if (acc.akey < ((uint64_t)(iova_flog2(len) + 1) << IOVA_KEY_SHIFT |
+				iova_min64(len, IOVA_KEY_FMAX)))
 			acc.akey = iova_max64(acc.akey, iova_run_key(a, b));
 		acc.tkey = iova_max64(acc.tkey, iova_point_key(a, b));
 	}
 	*sum = acc;
+}
+
+/*
+ * Candidates kept per summary part when the thresholds are rebuilt, and the
+ * most candidates worth scanning before a rebuild.
+ */
+enum { LEAF_TOPK = 6, LEAF_SCAN_MAX = 28 };
+
+/* Insert v into the descending top-LEAF_TOPK list top (v > top[last]). */
+static inline void topk_add(uint64_t *top, uint64_t v)
+{
+	unsigned int i = LEAF_TOPK - 1;
+
+	while (i > 0 && top[i - 1] < v) {
+		top[i] = top[i - 1];
+		i--;
+	}
+	top[i] = v;
+}
+
+/*
+ * Recompute every gap's summaries and return their maxima.  Each threshold
+ * becomes the LEAF_TOPK-th largest value of its part (0 if fewer gaps); the
+ * candidates are the gaps above some threshold (at most LEAF_TOPK - 1 per
+ * part, whatever the ties), and cnt[k] counts the others at th[k].
+ */
+static void leaf_rebuild(struct iova_index_leaf *l, uint64_t pred,
+			 struct iova_index_sum *sum)
+{
+	uint64_t tg[LEAF_TOPK] = { 0 }, ta[LEAF_TOPK] = { 0 }, tt[LEAF_TOPK] = { 0 };
+	uint64_t m, h = 0;
+	unsigned int c0 = 0, c1 = 0, c2 = 0;
+
+	/* Two passes that recompute the keys: no per-gap arrays on the stack. */
+	for (m = l->gmask; m; m &= m - 1) {
+		unsigned int j = iova_ctz64(m);
+		uint64_t a = leaf_gap_lo(l, j, pred), b = l->lo[j] - 1;
+		uint64_t vg = b - a + 1, va = iova_run_key(a, b), vt = iova_point_key(a, b);
+
+		if (vg > tg[LEAF_TOPK - 1])
+			topk_add(tg, vg);
+		if (va > ta[LEAF_TOPK - 1])
+			topk_add(ta, va);
+		if (vt > tt[LEAF_TOPK - 1])
+			topk_add(tt, vt);
+	}
+	l->th[0] = tg[LEAF_TOPK - 1];
+	l->th[1] = ta[LEAF_TOPK - 1];
+	l->th[2] = tt[LEAF_TOPK - 1];
+	for (m = l->gmask; m; m &= m - 1) {
+		unsigned int j = iova_ctz64(m);
+		uint64_t a = leaf_gap_lo(l, j, pred), b = l->lo[j] - 1;
+		uint64_t vg = b - a + 1, va = iova_run_key(a, b), vt = iova_point_key(a, b);
+
+		if (vg > l->th[0] || va > l->th[1] || vt > l->th[2]) {
+			h |= UINT64_C(1) << j;
+		} else {
+			c0 += vg == l->th[0];
+			c1 += va == l->th[1];
+			c2 += vt == l->th[2];
+		}
+	}
+	l->hmask = h;
+	l->cnt[0] = (uint8_t)c0;
+	l->cnt[1] = (uint8_t)c1;
+	l->cnt[2] = (uint8_t)c2;
+	sum->gap = tg[0];
+	sum->akey = ta[0];
+	sum->tkey = tt[0];
+}
+
+/*
+ * One part of a leaf's summary from the candidates' maximum x: exact if x
+ * reaches the threshold th, else th if a non-candidate gap holds it; false
+ * if neither (the leaf must be rebuilt).
+ */
+static inline bool leaf_part(uint64_t x, uint64_t th, unsigned int cnt, uint64_t *out)
+{
+	if (x >= th) {
+		*out = x;
+		return true;
+	}
+	*out = th;
+	return cnt != 0;
+}
+
+/*
+ * The summaries of the gaps owned by the ranges of a leaf, from the
+ * candidate gaps (hmask) and the counts.  Every gap that changes becomes a
+ * candidate, so after an insert or erase this rescans a handful of gaps,
+ * not the leaf; it rebuilds when the candidates no longer decide a part or
+ * have grown past LEAF_SCAN_MAX.
+ */
+static void leaf_summary(struct iova_index_leaf *l, uint64_t pred,
+			 struct iova_index_sum *sum)
+{
+	uint64_t m = l->hmask & l->gmask, g = 0, ak = 0, tk = 0;
+	unsigned int c = 0;
+
+	for (; m; m &= m - 1) {
+		unsigned int j = iova_ctz64(m);
+		uint64_t a = leaf_gap_lo(l, j, pred), b = l->lo[j] - 1;
+
+		if (++c > LEAF_SCAN_MAX) {
+			leaf_rebuild(l, pred, sum);
+			return;
+		}
+		g = iova_max64(g, b - a + 1);
+		ak = iova_max64(ak, iova_run_key(a, b));
+		tk = iova_max64(tk, iova_point_key(a, b));
+	}
+	if (!leaf_part(g, l->th[0], l->cnt[0], &sum->gap) ||
+	    !leaf_part(ak, l->th[1], l->cnt[1], &sum->akey) ||
+	    !leaf_part(tk, l->th[2], l->cnt[2], &sum->tkey))
+		leaf_rebuild(l, pred, sum);
 }
 
 static void inner_summary(const struct iova_index_inner *in, struct iova_index_sum *sum)
@@ -247,7 +410,7 @@ static uint64_t node_last(const void *node, bool is_leaf)
 	return ((const struct iova_index_inner *)node)->key[((const struct iova_index_inner *)node)->n - 1];
 }
 
-static void node_summary(const void *node, bool is_leaf, uint64_t pred,
+static void node_summary(void *node, bool is_leaf, uint64_t pred,
 			 struct iova_index_sum *sum)
 {
 	if (is_leaf)
@@ -265,7 +428,7 @@ static inline void slot_get(const struct iova_index_inner *in, unsigned int i,
 }
 
 /* Write child i's key and summaries into in; true if anything changed. */
-static bool set_slot(struct iova_index_inner *in, unsigned int i, const void *child,
+static bool set_slot(struct iova_index_inner *in, unsigned int i, void *child,
 		     bool child_leaf, uint64_t pred)
 {
 	uint64_t key = node_last(child, child_leaf);
@@ -369,6 +532,20 @@ static inline unsigned int inner_lower_bound(const struct iova_index_inner *in,
 	return lo;
 }
 
+/*
+ * Start fetching every cache line of a node's sorted words that a binary
+ * search may touch, so that its misses overlap instead of following one
+ * another (len is a constant: the loop unrolls).
+ */
+static inline void prefetch_bytes(const void *p, size_t len)
+{
+	size_t o;
+
+	for (o = 0; o < len; o += 64)
+		__builtin_prefetch((const char *)p + o);
+	__builtin_prefetch((const char *)p + len - 1);
+}
+
 /* Descend towards pfn: in each inner node, the first child with key >= pfn. */
 static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
 			       struct iova_index_cursor *p)
@@ -379,7 +556,10 @@ static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
 
 	for (d = 0; d + 1 < t->height; d++) {
 		struct iova_index_inner *in = node;
-		unsigned int lo = inner_lower_bound(in, pfn);
+		unsigned int lo;
+
+		prefetch_bytes(in->key, sizeof(in->key));
+		lo = inner_lower_bound(in, pfn);
 
 		if (p) {
 			p->node[d] = in;
@@ -393,6 +573,8 @@ static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
 		p->node[d] = node;
 		p->pred[d] = pred;
 	}
+	prefetch_bytes(((struct iova_index_leaf *)node)->hi,
+		       sizeof(((struct iova_index_leaf *)node)->hi));
 	return node;
 }
 
@@ -433,6 +615,7 @@ void iova_index_init(struct iova_index *t, uint64_t start, uint64_t end, bool ha
 	l->n = 0;
 	l->rsv = 0;
 	l->gmask = 0;
+	leaf_forget_thresholds(l);
 }
 
 static void free_subtree(struct iova_index *t, void *node, uint32_t depth,
@@ -568,6 +751,7 @@ static struct iova_index_leaf *split_leaf(struct iova_index *t, struct iova_inde
 	else
 		nleft = (n + 1) / 2;
 
+	leaf_forget_thresholds(l);	/* many ranges move: simpler than counting */
 	if (pos < nleft) {
 		leaf_copy(t, left, 0, l, 0, pos);
 		leaf_set(t, left, pos, lo, hi, rb, udata);
@@ -795,6 +979,8 @@ static bool shift_to_sibling(struct iova_index *t, struct iova_index_cursor *p,
 		if (pos == 0) {
 			leaf_set(t, s, s->n, lo, hi, rb, udata);
 		} else {
+			/* l's first range moves out: out of l's counts */
+			leaf_uncount(l, 0, p->pred[ld], l->lo[0] - 1);
 			leaf_copy(t, s, s->n, l, 0, 1);
 			leaf_copy(t, l, 0, l, 1, pos - 1);
 			leaf_set(t, l, pos - 1, lo, hi, rb, udata);
@@ -804,6 +990,12 @@ static bool shift_to_sibling(struct iova_index *t, struct iova_index_cursor *p,
 	} else if (i + 1 < par->n && pos > 0 &&
 		   (s = par->child[i + 1])->n < IOVA_INDEX_LEAF_CAP) {
 		/* The right sibling takes the new range or l's last one. */
+		if (pos == l->n)	/* s's first gap shrinks to [hi + 1, ...) */
+			leaf_uncount(s, 0, l->hi[l->n - 1] + 1, s->lo[0] - 1);
+		else		/* l's last range moves out */
+			leaf_uncount(l, l->n - 1,
+				     leaf_gap_lo(l, l->n - 1, p->pred[ld]),
+				     l->lo[l->n - 1] - 1);
 		leaf_copy(t, s, 1, s, 0, s->n);
 		if (pos == l->n) {
 			leaf_set(t, s, 0, lo, hi, rb, udata);
@@ -852,8 +1044,10 @@ static void insert_path(struct iova_index *t, struct iova_index_cursor *p, unsig
 	}
 	t->count++;
 
-	if (pos < l->n)
+	if (pos < l->n) {
+		leaf_uncount(l, pos, a, l->lo[pos] - 1);	/* it shrinks */
 		set_bit_to(&l->gmask, pos, hi + 1 < l->lo[pos]);
+	}
 	if (l->n < IOVA_INDEX_LEAF_CAP) {
 		bool same = pos < l->n && split_keeps_summary(t, p, a, l->lo[pos]);
 
@@ -973,9 +1167,18 @@ static void refresh_at(struct iova_index *t, uint64_t pfn)
 {
 	struct iova_index_cursor p;
 	struct iova_index_leaf *l = descend(t, pfn, &p);
+	unsigned int j;
 
 	/* Its gap now holds the erased range, so it is not empty. */
-	l->gmask |= UINT64_C(1) << leaf_lower_bound(l, pfn);
+	j = leaf_lower_bound(l, pfn);
+	/*
+	 * The erase took this gap out of the counts already; a rebuild since
+	 * (a rebalance refreshes slots) may have counted it again at its
+	 * current extent, which is what to take out now.
+	 */
+	leaf_uncount(l, j, leaf_gap_lo(l, j, p.pred[t->height - 1]), l->lo[j] - 1);
+	l->gmask |= UINT64_C(1) << j;
+	l->hmask |= UINT64_C(1) << j;
 	fix_up(t, &p, (int)t->height - 1);
 }
 
@@ -1009,6 +1212,19 @@ bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool 
 		struct iova_index_range nx;
 
 		next_exists = r.hi < UINT64_MAX && iova_index_find_next(t, r.hi + 1, &nx);
+		if (next_exists) {
+			/*
+			 * The successor's gap, in the next leaf, grows: take its
+			 * current extent out of that leaf's counts now, before
+			 * a rebalance can move it or rebuild that leaf.
+			 */
+			struct iova_index_cursor q;
+			struct iova_index_leaf *nl = descend(t, r.hi + 1, &q);
+			unsigned int nj = leaf_lower_bound(nl, r.hi + 1);
+
+			if (r.hi + 1 < nl->lo[nj])
+				leaf_uncount(nl, nj, r.hi + 1, nl->lo[nj] - 1);
+		}
 		if (next_exists)
 			t->free_gaps += 1 - nonempty(a, r.lo) -
 					nonempty(r.hi + 1, nx.lo);
@@ -1018,6 +1234,11 @@ bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool 
 	}
 	t->count--;
 
+	/* Both gaps change: take them out of the leaf's counts. */
+	if (a < r.lo)
+		leaf_uncount(l, j, a, r.lo - 1);
+	if (!last_in_leaf && r.hi + 1 < l->lo[j + 1])
+		leaf_uncount(l, j + 1, r.hi + 1, l->lo[j + 1] - 1);
 	leaf_copy(t, l, j, l, j + 1, l->n - j - 1);
 	l->n--;
 	leaf_trim_bits(l);
@@ -1026,6 +1247,7 @@ bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool 
 		struct iova_index_sum run;
 
 		l->gmask |= UINT64_C(1) << j;
+		l->hmask |= UINT64_C(1) << j;	/* it grew */
 		run_sum(a, l->lo[j] - 1, &run);
 		bump_up(&p, (int)ld, &run);
 	} else if (l->n) {
@@ -1085,6 +1307,8 @@ static bool search_leaf(struct search *s, const struct iova_index_leaf *l,
 		m &= ~(UINT64_C(1) << j);
 		if (s->top ? b < r->min : a > r->max)
 			break;		/* every later gap is out of bounds */
+		if (b - a < r->size - 1)
+			continue;	/* too short, clipped or not */
 		if (fit_run(s, a, b)) {
 			if (s->c) {
 				uint32_t ld = s->t->height - 1;
@@ -1102,57 +1326,90 @@ static bool search_leaf(struct search *s, const struct iova_index_leaf *l,
 }
 
 static bool search_node(struct search *s, const void *node, uint32_t d,
+			uint64_t pred);
+
+/*
+ * Try child i of in (pred_end pred): 1 if the placement was found below
+ * it, 0 to go on with the next child, -1 to stop (every later child lies
+ * past the far bound).
+ */
+static inline int search_child(struct search *s, const struct iova_index_inner *in,
+			       unsigned int i, uint32_t d, uint64_t pred)
+{
+	const struct iova_req *r = s->r;
+	uint64_t cp = child_pred(in, i, pred);
+	enum iova_fit f;
+
+	/* Gaps of child i lie inside [cp, key[i] - 1]. */
+	if (s->top) {
+		if (in->key[i] <= r->min)
+			return -1;
+		if (cp > r->max)
+			return 0;
+	} else {
+		if (cp > r->max)
+			return -1;
+		if (in->key[i] <= r->min)
+			return 0;
+	}
+	f = iova_req_test(r, in->gap[i], in->akey[i], in->tkey[i]);
+	if (f == IOVA_FIT_NO)
+		return 0;
+	if (s->c) {
+		s->c->node[d] = (void *)in;
+		s->c->idx[d] = i;
+		s->c->pred[d] = pred;
+	}
+	if (search_node(s, in->child[i], d + 1, cp))
+		return 1;
+	/* Only an edge child or an inexact test may come back empty. */
+	iova_assert_internal(f == IOVA_FIT_MAYBE || cp < r->min ||
+				     in->key[i] - 1 > r->max,
+			     "gaptree: exact summary led nowhere");
+	s->t->search_backtracks++;
+	return 0;
+}
+
+static bool search_node(struct search *s, const void *node, uint32_t d,
 			uint64_t pred)
 {
 	const struct iova_index_inner *in = node;
 	const struct iova_req *r = s->r;
-	unsigned int n, k;
+	uint64_t size = r->size;
+	unsigned int n, i;
+	int got;
 
 	s->t->search_nodes++;
 	if (d + 1 == s->t->height)
 		return search_leaf(s, node, pred);
 	/*
 	 * Start at the child that holds the near bound: for top-down, every
-	 * child after the first one with key >= max starts above max.
+	 * child after the first one with key >= max starts above max.  The
+	 * loops skip children whose largest gap is too short (necessary for
+	 * every request) before anything else.
 	 */
 	n = in->n;
-	k = s->top ? n - 1 - inner_lower_bound(in, r->max)
-		   : (r->min == UINT64_MAX ? n : inner_lower_bound(in, r->min + 1));
-	for (; k < n; k++) {
-		unsigned int i = s->top ? n - 1 - k : k;
-		uint64_t cp;
-		enum iova_fit f;
-
-		if (in->gap[i] < r->size)	/* necessary for every request */
-			continue;
-		cp = child_pred(in, i, pred);
-		/* Gaps of child i lie inside [cp, key[i] - 1]. */
-		if (s->top) {
-			if (in->key[i] <= r->min)
-				break;
-			if (cp > r->max)
-				continue;
-		} else {
-			if (cp > r->max)
-				break;
-			if (in->key[i] <= r->min)
-				continue;
+	if (s->top) {
+		i = n - 1;
+		if (n > 1 && in->key[n - 2] >= r->max)
+			i = inner_lower_bound(in, r->max);
+		for (;; i--) {
+			if (in->gap[i] >= size) {
+				got = search_child(s, in, i, d, pred);
+				if (got)
+					return got > 0;
+			}
+			if (!i)
+				return false;
 		}
-		f = iova_req_test(r, in->gap[i], in->akey[i], in->tkey[i]);
-		if (f == IOVA_FIT_NO)
+	}
+	i = r->min == UINT64_MAX ? n : inner_lower_bound(in, r->min + 1);
+	for (; i < n; i++) {
+		if (in->gap[i] < size)
 			continue;
-		if (s->c) {
-			s->c->node[d] = (void *)in;
-			s->c->idx[d] = i;
-			s->c->pred[d] = pred;
-		}
-		if (search_node(s, in->child[i], d + 1, cp))
-			return true;
-		/* Only an edge child or an inexact test may come back empty. */
-		iova_assert_internal(f == IOVA_FIT_MAYBE || cp < r->min ||
-					     in->key[i] - 1 > r->max,
-				     "gaptree: exact summary led nowhere");
-		s->t->search_backtracks++;
+		got = search_child(s, in, i, d, pred);
+		if (got)
+			return got > 0;
 	}
 	return false;
 }
@@ -1332,7 +1589,28 @@ static const char *validate_node(struct vstate *v, const void *node,
 			v->at_top = hi == UINT64_MAX;
 			v->next = hi + 1;	/* wraps only for the very last */
 		}
-		leaf_summary(l, pred, sum);
+		leaf_summary_full(l, pred, sum);
+		{
+			unsigned int c0 = 0, c1 = 0, c2 = 0;
+
+			for (i = 0; i < l->n; i++) {
+				uint64_t a = i ? l->hi[i - 1] + 1 : pred;
+				uint64_t b = l->lo[i] - 1, g, ak, tk;
+
+				if (!((l->gmask >> i) & 1) || ((l->hmask >> i) & 1))
+					continue;
+				g = b - a + 1;
+				ak = iova_run_key(a, b);
+				tk = iova_point_key(a, b);
+				if (g > l->th[0] || ak > l->th[1] || tk > l->th[2])
+					return "7) a gap above a threshold is not a candidate";
+				c0 += g == l->th[0];
+				c1 += ak == l->th[1];
+				c2 += tk == l->th[2];
+			}
+			if (c0 != l->cnt[0] || c1 != l->cnt[1] || c2 != l->cnt[2])
+				return "7) a leaf's threshold counts differ";
+		}
 		*last = l->n ? l->hi[l->n - 1] : 0;
 		return NULL;
 	}

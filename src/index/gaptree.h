@@ -24,7 +24,7 @@
 enum { IOVA_INDEX_LEAF_CAP = 4, IOVA_INDEX_INNER_CAP = 4, IOVA_INDEX_MAX_HEIGHT = 48 };
 #else
 enum {
-	IOVA_INDEX_LEAF_CAP = 62,	/* ranges per leaf: 24 + 62 * 16 = 1016 bytes */
+	IOVA_INDEX_LEAF_CAP = 60,	/* ranges per leaf: 56 + 60 * 16 = 1016 bytes */
 	IOVA_INDEX_INNER_CAP = 25,	/* children per inner node: 8 + 25 * 40 bytes */
 	IOVA_INDEX_MAX_HEIGHT = 16,	/* 62 * 25^15 ranges: more than 2^64 */
 };
@@ -32,9 +32,18 @@ enum {
 
 struct iova_index_leaf {
 	uint32_t n;		/* ranges in use, [0, IOVA_INDEX_LEAF_CAP] */
-	uint32_t _pad;
+	uint8_t cnt[3];		/* non-candidate gaps at th[k] (see hmask) */
+	uint8_t _pad;
 	uint64_t rsv;		/* bit j: range j is a reservation */
 	uint64_t gmask;		/* bit j: the gap below range j is not empty */
+	/*
+	 * Candidate gaps for the leaf's summary: a non-empty gap whose bit is
+	 * clear has length <= th[0], aligned-run key <= th[1] and
+	 * aligned-point key <= th[2], and cnt[k] of them are at th[k], so the
+	 * leaf's maxima follow from the candidates (gaptree.c, leaf_summary()).
+	 */
+	uint64_t hmask;
+	uint64_t th[3];
 	uint64_t lo[IOVA_INDEX_LEAF_CAP];
 	uint64_t hi[IOVA_INDEX_LEAF_CAP];
 	void *udata[];		/* IOVA_INDEX_LEAF_CAP pointers if the tree has udata */

@@ -10,6 +10,7 @@
  * Each case fills a domain, churns it (free a random range, allocate
  * again), and checks the per-allocation counts from iova_get_stats().
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -104,8 +105,96 @@ static void run(const struct pattern *p)
 	free(held);
 }
 
+/*
+ * Adversarial layouts: the domain is tiled with 16-pfn periods, each fully
+ * allocated except one gap [base + glo, base + ghi] that is one pfn short of
+ * a fit for the request (size, align); no free space anywhere else.  A
+ * request that cannot be placed must then be answered from the summaries,
+ * not by visiting the leaves.
+ */
+struct adversary {
+	const char *name;
+	uint64_t glo, ghi;	/* the gap inside each period */
+	uint64_t size, align;	/* a request that fits nowhere */
+	bool exact;		/* the summaries decide it (fit.h) */
+};
+
+static void alloc_at(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
+{
+	uint64_t pfn;
+
+	if (iova_alloc(d, hi - lo + 1, 1, lo, hi, IOVA_TOP_DOWN, &pfn) || pfn != lo)
+		abort();
+}
+
+static void adversarial(const struct adversary *a)
+{
+	uint64_t periods = N / 2, start = 16, end = start + 16 * periods - 1, i, pfn;
+	struct iova_domain_config cfg = { .start_pfn = start, .end_pfn = end };
+	struct iova_ndomain *d;
+	struct iova_stats s0, s1, s2;
+	double nodes, bnodes;
+	unsigned int k, failed = 0;
+
+	if (iova_domain_create(&cfg, &d))
+		abort();
+	for (i = 0; i < periods; i++) {
+		uint64_t base = start + 16 * i;
+
+		if (a->glo)
+			alloc_at(d, base, base + a->glo - 1);
+		if (a->ghi < 15)
+			alloc_at(d, base + a->ghi + 1, base + 15);
+	}
+	iova_get_stats(d, &s0);
+	for (k = 0; k < 64; k++)
+		failed += iova_alloc(d, a->size, a->align, 0, UINT64_MAX,
+				     k & 1 ? IOVA_BOTTOM_UP : IOVA_TOP_DOWN,
+				     &pfn) == -ENOMEM;
+	iova_get_stats(d, &s1);
+	/* Bounds that cut through the middle of the tree. */
+	for (k = 0; k < 64; k++)
+		failed += iova_alloc(d, a->size, a->align, start + 16 * (7 + k),
+				     end - 16 * (9 + k),
+				     k & 1 ? IOVA_BOTTOM_UP : IOVA_TOP_DOWN,
+				     &pfn) == -ENOMEM;
+	iova_get_stats(d, &s2);
+	nodes = (double)(s1.search_nodes - s0.search_nodes) / 64;
+	bnodes = (double)(s2.search_nodes - s1.search_nodes) / 64;
+	diag("%s: height %u, %" PRIu64 " nodes, %.1f nodes per failed search "
+	     "(%.1f with bounds)", a->name, s2.index_height, s2.index_nodes,
+	     nodes, bnodes);
+	ok(failed == 128 && s2.live_ranges == s0.live_ranges &&
+	   s2.alloc_fail_nospace - s0.alloc_fail_nospace == 128,
+	   "%s: every request fails, nothing changes", a->name);
+	if (a->exact) {
+		ok(nodes <= s2.index_height,
+		   "%s: a failed search visits <= height nodes", a->name);
+		ok(bnodes <= 3.0 * s2.index_height,
+		   "%s: with bounds, <= 3 x height nodes", a->name);
+	}
+	iova_domain_destroy(d);
+}
+
 int main(int argc, char **argv)
 {
+	static const struct adversary advs[] = {
+		/* 8 pfns starting 1 past an 8-aligned pfn: no aligned 8-block. */
+		{ "adversarial size 8 align 8", 1, 8, 8, 8, true },
+		{ "adversarial size 9 unaligned", 1, 8, 9, 1, true },
+		/* 1..8 past a 16-aligned pfn: no 16-aligned (or 32-) pfn free. */
+		{ "adversarial size 1 align 32 (over-aligned)", 1, 8, 1, 32, true },
+		/* Cond P for size 1 is exact: L >= 1 always. */
+		{ "adversarial size 1 align 16 (over-aligned)", 1, 15, 1, 16, true },
+		/*
+		 * The shapes fit.h names as not decidable from the summaries:
+		 * an 8-aligned pfn with one free pfn after it (size 2 align 8),
+		 * three pfns from an odd start (size 3 align 2).  Counted, not
+		 * bounded.
+		 */
+		{ "adversarial size 2 align 8 (over-aligned)", 4, 8, 2, 8, false },
+		{ "adversarial size 3 align 2 (under-aligned)", 3, 5, 3, 2, false },
+	};
 	static const struct pattern pats[] = {
 		{ "1-page, unbounded", 1, 0, UINT64_MAX, UINT64_MAX, true },
 		{ "sizes 1..64 size-aligned, unbounded", 64, 1, UINT64_MAX,
@@ -133,5 +222,7 @@ int main(int argc, char **argv)
 	diag("%" PRIu64 " live ranges, %" PRIu64 " churn cycles", N, CHURN);
 	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
 		run(&pats[i]);
+	for (i = 0; i < sizeof(advs) / sizeof(advs[0]); i++)
+		adversarial(&advs[i]);
 	return tap_done();
 }
