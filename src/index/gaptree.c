@@ -653,8 +653,7 @@ void iova_index_destroy(struct iova_index *t,
 
 bool iova_index_find_next(const struct iova_index *t, uint64_t pfn, struct iova_index_range *out)
 {
-	struct iova_index_cursor p;
-	struct iova_index_leaf *l = descend(t, pfn, &p);
+	struct iova_index_leaf *l = descend(t, pfn, NULL);
 	unsigned int j = leaf_lower_bound(l, pfn);
 
 	if (j == l->n)
