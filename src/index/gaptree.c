@@ -858,7 +858,25 @@ static bool inner_shift(struct iova_index *t, struct iova_index_cursor *p, int e
 /*
  * A node at depth d split: left is the new left sibling of p->node[d], and
  * both are complete.  Link left into the parent (splitting upward as
- * needed), refresh the slots of both, and fix the ancestors.
+ * needed), refresh the slots of both, and fix the ancestors.  At each level
+ * one of four cases, with in = the parent, i = right's slot in it, and
+ * nleft = the children the new left half nl keeps:
+ *
+ *  a) room in the parent: insert left at slot i.
+ *       in: [c0 .. c(i-1) | right | ...]  ->  [c0 .. c(i-1) | left | right | ...]
+ *  b) the parent is full but a sibling of it has room (inner_shift): one
+ *     child moves to that sibling, then as a); done.
+ *  c) split the parent, left lands in the left half (i < nleft):
+ *       nl: [c0 .. c(i-1) | left | right? ...]   (nleft children)
+ *       in: [... | right? | c(i+1) .. c(n-1)]    (the rest; right stays in
+ *            nl if i + 1 < nleft, else it is in's first child)
+ *  d) split the parent, left lands in the right half (i >= nleft):
+ *       nl: [c0 .. c(nleft-1)]
+ *       in: [c(nleft) .. c(i-1) | left | right | c(i+1) .. c(n-1)]
+ *  nleft is 1 at the tree's left edge and n at its right edge (sequential
+ *  fills grow there: the old node stays full), else the halves.  After c)
+ *  or d) the parent itself split: go up one level with (nl, in).
+ *  At the root: a new root [left | right], and the tree is one level taller.
  */
 static void link_left(struct iova_index *t, struct iova_index_cursor *p, int d, void *left)
 {
