@@ -13,7 +13,12 @@
  *
  *   live allocation from alloc_iova()       -> its struct iova (always)
  *   live allocation from alloc_iova_fast()  -> NULL until find_iova() makes
- *                                              one; dropped when freed
+ *                                              one
+ *
+ * As in mainline, where the struct is the tree node, a range keeps its
+ * struct while a per-CPU cache holds it: free_iova_fast() only moves the
+ * range.  The struct is freed when the range leaves the index (a free, or
+ * a cache giving it back: the domain's udata_release) or at put.
  *   reservation                             -> the struct of the lowest
  *                                              reservation merged in it
  *
@@ -21,9 +26,8 @@
  * ever handed out); their structs are only on rsv_list, where find_iova()
  * of such a pfn looks.
  *
- * Counting identities (struct iova_linux_priv):
- *   live_structs == live allocations whose user pointer is not NULL
- *   rsv_list     == every struct reserve_iova() made (freed by put)
+ * Counting identity (struct iova_linux_priv):
+ *   rsv_list == every struct reserve_iova() made (freed by put)
  *
  * Locking: the native domain lock protects the index and the user
  * pointers; priv->lock serialises reserve_iova() (and the reads of
@@ -49,7 +53,6 @@ struct iova_linux_priv {
 	struct iova_ndomain *nd;
 	iova_lock_t lock;		/* see the top of the file */
 	struct iova *rsv_list;		/* linked through _link */
-	iova_atomic_t live_structs;
 	iova_atomic_t bad_frees;
 };
 
@@ -89,10 +92,8 @@ static void struct_free(struct iova_linux_priv *p, struct iova *it)
 /* Forget a live allocation's struct (after its range left the index). */
 static void drop_struct(struct iova_linux_priv *p, struct iova *it)
 {
-	if (it) {
-		iova_atomic_dec(&p->live_structs);
+	if (it)
 		struct_free(p, it);
-	}
 }
 
 /*
@@ -163,7 +164,6 @@ static struct iova_linux_priv *priv_create(const struct iova_domain *iovad)
 		goto fail;
 	p->nd = nd;
 	p->rsv_list = NULL;
-	iova_atomic_init(&p->live_structs, 0);
 	iova_atomic_init(&p->bad_frees, 0);
 	if (iova_lock_init(&p->lock)) {
 		iova__mem_free(nd, p, sizeof(*p));
@@ -321,7 +321,6 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 		struct_free(p, it);
 		return NULL;
 	}
-	iova_atomic_inc(&p->live_structs);
 	return it;
 }
 
@@ -442,7 +441,6 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 			it = r.udata;
 		} else if (fresh && fresh->pfn_lo == r.lo && fresh->pfn_hi == r.hi) {
 			iova__set_udata_locked(nd, pfn, fresh);
-			iova_atomic_inc(&p->live_structs);
 			it = fresh;
 			fresh = NULL;
 		} else {
@@ -619,84 +617,35 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 	return (unsigned long)pfn;
 }
 
-/*
- * Detach the struct of the live range starting at pfn (made by find_iova()
- * or alloc_iova()), so that the range enters a cache without one.  Returns
- * it, or NULL.
- */
-static struct iova *detach_struct(struct iova_ndomain *nd, uint64_t pfn)
-{
-	struct iova_range r;
-	struct iova *it = NULL;
-
-	iova_lock(&nd->lock);
-	if (!iova__find_locked(nd, pfn, false, &r) && r.lo == pfn &&
-	    !(r.flags & IOVA_RANGE_RESERVED) && r.udata) {
-		it = r.udata;
-		iova__set_udata_locked(nd, pfn, NULL);
-	}
-	iova_unlock(&nd->lock);
-	return it;
-}
-
-/* free_iova_fast() of a range that may have a struct, or a bad free. */
-static __attribute__((__noinline__)) void
-linux_free_fast_slow(struct iova_domain *iovad, struct iova_linux_priv *p,
-	       unsigned long pfn, unsigned long size, bool refused)
-{
-	struct iova *it;
-
-	if (!p) {
-		bad_free(iovad, NULL, pfn, "domain not usable");
-		return;
-	}
-	if (!size || size > HALF_SPACE) {
-		bad_free(iovad, p, pfn, "size 0 or above 2^63");
-		return;
-	}
-	if (!refused) {
-		it = detach_struct(p->nd, pfn);
-		if (!iova_free_fast(p->nd, pfn, fast_size(size))) {
-			drop_struct(p, it);
-			return;
-		}
-		if (it)	/* refused: put it back, nothing changed */
-			iova_set_udata(p->nd, pfn, it);
-	}
-	bad_free(iovad, p, pfn, "not the start of a live fast range of that size");
-}
-
 void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		    unsigned long size)
 {
 	struct iova_linux_priv *p = domain_priv(iovad);
 	struct iova_rcache *rc;
+	uint64_t fsize;
+	unsigned int order;
 
-	/* While no live range has a struct (the dma-iommu pattern), nothing
-	 * needs detaching: straight to the caches. */
-	if (iova_likely(p && size && size <= HALF_SPACE &&
-			!iova_atomic_read(&p->live_structs))) {
-		uint64_t fsize = fast_size(size);
-		unsigned int order = cache_size_order(fsize);
-
-		/* A push to this CPU's magazine, inlined as the native entry
-		 * point has it (unchecked caches only). */
-		rc = iova_load_acquire(&p->nd->rcache);
-		if (iova_likely(rc && order < rc->max_order && !rc->checked)) {
-			uint64_t span = (UINT64_C(1) << order) - 1;
-
-			if (iova_likely(!cache_bad_geometry(rc, pfn, span)) &&
-			    iova_likely(cache_try_put(rc, order, pfn))) {
-				iova_env_count(IOVA_EV_CACHE_PUT);
-				return;
-			}
-		}
-		if (iova_likely(!iova_free_fast(p->nd, pfn, fsize)))
-			return;
-		linux_free_fast_slow(iovad, p, pfn, size, true);
+	if (iova_unlikely(!p || !size || size > HALF_SPACE)) {
+		bad_free(iovad, p, pfn, p ? "size 0 or above 2^63"
+					  : "domain not usable");
 		return;
 	}
-	linux_free_fast_slow(iovad, p, pfn, size, false);
+	fsize = fast_size(size);
+	order = cache_size_order(fsize);
+	/* A push to this CPU's magazine, inlined as the native entry point
+	 * has it (unchecked caches only).  A struct stays with its range. */
+	rc = iova_load_acquire(&p->nd->rcache);
+	if (iova_likely(rc && order < rc->max_order && !rc->checked)) {
+		uint64_t span = (UINT64_C(1) << order) - 1;
+
+		if (iova_likely(!cache_bad_geometry(rc, pfn, span)) &&
+		    iova_likely(cache_try_put(rc, order, pfn))) {
+			iova_env_count(IOVA_EV_CACHE_PUT);
+			return;
+		}
+	}
+	if (iova_unlikely(iova_free_fast(p->nd, pfn, fsize)))
+		bad_free(iovad, p, pfn, "not the start of a live fast range of that size");
 }
 
 /* --- process-wide --------------------------------------------------- */
