@@ -133,6 +133,12 @@ static inline uint64_t mask_limit(unsigned bits)
 	return bits >= 64 ? UINT64_MAX >> PFN_SHIFT
 			  : ((uint64_t)1 << (bits - PFN_SHIFT)) - 1;
 }
+
+struct req;
+/* Request generators shared by the workloads (workloads/churn.c):
+ * 1 page, and 1..16 pages, size-aligned under a 64-bit mask. */
+void gen_nic(uint64_t *rng, struct req *q);
+void gen_scale(uint64_t *rng, struct req *q);
 /* Every workload's domain: pfns [1, 2^36 - 1], a 48-bit IOVA aperture. */
 #define DOM_START 1u
 #define DOM_END (((uint64_t)1 << 36) - 1)

@@ -9,7 +9,7 @@
  */
 #include "../bench.h"
 
-static void gen_nic(uint64_t *rng, struct req *q)
+void gen_nic(uint64_t *rng, struct req *q)
 {
 	(void)rng;
 	q->size = 1;
@@ -24,7 +24,7 @@ static void gen_nvme(uint64_t *rng, struct req *q)
 	q->aligned = true;
 }
 
-static void gen_scale(uint64_t *rng, struct req *q)
+void gen_scale(uint64_t *rng, struct req *q)
 {
 	q->size = 1 + rng_below(rng, 16);
 	q->limit = mask_limit(64);

@@ -26,24 +26,9 @@
 
 #include "../bench.h"
 
-static void gen_one(uint64_t *rng, struct req *q)
-{
-	(void)rng;
-	q->size = 1;
-	q->limit = mask_limit(64);
-	q->aligned = true;
-}
-
 static void gen_mix64(uint64_t *rng, struct req *q)
 {
 	q->size = 1 + rng_below(rng, 64);
-	q->limit = mask_limit(64);
-	q->aligned = true;
-}
-
-static void gen_16(uint64_t *rng, struct req *q)
-{
-	q->size = 1 + rng_below(rng, 16);
 	q->limit = mask_limit(64);
 	q->aligned = true;
 }
@@ -92,7 +77,7 @@ static int run_fill(struct bench_run *r, req_gen_fn gen)
 
 static int run_fill1(struct bench_run *r)
 {
-	return run_fill(r, gen_one);
+	return run_fill(r, gen_nic);
 }
 
 static int run_fillmix(struct bench_run *r)
@@ -110,7 +95,7 @@ static int run_pair32(struct bench_run *r)
 		return -1;
 	slots = alloc_slots(r->n);
 	bench_setup_begin(r);
-	filled = populate_gen(r, a, gen_16, NULL, slots, r->n, &rng);
+	filled = populate_gen(r, a, gen_scale, NULL, slots, r->n, &rng);
 	/* the cold first 32-bit allocation, untimed */
 	if (filled >= 0 && !r->ops->alloc(a, 1, mask_limit(32), true, &pfn))
 		r->ops->free(a, pfn);
@@ -172,7 +157,7 @@ static int run_drain_gen(struct bench_run *r, req_gen_fn gen)
 
 static int run_drain(struct bench_run *r)
 {
-	return run_drain_gen(r, gen_16);
+	return run_drain_gen(r, gen_scale);
 }
 
 static int run_drain32(struct bench_run *r)
@@ -193,7 +178,7 @@ static int run_fastpair(struct bench_run *r)
 		return -1;
 	slots = alloc_slots(r->n);
 	bench_setup_begin(r);
-	filled = populate_gen(r, a, gen_16, NULL, slots, r->n, &rng);
+	filled = populate_gen(r, a, gen_scale, NULL, slots, r->n, &rng);
 	if (filled >= 0) {
 		/* warm the caches: one pair of every size, untimed */
 		for (size = 1; size <= 32; size++)
