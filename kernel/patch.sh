@@ -46,15 +46,18 @@ die() { echo "kernel/patch.sh: FAIL: $*" >&2; exit 1; }
 extract_base() {
 	local t
 	t=$(sh "$HERE/source.sh" --tarball) || die "no /usr/src/$TOP.tar.*"
-	if [ -f "$BASE/.kpatch-extracted" ] && [ "$BASE/.kpatch-extracted" -nt "$t" ]; then
+	if [ -f "$BASE/.kpatch-extracted" ] && [ "$BASE/.kpatch-extracted" -nt "$t" ] &&
+		[ -f "$BASE/MAINTAINERS" ]; then
 		return 0
 	fi
 	rm -rf "$OUT/base"; mkdir -p "$OUT/base"
 	say "extracting drivers/iommu, include/linux/iova.h and checkpatch from $t"
 	tar -C "$OUT/base" -xf "$t" --wildcards "$TOP/drivers/iommu/*" "$TOP/include/linux/iova.h" \
+		"$TOP/MAINTAINERS" \
 		"$TOP/scripts/checkpatch.pl" "$TOP/scripts/spelling.txt" \
 		"$TOP/scripts/const_structs.checkpatch" || die "extraction from $t failed"
 	[ -f "$BASE/drivers/iommu/iova.c" ] || die "no drivers/iommu/iova.c in $t"
+	grep -qx "F:	drivers/iommu/iova.c" "$BASE/MAINTAINERS" || die "MAINTAINERS has no drivers/iommu/iova.c entry"
 	touch "$BASE/.kpatch-extracted"
 }
 
@@ -70,6 +73,17 @@ strip_kunit() {
 		awk 'NR > 1 && prev == "" && $0 == "" { next } { print; prev = $0 }'
 }
 
+# maintainers_add FILE PATH: an "F:" line for PATH in the section that lists iova.c
+# (IOMMU DMA-API LAYER), kept in order
+maintainers_add() {
+	awk -v add="F:	$2" '
+		/^$/ { if (insec && !done) { print add; done = 1 } insec = 0 }
+		$0 == "F:	drivers/iommu/iova.c" { insec = 1 }
+		insec && !done && /^F:	/ && $0 > add { print add; done = 1 }
+		{ print }' "$1" > "$1.new" && mv "$1.new" "$1"
+	grep -qx "F:	$2" "$1" || die "could not add $2 to MAINTAINERS"
+}
+
 series() {
 	local g=$OUT/git src dst n=0
 	rm -rf "$g" "$SERIES"; mkdir -p "$g" "$SERIES"
@@ -77,10 +91,10 @@ series() {
 		-c core.autocrlf=false -c format.signature=)
 	export GIT_AUTHOR_DATE=$DATE GIT_COMMITTER_DATE=$DATE
 	"${git[@]}" init -q
-	for f in drivers/iommu/iova.c include/linux/iova.h; do
+	for f in drivers/iommu/iova.c include/linux/iova.h MAINTAINERS; do
 		mkdir -p "$g/$(dirname "$f")"; cp "$BASE/$f" "$g/$f"
 	done
-	"${git[@]}" add drivers/iommu/iova.c include/linux/iova.h
+	"${git[@]}" add drivers/iommu/iova.c include/linux/iova.h MAINTAINERS
 	"${git[@]}" commit -q -m "$TOP: the files the series modifies"
 	"${git[@]}" tag base
 
@@ -91,7 +105,8 @@ series() {
 		esac
 	done < <(overlay_list)
 	[ $n -gt 0 ] || die "overlay_list gave no core files"
-	"${git[@]}" add drivers/iommu/libiova
+	maintainers_add "$g/MAINTAINERS" "drivers/iommu/libiova/"
+	"${git[@]}" add drivers/iommu/libiova MAINTAINERS
 	"${git[@]}" commit -q -F <(msg "$MSGS/1-core.msg")
 
 	# 2: the header and iova.c, without the KUnit include
@@ -104,7 +119,8 @@ series() {
 	# 3: the KUnit suite and its include
 	cp "$HERE/linux/iova_kunit.c" "$g/drivers/iommu/iova_kunit.c"
 	cp "$HERE/linux/iova.c" "$g/drivers/iommu/iova.c"
-	"${git[@]}" add drivers/iommu/iova_kunit.c drivers/iommu/iova.c
+	maintainers_add "$g/MAINTAINERS" "drivers/iommu/iova_kunit.c"
+	"${git[@]}" add drivers/iommu/iova_kunit.c drivers/iommu/iova.c MAINTAINERS
 	"${git[@]}" commit -q -F <(msg "$MSGS/3-kunit.msg")
 
 	# every overlay file is in the final tree, byte for byte
@@ -141,7 +157,7 @@ own_git() { [ -d "$1/.git" ] || git -C "$1" init -q; }
 apply_check() {
 	local a=$OUT/apply p
 	rm -rf "$a"; mkdir -p "$a"
-	cp -a "$BASE/drivers" "$BASE/include" "$a/"
+	cp -a "$BASE/drivers" "$BASE/include" "$BASE/MAINTAINERS" "$a/"
 	own_git "$a"
 	for p in "$SERIES"/000[1-9]-*.patch; do
 		(cd "$a" && git apply --check "$p" && git apply "$p") ||
@@ -194,12 +210,13 @@ build() {
 		mkdir -p "$KB/pristine/drivers/iommu" "$KB/pristine/include/linux"
 		cp -p "$s/drivers/iommu/iova.c" "$KB/pristine/drivers/iommu/"
 		cp -p "$s/include/linux/iova.h" "$KB/pristine/include/linux/"
+		cp -p "$s/MAINTAINERS" "$KB/pristine/"
 		touch "$s/.kpatch-extracted"
 	fi
 	own_git "$s"
 	# back to pristine (a previous run leaves the series applied)
 	rm -rf "$s/drivers/iommu/libiova" "$s/drivers/iommu/iova_kunit.c"
-	for f in drivers/iommu/iova.c include/linux/iova.h; do
+	for f in drivers/iommu/iova.c include/linux/iova.h MAINTAINERS; do
 		# (a fresh time, so make recompiles what the series had changed)
 		cmp -s "$KB/pristine/$f" "$s/$f" || { rm -f "$s/$f"; cp "$KB/pristine/$f" "$s/$f"; }
 	done
