@@ -207,18 +207,15 @@ build() {
 		rm -rf "$s" "$o"; mkdir -p "$KB"
 		say "extracting $t into $KB"
 		tar -C "$KB" -xf "$t" || die "extraction failed"
-		mkdir -p "$KB/pristine/drivers/iommu" "$KB/pristine/include/linux"
-		cp -p "$s/drivers/iommu/iova.c" "$KB/pristine/drivers/iommu/"
-		cp -p "$s/include/linux/iova.h" "$KB/pristine/include/linux/"
-		cp -p "$s/MAINTAINERS" "$KB/pristine/"
 		touch "$s/.kpatch-extracted"
 	fi
 	own_git "$s"
-	# back to pristine (a previous run leaves the series applied)
+	# back to pristine (a previous run leaves the series applied), from $BASE: the same
+	# tarball's files
 	rm -rf "$s/drivers/iommu/libiova" "$s/drivers/iommu/iova_kunit.c"
 	for f in drivers/iommu/iova.c include/linux/iova.h MAINTAINERS; do
 		# (a fresh time, so make recompiles what the series had changed)
-		cmp -s "$KB/pristine/$f" "$s/$f" || { rm -f "$s/$f"; cp "$KB/pristine/$f" "$s/$f"; }
+		cmp -s "$BASE/$f" "$s/$f" || { rm -f "$s/$f"; cp "$BASE/$f" "$s/$f"; }
 	done
 	if [ ! -f "$o/.kpatch-prepared" ]; then
 		rm -rf "$o"; mkdir -p "$o"
