@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
+# shellcheck shell=bash
 # kernel/overlay.sh: sourced by kernel/check.sh and kernel/patch.sh (needs HERE=kernel/
 # and ROOT=the repository root).  overlay_list prints one "SRC DEST" line per file that
 # makes the 6.12 tree ours: SRC in this repository, DEST relative to the kernel tree.

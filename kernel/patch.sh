@@ -145,7 +145,7 @@ open(path, "w").write(text)
 PY
 	[ "$cover" = "$SERIES/0000-cover-letter.patch" ] || mv "$cover" "$SERIES/0000-cover-letter.patch"
 	say "series in $SERIES:"
-	ls "$SERIES" | sed 's/^/  /'
+	for f in "$SERIES"/*.patch; do echo "  ${f##*/}"; done
 }
 
 # Inside another repository (this one: build/ and kernel/build/ are in its work tree),
