@@ -5,6 +5,8 @@
 #   make demo       the small native-API demo (iova-demo)
 #   make check      every test: debug-full, ASan+UBSan, TSan stress
 #   make kernel-check   boot test under QEMU (kernel/check.sh)
+#   make kernel-patch   the kernel change as a 3-patch series, each patch built (kernel/patch.sh)
+#   make kernel-patch-check   the series applies to pristine 6.12 (no kernel build; CI)
 #   make bench-kernel   the benchmark with the real iova.c and maple tree (bench/kernel/run.sh)
 #   make fuzz / coverage / soak   assurance runs (docs/assurance.md)
 #   make install PREFIX=/usr/local   install the release build
@@ -29,7 +31,7 @@ configure = cmake --preset $(1) -B $(BUILD)/$(1) -G "$(call generator,$(1))" $(C
 build = cmake --build $(BUILD)/$(1) -j$(JOBS)
 
 .PHONY: all release demo bench check check-debug check-asan check-tsan \
-        install examples kernel-check bench-kernel bench-kernel-smoke fuzz fuzz-ci \
+        install examples kernel-check kernel-patch kernel-patch-check bench-kernel bench-kernel-smoke fuzz fuzz-ci \
         coverage soak clean
 
 all: release
@@ -75,6 +77,15 @@ check: check-debug check-asan check-tsan
 
 kernel-check:
 	bash kernel/check.sh
+
+# The series in build/kernel-patch/series/ (docs/kernel.md): applied in order to
+# the pristine tree, checkpatch'd, and drivers/iommu/ compiled after each patch.
+kernel-patch:
+	bash kernel/patch.sh build
+
+# The same series, checked to apply in order (about 20 s, no kernel build).
+kernel-patch-check:
+	bash kernel/patch.sh check
 
 # The benchmark with the real kernel designs (linux, maple) added; builds
 # them from linux-source-6.12 in build/bench-kernel (GPL-2.0-only, local).

@@ -88,21 +88,9 @@ have_ours() { [ -f "$HERE/linux/iova.c" ] && [ -f "$HERE/linux/iova.h" ]; }
 SWAPPED="drivers/iommu/iova.c include/linux/iova.h"
 OVERLAY_DIRS="drivers/iommu/libiova drivers/iommu/iova_kunit.c"
 
-overlay_list() { # lines "SRC DEST" of what makes the tree ours
-	echo "$HERE/linux/iova.c drivers/iommu/iova.c"
-	echo "$HERE/linux/iova.h include/linux/iova.h"
-	[ -f "$HERE/linux/iova_kunit.c" ] && echo "$HERE/linux/iova_kunit.c drivers/iommu/iova_kunit.c"
-	# libiova's core, compiled unchanged (included by our iova.c), its kernel
-	# environment and the public headers it includes
-	local f
-	for f in "$ROOT/src/env.h" "$ROOT"/src/index/*.[ch] "$ROOT"/src/domain/*.[ch] \
-		 "$ROOT"/src/cache/*.[ch] "$ROOT"/src/linux/*.[ch] \
-		 "$ROOT/include/iova/iova.h" "$ROOT/include/iova/cache.h"; do
-		[ -f "$f" ] && echo "$f drivers/iommu/libiova/${f#"$ROOT"/}"
-	done
-	echo "$HERE/linux/iova_env.h drivers/iommu/libiova/src/iova_env_kernel.h"
-	return 0
-}
+# overlay_list: lines "SRC DEST" of what makes the tree ours (shared with kernel/patch.sh)
+# shellcheck source=kernel/overlay.sh
+. "$HERE/overlay.sh"
 
 save_pristine() {
 	local f

@@ -167,7 +167,7 @@ static inline void init_iova_domain(struct iova_domain *iovad, unsigned long gra
 
 static inline int iova_domain_init_rcaches(struct iova_domain *iovad)
 {
-	return -ENOTSUPP;
+	return -EOPNOTSUPP;
 }
 
 static inline struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The kernel environment of libiova's core (see src/env.h of libiova for
- * the contract).  kernel/check.sh copies it next to the core as
- * drivers/iommu/libiova/src/iova_env_kernel.h.
+ * the contract).  It sits next to the core's src/env.h, which includes it
+ * when __KERNEL__ is defined.
  *
  * Locks: both lock kinds are spinlocks taken with interrupts disabled (the
  * DMA API maps and unmaps from interrupt context), each keeping the flags
@@ -38,7 +38,7 @@
 #define IOVA_TEST_HOOKS 0
 
 #define iova_env_panic(msg) WARN(1, "libiova: %s\n", msg)
-#define iova_env_check(c, m) WARN_ON_ONCE(!(c))
+#define iova_env_check(c, m) WARN_ONCE(!(c), "libiova: %s\n", (m))
 #define iova_memmove memmove
 #define iova_memset memset
 
@@ -54,7 +54,7 @@ void iova_env_caches_up(struct iova_domain *iovad);
 void iova_env_domain_down(struct iova_domain *iovad);
 
 typedef struct {
-	spinlock_t s;
+	spinlock_t s;		/* protects what the core says it does */
 	unsigned long flags;	/* written only by the holder */
 } iova_lock_t;
 
@@ -98,6 +98,11 @@ static inline bool iova_spin_trylock(iova_spin_t *l)
 	return true;
 }
 
+/*
+ * Wait until l looks free, without taking it (the core then retries a
+ * trylock, possibly on another CPU's slot).  Not an assertion: lockdep has
+ * nothing to check here.
+ */
 static inline void iova_spin_wait(iova_spin_t *l)
 {
 	while (spin_is_locked(&l->s))
@@ -114,9 +119,16 @@ typedef atomic_long_t iova_atomic_t;
 #define iova_atomic_dec(a) atomic_long_dec(a)
 #define iova_atomic_add(a, v) atomic_long_add((v), (a))
 
-#define iova_load_acquire(p) smp_load_acquire(p)
-#define iova_store_release(p, v) smp_store_release((p), (v))
-#define iova_cmpxchg_ptr(p, old, new) (cmpxchg((p), (old), (new)) == (old))
+/*
+ * The core publishes a fully initialised object with a release store and
+ * reads it with an acquire load.
+ */
+#define iova_load_acquire(p) smp_load_acquire(p) /* pairs with iova_store_release() */
+#define iova_store_release(p, v) smp_store_release((p), (v)) /* pairs with iova_load_acquire() */
+#define iova_cmpxchg_ptr(p, old, new) ({				\
+	__auto_type __iova_old = (old);					\
+	cmpxchg((p), __iova_old, (new)) == __iova_old;			\
+})
 
 static inline unsigned int iova_this_cpu(void)
 {

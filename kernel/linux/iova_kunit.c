@@ -349,7 +349,8 @@ static void kt_random(struct kunit *test)
 			sz[j] = sz[nlive - 1];
 			nlive--;
 		} else {
-			unsigned long size = 1 + ((x >> 20) % 9), limit = 1 + ((x >> 45) % (SPACE - 1));
+			unsigned long size = 1 + ((x >> 20) % 9);
+			unsigned long limit = 1 + ((x >> 45) % (SPACE - 1));
 			bool al = (x >> 60) & 1;
 			unsigned long align = al ? roundup_pow_of_two(size) : 1, best = ~0UL, p;
 			struct iova *v = alloc_iova(d, size, limit, al);
@@ -428,4 +429,5 @@ static struct kunit_suite libiova_suite = {
 	.exit = kt_exit,
 	.test_cases = libiova_cases,
 };
+
 kunit_test_suite(libiova_suite);
