@@ -246,6 +246,9 @@ make_patch() {
 	"${g[@]}" format-patch -1 --stdout > "$out"
 	"${g[@]}" diff --stat HEAD~1 HEAD > "$B/patch.diffstat"
 	# it must apply to the pristine tree
+	# (git apply run inside another repository's work tree skips the paths
+	# outside the current folder: give the tree a repository of its own)
+	[ -d "$SRC/.git" ] || git -C "$SRC" init -q
 	(cd "$SRC" && git apply --check "$out") || die "the patch does not apply to $SRC"
 	say "patch: $out"
 	cat "$B/patch.diffstat"

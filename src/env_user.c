@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * The userspace runtime of the environment (src/env_user.h): asserts, the
  * default memory hooks, CPU numbers, the spin backoff, the Linux-API

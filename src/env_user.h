@@ -36,6 +36,10 @@ void iova__assert_fail(const char *expr, const char *msg, const char *file,
 #define iova_env_check(c, m)                                                 \
 	((c) ? (void)0 : iova__assert_fail(#c, m, __FILE__, __LINE__))
 #define iova_memmove __builtin_memmove
+#define iova_noinline __attribute__((__noinline__))
+/* The kernel exports the Linux API after each function; userspace needs
+ * nothing (the public headers mark it IOVA_API). */
+#define IOVA_EXPORT(fn) _Static_assert(1, #fn)
 #define iova_memset __builtin_memset
 
 /* Userspace counts per domain (struct iova_stats), not per event. */

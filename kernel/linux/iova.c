@@ -153,18 +153,7 @@ unsigned long iova_rcache_range(void)
 }
 EXPORT_SYMBOL_GPL(iova_rcache_range);
 
-EXPORT_SYMBOL_GPL(iova_cache_get);
-EXPORT_SYMBOL_GPL(iova_cache_put);
-EXPORT_SYMBOL_GPL(init_iova_domain);
-EXPORT_SYMBOL_GPL(put_iova_domain);
-EXPORT_SYMBOL_GPL(iova_domain_init_rcaches);
-EXPORT_SYMBOL_GPL(alloc_iova);
-EXPORT_SYMBOL_GPL(find_iova);
-EXPORT_SYMBOL_GPL(__free_iova);
-EXPORT_SYMBOL_GPL(free_iova);
-EXPORT_SYMBOL_GPL(reserve_iova);
-EXPORT_SYMBOL_GPL(alloc_iova_fast);
-EXPORT_SYMBOL_GPL(free_iova_fast);
+/* The other exports stand after their functions in libiova/src/linux/linux.c (IOVA_EXPORT). */
 
 /* ------------------------------------------------------------------ debugfs */
 #ifdef CONFIG_DEBUG_FS

@@ -22,6 +22,8 @@
 #include <linux/smp.h>
 #include <linux/cpumask.h>
 #include <linux/processor.h>
+#include <linux/export.h>
+#include <linux/compiler.h>
 
 #ifndef UINT64_MAX
 #define UINT64_MAX U64_MAX
@@ -36,6 +38,9 @@
 #include "../include/iova/iova.h"
 
 #define IOVA_TEST_HOOKS 0
+
+#define IOVA_EXPORT(fn) EXPORT_SYMBOL_GPL(fn)
+#define iova_noinline noinline
 
 #define iova_env_panic(msg) WARN(1, "libiova: %s\n", msg)
 #define iova_env_check(c, m) WARN_ONCE(!(c), "libiova: %s\n", (m))

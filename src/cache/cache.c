@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * Per-CPU magazine caches: set-up, teardown, the cached set of checked
  * frees, and the fast paths iova_alloc_fast() / iova_free_fast().  The
@@ -204,7 +204,7 @@ void iova__cache_destroy(struct iova_ndomain *d)
  * been moved to another CPU meanwhile.  Correctness never depends on using
  * the "right" slot, only on holding the lock of the one we use.
  */
-static __attribute__((__noinline__)) struct cache_cpu *
+static iova_noinline struct cache_cpu *
 cpu_lock_slow(const struct iova_rcache *rc, struct cache_cpu *c)
 {
 	do {
@@ -279,7 +279,7 @@ static struct iova_mag *slot_refill(struct iova_rcache *rc, unsigned int order,
 }
 
 /* A cached allocation that cache_try_get() could not serve. */
-static __attribute__((__noinline__)) bool
+static iova_noinline bool
 cache_get(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 	  uint64_t top, uint64_t *pfn_out)
 {
@@ -354,7 +354,7 @@ static bool slot_make_room(struct iova_ndomain *d, struct iova_rcache *rc,
 }
 
 /* A cached free that cache_try_put() could not serve; false: no magazine. */
-static __attribute__((__noinline__)) bool
+static iova_noinline bool
 cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 	  uint64_t pfn)
 {
@@ -445,7 +445,7 @@ static int index_alloc(struct iova_ndomain *d, uint64_t size, unsigned int order
 }
 
 /* Everything but a hit on an uncontended slot (see iova_alloc_fast()). */
-static __attribute__((__noinline__)) int
+static iova_noinline int
 alloc_fast_slow(struct iova_ndomain *d, uint64_t size, unsigned int order,
 		uint64_t max_pfn, bool flush_retry, uint64_t *pfn_out)
 {
@@ -473,7 +473,7 @@ alloc_fast_slow(struct iova_ndomain *d, uint64_t size, unsigned int order,
  * cached set.  A pfn whose bucket is full is freed to the index right here.
  * Returns 1 (cache it), 0 (freed to the index) or -ENOENT (refused).
  */
-static __attribute__((__noinline__)) int
+static iova_noinline int
 check_cached_free(struct iova_ndomain *d, struct iova_rcache *rc,
 		  unsigned int order, uint64_t pfn)
 {
@@ -512,7 +512,7 @@ static int index_free(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 }
 
 /* Everything but a push to an uncontended slot (see iova_free_fast()). */
-static __attribute__((__noinline__)) int
+static iova_noinline int
 free_fast_slow(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 	       unsigned int order)
 {
@@ -568,11 +568,12 @@ int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 		    bool flush_retry, uint64_t *pfn_out)
 {
 	unsigned int order = cache_size_order(size);
-	struct iova_rcache *rc;
+	struct iova_rcache *rc = NULL;
 
 	iova_env_count(IOVA_EV_FAST_ALLOC);
-	if (iova_likely(d && pfn_out && cache_size_ok(size)) &&
-	    (rc = iova_load_acquire(&d->rcache)) && order < rc->max_order) {
+	if (iova_likely(d && pfn_out && cache_size_ok(size)))
+		rc = iova_load_acquire(&d->rcache);
+	if (iova_likely(rc && order < rc->max_order)) {
 		uint64_t span = ((uint64_t)1 << order) - 1;
 
 		if (iova_likely(max_pfn >= span) &&
@@ -590,8 +591,8 @@ int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 	struct iova_rcache *rc;
 
 	iova_env_count(IOVA_EV_FAST_FREE);
-	if (iova_likely(d && cache_size_ok(size)) && (rc = iova_load_acquire(&d->rcache)) &&
-	    order < rc->max_order && !rc->checked) {
+	rc = iova_likely(d && cache_size_ok(size)) ? iova_load_acquire(&d->rcache) : NULL;
+	if (iova_likely(rc && order < rc->max_order && !rc->checked)) {
 		uint64_t span = ((uint64_t)1 << order) - 1;
 
 		if (iova_unlikely(cache_bad_geometry(rc, pfn, span)))

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * Per-CPU magazine caches: giving ranges back to the index (flushes and
  * trims), statistics and validation.  Invariants C1-C4 and the lock order

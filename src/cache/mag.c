@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * Per-CPU magazine caches, the bottom of the layer: magazine memory, the
  * cached set of checked frees (C5), and giving cached ranges back to the

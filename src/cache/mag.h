@@ -300,7 +300,8 @@ static inline bool cache_try_get(struct iova_rcache *rc, unsigned int order,
 	s = &c->slot[order];
 	m = s->loaded;
 	n = m->n;
-	if (iova_unlikely(!n) || iova_unlikely((pfn = m->pfn[n - 1]) > top)) {
+	pfn = n ? m->pfn[n - 1] : UINT64_MAX;
+	if (iova_unlikely(!n) || iova_unlikely(pfn > top)) {
 		iova_spin_unlock(&c->lock);
 		return false;
 	}

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * The domain (src/domain/domain.h): node memory, placement, frees and the
  * reservation merge rules under the domain lock, on top of the index; then

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * Placement arithmetic; see fit.h for the aligned-run key and the
  * conditions it answers.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * gaptree: a B+tree of disjoint pfn ranges, augmented with gap summaries so
  * that the highest (or lowest) fit inside any [min, max] is found by

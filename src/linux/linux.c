@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * The Linux IOVA API (alloc_iova(), find_iova(), reserve_iova(), the fast
  * calls...) on top of a native domain, with one behaviour in both builds:
@@ -178,7 +178,7 @@ fail:
 }
 
 /* domain_priv() when the private state does not exist yet. */
-static __attribute__((__noinline__)) struct iova_linux_priv *
+static iova_noinline struct iova_linux_priv *
 domain_priv_create(struct iova_domain *iovad)
 {
 	struct iova_linux_priv *p = priv_create(iovad);
@@ -229,6 +229,7 @@ void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 	iovad->_magic = MAGIC_LIVE;
 	(void)domain_priv(iovad);	/* on failure, the next call retries */
 }
+IOVA_EXPORT(init_iova_domain);
 
 static int free_struct_cb(const struct iova_range *r, void *arg)
 {
@@ -265,6 +266,7 @@ void put_iova_domain(struct iova_domain *iovad)
 	iovad->_priv = NULL;
 	iovad->_magic = MAGIC_DEAD;
 }
+IOVA_EXPORT(put_iova_domain);
 
 struct iova_ndomain *iova_linux_native(struct iova_domain *iovad)
 {
@@ -323,6 +325,7 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	}
 	return it;
 }
+IOVA_EXPORT(alloc_iova);
 
 /*
  * Free the live range containing pfn in one hold of the native lock.  If
@@ -376,6 +379,7 @@ void __free_iova(struct iova_domain *iovad, struct iova *iova)
 		return;
 	}
 }
+IOVA_EXPORT(__free_iova);
 
 void free_iova(struct iova_domain *iovad, unsigned long pfn)
 {
@@ -398,6 +402,7 @@ void free_iova(struct iova_domain *iovad, unsigned long pfn)
 		return;
 	}
 }
+IOVA_EXPORT(free_iova);
 
 /* --- lookup --------------------------------------------------------- */
 
@@ -460,6 +465,7 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 		struct_free(p, fresh);
 	return it;
 }
+IOVA_EXPORT(find_iova);
 
 /* --- reservations --------------------------------------------------- */
 
@@ -544,6 +550,7 @@ fail:
 	iova_unlock(&p->lock);
 	return NULL;
 }
+IOVA_EXPORT(reserve_iova);
 
 /* --- the fast path ---------------------------------------------------- */
 
@@ -585,6 +592,7 @@ int iova_domain_init_rcaches(struct iova_domain *iovad)
 {
 	return iova_linux_init_rcaches(iovad, 0, 0);
 }
+IOVA_EXPORT(iova_domain_init_rcaches);
 
 unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache)
@@ -616,6 +624,7 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 		return 0;
 	return (unsigned long)pfn;
 }
+IOVA_EXPORT(alloc_iova_fast);
 
 void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		    unsigned long size)
@@ -647,6 +656,7 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 	if (iova_unlikely(iova_free_fast(p->nd, pfn, fsize)))
 		bad_free(iovad, p, pfn, "not the start of a live fast range of that size");
 }
+IOVA_EXPORT(free_iova_fast);
 
 /* --- process-wide --------------------------------------------------- */
 
@@ -655,6 +665,7 @@ int iova_cache_get(void)
 	iova_atomic_inc(&cache_users);
 	return 0;
 }
+IOVA_EXPORT(iova_cache_get);
 
 void iova_cache_put(void)
 {
@@ -662,3 +673,4 @@ void iova_cache_put(void)
 	if (iova_atomic_read(&cache_users))
 		iova_atomic_dec(&cache_users);
 }
+IOVA_EXPORT(iova_cache_put);
