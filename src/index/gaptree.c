@@ -818,8 +818,11 @@ static bool inner_shift(struct iova_index *t, struct iova_index_cursor *p, int e
 	struct iova_index_inner *in = p->node[e], *gp = p->node[e - 1], *s;
 	unsigned int i = p->idx[e], gi = p->idx[e - 1], n = in->n;
 	uint64_t gpred = p->pred[e - 1];
+	struct iova_index_inner *ls = gi > 0 ? gp->child[gi - 1] : NULL;
+	struct iova_index_inner *rs = gi + 1 < gp->n ? gp->child[gi + 1] : NULL;
 
-	if (gi > 0 && (s = gp->child[gi - 1])->n < IOVA_INDEX_INNER_CAP) {
+	if (ls && ls->n < IOVA_INDEX_INNER_CAP) {
+		s = ls;
 		/* The left sibling takes left itself, or in's first child. */
 		if (i == 0) {
 			s->child[s->n] = left;
@@ -833,8 +836,8 @@ static bool inner_shift(struct iova_index *t, struct iova_index_cursor *p, int e
 		/* right stays at slot i either way */
 		set_slot(in, i, right, child_leaf, node_last(left, child_leaf) + 1);
 		set_slot(gp, gi - 1, s, false, child_pred(gp, gi - 1, gpred));
-	} else if (gi + 1 < gp->n && i + 1 < n &&
-		   (s = gp->child[gi + 1])->n < IOVA_INDEX_INNER_CAP) {
+	} else if (rs && i + 1 < n && rs->n < IOVA_INDEX_INNER_CAP) {
+		s = rs;
 		/* The right sibling takes in's last child. */
 		inner_copy(s, 1, s, 0, s->n);
 		inner_copy(s, 0, in, n - 1, 1);
@@ -989,9 +992,12 @@ static bool shift_to_sibling(struct iova_index *t, struct iova_index_cursor *p,
 	struct iova_index_inner *par = p->node[ld - 1];
 	unsigned int i = p->idx[ld - 1];
 	uint64_t ppred = p->pred[ld - 1];
+	struct iova_index_leaf *ls = i > 0 ? par->child[i - 1] : NULL;
+	struct iova_index_leaf *rs = i + 1 < par->n ? par->child[i + 1] : NULL;
 	struct iova_index_leaf *s;
 
-	if (i > 0 && pos < l->n && (s = par->child[i - 1])->n < IOVA_INDEX_LEAF_CAP) {
+	if (ls && pos < l->n && ls->n < IOVA_INDEX_LEAF_CAP) {
+		s = ls;
 		/* The left sibling takes the new range or l's first one. */
 		if (pos == 0) {
 			leaf_set(t, s, s->n, lo, hi, rb, udata);
@@ -1004,8 +1010,8 @@ static bool shift_to_sibling(struct iova_index *t, struct iova_index_cursor *p,
 		}
 		s->n++;
 		set_slot(par, i - 1, s, true, child_pred(par, i - 1, ppred));
-	} else if (i + 1 < par->n && pos > 0 &&
-		   (s = par->child[i + 1])->n < IOVA_INDEX_LEAF_CAP) {
+	} else if (rs && pos > 0 && rs->n < IOVA_INDEX_LEAF_CAP) {
+		s = rs;
 		/* The right sibling takes the new range or l's last one. */
 		if (pos == l->n)	/* s's first gap shrinks to [hi + 1, ...) */
 			leaf_uncount(s, 0, l->hi[l->n - 1] + 1, s->lo[0] - 1);
