@@ -102,6 +102,16 @@ save_pristine() {
 	done
 }
 
+# Both kernels also build the iova_paths KUnit suite (kernel/linux/iova_paths_kunit.c,
+# <linux/iova.h> only): the pathological paths timed inside each kernel.  It is a lab
+# test, not part of the patch.
+PATHS_MK='obj-$(CONFIG_KUNIT) += iova_paths_kunit.o'
+tree_common() {
+	local mk=$SRC/drivers/iommu/Makefile t=$SRC/drivers/iommu/iova_paths_kunit.c
+	cmp -s "$HERE/linux/iova_paths_kunit.c" "$t" || { rm -f "$t"; cp -p "$HERE/linux/iova_paths_kunit.c" "$t"; }
+	grep -qxF -- "$PATHS_MK" "$mk" || echo "$PATHS_MK" >> "$mk"
+}
+
 tree_stock() {
 	local f
 	save_pristine
@@ -109,6 +119,7 @@ tree_stock() {
 		cmp -s "$B/pristine/$f" "$SRC/$f" || { rm -f "$SRC/$f"; cp -p "$B/pristine/$f" "$SRC/$f"; }
 	done
 	for f in $OVERLAY_DIRS; do rm -rf "${SRC:?}/$f"; done
+	tree_common
 }
 
 tree_ours() {
@@ -125,6 +136,7 @@ tree_ours() {
 		grep -Fxq -- "$line" "$B/obj/.kcheck-ours-sum" 2>/dev/null || touch "$SRC/${line#* }"
 	done <<< "$sum"
 	OURS_SUM=$sum
+	tree_common
 }
 
 configure() { # configure SRCDIR OBJDIR

@@ -72,6 +72,15 @@ def check_console(path, want_kunit, fails, info):
                 ok += 1
             else:
                 notok.append("%s %s" % (m.group(3), m.group(4).strip()))
+    # the iova_paths suite's timings (both kernels)
+    paths = {}
+    for l in lines:
+        m = re.search(r"iova_paths: (first32|pair32|fail32) (\d+) ns", l)
+        if m:
+            paths[m.group(1)] = int(m.group(2))
+    if paths:
+        info["paths"] = paths
+        print("  paths (ns): " + ", ".join("%s=%d" % kv for kv in sorted(paths.items())))
     info["kunit_suites"] = suites
     info["kunit_ok"] = ok
     info["kunit_not_ok"] = len(notok)
@@ -415,6 +424,9 @@ def cmd_table(dirs):
         ("peak live MiB", lambda r: "%.2f" % (r.get("peak_live_bytes", 0) / 1048576.0)),
         ("cache hit rate", lambda r: "%.1f%%" % (100 * r["cache_hit_rate"]) if "cache_hit_rate" in r else "-"),
         ("KUnit ok / not ok", lambda r: "%d / %d" % (r.get("kunit_ok", 0), r.get("kunit_not_ok", 0))),
+        ("first 32-bit alloc (ns)", lambda r: str(r.get("paths", {}).get("first32", "-"))),
+        ("32-bit alloc+free (ns)", lambda r: str(r.get("paths", {}).get("pair32", "-"))),
+        ("failing 32-bit alloc (ns)", lambda r: str(r.get("paths", {}).get("fail32", "-"))),
         ("IOVA double-mapped", lambda r: str(r.get("overlaps", "-"))),
         ("result", lambda r: "PASS" if not r.get("fails") else "FAIL"),
     ]
@@ -424,6 +436,14 @@ def cmd_table(dirs):
     print()
     for (name, _), c in zip(rows, cells):
         print("%-*s  %s" % (w0, name, "  ".join("%*s" % (w, x) for w, x in zip(ws, c))))
+    # stock / ours for each timed path, per IOMMU (the iova_paths KUnit suite)
+    by = {(r["kernel"], r["iommu"]): r.get("paths", {}) for r in runs}
+    for mmu in sorted({r["iommu"] for r in runs}):
+        st, ou = by.get(("stock", mmu), {}), by.get(("ours", mmu), {})
+        ratios = ["%s %.1fx" % (k, st[k] / float(ou[k]))
+                  for k in ("first32", "pair32", "fail32") if st.get(k) and ou.get(k)]
+        if ratios:
+            print("stock / ours (%s): %s" % (mmu, ", ".join(ratios)))
     return 1 if any(r.get("fails") for r in runs) else 0
 
 
