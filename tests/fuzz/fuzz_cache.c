@@ -24,8 +24,9 @@
  *    rounded size (aligned, for cached orders); anything else, a double
  *    free of a cached range included, is -ENOENT and changes nothing
  *    (IOVA_CACHE_CHECK_FREES is set).
- *  - iova_cache_flush_all() leaves no cached range; iova_alloc(),
- *    iova_reserve() and iova_find() see cached ranges as allocated.
+ *  - iova_cache_flush_all() leaves no cached range; iova_reserve() and
+ *    iova_find() see cached ranges as allocated; iova_alloc() too, except
+ *    that with no room in the index it flushes the caches and asks again.
  *  - validate after every call; destroy with cached ranges returns every
  *    byte to the hooks.
  */
@@ -315,6 +316,10 @@ static void op_alloc(struct fc *f)
 		return;
 	align = (s & 1) ? UINT64_C(1) << (clog2(size) & 63) : 1;
 	w = oracle_place(&f->view, size, align, 0, UINT64_MAX, !(s & 2), &want);
+	/* No room in the index while caches hold ranges: the library gives
+	 * them back and asks again, so the user's view decides (issue 15). */
+	if (w && f->caches)
+		w = oracle_place(&f->o, size, align, 0, UINT64_MAX, !(s & 2), &want);
 	r = iova_alloc(f->d, size, align, 0, UINT64_MAX,
 		       (s & 2) ? IOVA_BOTTOM_UP : IOVA_TOP_DOWN, &pfn);
 	if (r && hook_armed && !fail_at)

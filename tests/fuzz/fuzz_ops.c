@@ -865,6 +865,9 @@ static int model_create(const struct iova_domain_config *c, uint64_t *start,
 		return -EINVAL;
 	*start = c->start_pfn;
 	*end = c->end_pfn ? c->end_pfn : UINT64_MAX >> __builtin_ctzll(g);
+	/* An end whose byte address would wrap is refused (issue 15). */
+	if (*end > UINT64_MAX >> __builtin_ctzll(g))
+		return -EINVAL;
 	return *start > *end ? -EINVAL : 0;
 }
 
