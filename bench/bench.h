@@ -139,6 +139,9 @@ struct req;
  * 1 page, and 1..16 pages, size-aligned under a 64-bit mask. */
 void gen_nic(uint64_t *rng, struct req *q);
 void gen_scale(uint64_t *rng, struct req *q);
+/* Masks 32/39/44/48 (30% 32-bit), 1..64 pages; and without the 32-bit mask. */
+void gen_mixed(uint64_t *rng, struct req *q);
+void gen_mixed_wide(uint64_t *rng, struct req *q);
 /* Every workload's domain: pfns [1, 2^36 - 1], a 48-bit IOVA aperture. */
 #define DOM_START 1u
 #define DOM_END (((uint64_t)1 << 36) - 1)

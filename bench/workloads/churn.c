@@ -44,7 +44,7 @@ static unsigned pick_mask(uint64_t *rng)
 	return 48;
 }
 
-static void gen_mixed(uint64_t *rng, struct req *q)
+void gen_mixed(uint64_t *rng, struct req *q)
 {
 	q->size = 1 + rng_below(rng, 64);
 	q->limit = mask_limit(pick_mask(rng));
@@ -52,7 +52,7 @@ static void gen_mixed(uint64_t *rng, struct req *q)
 }
 
 /* Set-up only: when the 32-bit space is full, the rest go to wider masks. */
-static void gen_mixed_wide(uint64_t *rng, struct req *q)
+void gen_mixed_wide(uint64_t *rng, struct req *q)
 {
 	static const unsigned bits[3] = { 39, 44, 48 };
 

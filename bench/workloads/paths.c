@@ -203,30 +203,7 @@ static int run_fastpair(struct bench_run *r)
 	return 0;
 }
 
-/* ---- memmix: mixed churn, with measured heap growth ---- */
-
-static unsigned pick_mask(uint64_t *rng)
-{
-	uint64_t x = rng_below(rng, 1000);
-
-	return x < 300 ? 32 : x < 534 ? 39 : x < 767 ? 44 : 48;
-}
-
-static void gen_mixed(uint64_t *rng, struct req *q)
-{
-	q->size = 1 + rng_below(rng, 64);
-	q->limit = mask_limit(pick_mask(rng));
-	q->aligned = true;
-}
-
-static void gen_mixed_wide(uint64_t *rng, struct req *q)
-{
-	static const unsigned bits[3] = { 39, 44, 48 };
-
-	q->size = 1 + rng_below(rng, 64);
-	q->limit = mask_limit(bits[rng_below(rng, 3)]);
-	q->aligned = true;
-}
+/* ---- memmix: mixed churn (churn.c's generators), with measured heap growth ---- */
 
 static uint64_t heap_now(void)
 {
