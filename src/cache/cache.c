@@ -8,8 +8,8 @@
  *
  * Hot path (a hit): the CPU number (iova_this_cpu()), a trylock of that
  * CPU's slot, a pop from or a push to the loaded magazine, an unlock: the
- * inlined cache_try_get() / cache_try_put(), used by the entry points and
- * by nothing else.  Everything else is out of line and redoes the call.
+ * inlined cache_fast_get() / cache_fast_put() of mag.h, used by the native
+ * and the Linux entry points and by nothing else.  Everything else is out of line and redoes the call.
  */
 #include "mag.h"
 
@@ -573,34 +573,24 @@ int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 	iova_env_count(IOVA_EV_FAST_ALLOC);
 	if (iova_likely(d && pfn_out && cache_size_ok(size)))
 		rc = iova_load_acquire(&d->rcache);
-	if (iova_likely(rc && order < rc->max_order)) {
-		uint64_t span = ((uint64_t)1 << order) - 1;
-
-		if (iova_likely(max_pfn >= span) &&
-		    iova_likely(cache_try_get(rc, order, max_pfn - span, pfn_out))) {
-			iova_env_count(IOVA_EV_CACHE_HIT);
-			return 0;
-		}
-	}
+	if (iova_likely(cache_fast_get(rc, order, max_pfn, pfn_out)))
+		return 0;
 	return alloc_fast_slow(d, size, order, max_pfn, flush_retry, pfn_out);
 }
 
 int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size)
 {
 	unsigned int order = cache_size_order(size);
-	struct iova_rcache *rc;
+	struct iova_rcache *rc = NULL;
+	int r;
 
 	iova_env_count(IOVA_EV_FAST_FREE);
-	rc = iova_likely(d && cache_size_ok(size)) ? iova_load_acquire(&d->rcache) : NULL;
-	if (iova_likely(rc && order < rc->max_order && !rc->checked)) {
-		uint64_t span = ((uint64_t)1 << order) - 1;
-
-		if (iova_unlikely(cache_bad_geometry(rc, pfn, span)))
-			return -ENOENT;
-		if (iova_likely(cache_try_put(rc, order, pfn))) {
-			iova_env_count(IOVA_EV_CACHE_PUT);
-			return 0;
-		}
-	}
+	if (iova_likely(d && cache_size_ok(size)))
+		rc = iova_load_acquire(&d->rcache);
+	r = cache_fast_put(rc, order, pfn);
+	if (iova_likely(r > 0))
+		return 0;
+	if (iova_unlikely(r < 0))
+		return r;
 	return free_fast_slow(d, pfn, size, order);
 }

@@ -348,4 +348,45 @@ static inline bool cache_bad_geometry(const struct iova_rcache *rc, uint64_t pfn
 	       pfn - rc->start > rc->room - span;
 }
 
+/*
+ * The whole cached side of the entry points (native and Linux), for a size
+ * of the given order: a hit under max_pfn, or false (not served here).
+ */
+static inline bool cache_fast_get(struct iova_rcache *rc, unsigned int order,
+				  uint64_t max_pfn, uint64_t *pfn_out)
+{
+	uint64_t span;
+
+	if (iova_unlikely(!rc || order >= rc->max_order))
+		return false;
+	span = ((uint64_t)1 << order) - 1;
+	if (iova_likely(max_pfn >= span) &&
+	    iova_likely(cache_try_get(rc, order, max_pfn - span, pfn_out))) {
+		iova_env_count(IOVA_EV_CACHE_HIT);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The same for a free into unchecked caches: 1 (cached), 0 (not served
+ * here: take the slow path), -ENOENT (misaligned or outside the domain).
+ */
+static inline int cache_fast_put(struct iova_rcache *rc, unsigned int order,
+				 uint64_t pfn)
+{
+	uint64_t span;
+
+	if (iova_unlikely(!rc || order >= rc->max_order || rc->checked))
+		return 0;
+	span = ((uint64_t)1 << order) - 1;
+	if (iova_unlikely(cache_bad_geometry(rc, pfn, span)))
+		return -ENOENT;
+	if (iova_likely(cache_try_put(rc, order, pfn))) {
+		iova_env_count(IOVA_EV_CACHE_PUT);
+		return 1;
+	}
+	return 0;
+}
+
 #endif /* IOVA_CACHE_MAG_H */

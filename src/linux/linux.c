@@ -610,16 +610,8 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 	fsize = fast_size(size);
 	/* A cache hit, inlined as the native entry point has it. */
 	rc = iova_load_acquire(&p->nd->rcache);
-	if (iova_likely(rc)) {
-		unsigned int order = cache_size_order(fsize);
-		uint64_t span = (UINT64_C(1) << order) - 1;
-
-		if (iova_likely(order < rc->max_order && limit_pfn >= span) &&
-		    iova_likely(cache_try_get(rc, order, limit_pfn - span, &pfn))) {
-			iova_env_count(IOVA_EV_CACHE_HIT);
-			return (unsigned long)pfn;
-		}
-	}
+	if (iova_likely(cache_fast_get(rc, cache_size_order(fsize), limit_pfn, &pfn)))
+		return (unsigned long)pfn;
 	if (iova_alloc_fast(p->nd, fsize, limit_pfn, flush_rcache, &pfn))
 		return 0;
 	return (unsigned long)pfn;
@@ -632,7 +624,6 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 	struct iova_linux_priv *p = domain_priv(iovad);
 	struct iova_rcache *rc;
 	uint64_t fsize;
-	unsigned int order;
 
 	if (iova_unlikely(!p || !size || size > HALF_SPACE)) {
 		bad_free(iovad, p, pfn, p ? "size 0 or above 2^63"
@@ -640,19 +631,12 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		return;
 	}
 	fsize = fast_size(size);
-	order = cache_size_order(fsize);
 	/* A push to this CPU's magazine, inlined as the native entry point
-	 * has it (unchecked caches only).  A struct stays with its range. */
+	 * has it (unchecked caches only; a misaligned or outside pfn goes on
+	 * to be refused below).  A struct stays with its range. */
 	rc = iova_load_acquire(&p->nd->rcache);
-	if (iova_likely(rc && order < rc->max_order && !rc->checked)) {
-		uint64_t span = (UINT64_C(1) << order) - 1;
-
-		if (iova_likely(!cache_bad_geometry(rc, pfn, span)) &&
-		    iova_likely(cache_try_put(rc, order, pfn))) {
-			iova_env_count(IOVA_EV_CACHE_PUT);
-			return;
-		}
-	}
+	if (iova_likely(cache_fast_put(rc, cache_size_order(fsize), pfn) > 0))
+		return;
 	if (iova_unlikely(iova_free_fast(p->nd, pfn, fsize)))
 		bad_free(iovad, p, pfn, "not the start of a live fast range of that size");
 }
