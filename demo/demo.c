@@ -238,13 +238,8 @@ int main(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
-			argv[optind]);
+	if (!cli_no_operands(prog, argc, argv))
 		return CLI_EXIT_USAGE;
-	}
-	if (repeat < 1)
-		repeat = 1;
 	printf("libiova %d.%d demo (4 KiB granule, start_pfn 1)\n\n",
 	       IOVA_VERSION_MAJOR, IOVA_VERSION_MINOR);
 	if (part != 2)

@@ -10,6 +10,7 @@
 #define IOVA_TOOLS_CLI_H
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -92,6 +93,15 @@ static inline void cli_bad_option(const char *prog, int c, int optopt_,
 		fprintf(stderr, "%s: unknown option %.*s\n", prog,
 			(int)strcspn(last, "="), last);
 	fprintf(stderr, "Try '%s --help'.\n", prog);
+}
+
+/* After the options: false (and a message) if an operand is left over. */
+static inline bool cli_no_operands(const char *prog, int argc, char **argv)
+{
+	if (optind >= argc)
+		return true;
+	fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+	return false;
 }
 
 #endif

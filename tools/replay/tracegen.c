@@ -172,11 +172,8 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		wl = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
-			argv[optind]);
+	if (!cli_no_operands(prog, argc, argv))
 		return CLI_EXIT_USAGE;
-	}
 	if (!wl) {
 		fprintf(stderr, "%s: no workload given\nTry '%s --help'.\n",
 			prog, prog);

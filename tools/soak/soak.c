@@ -330,13 +330,8 @@ int main(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
-			argv[optind]);
+	if (!cli_no_operands(prog, argc, argv))
 		return CLI_EXIT_USAGE;
-	}
-	if (target < 1000)
-		target = 1000;
 	low = target - target / 10;
 	cfg.start_pfn = 1;
 	cfg.end_pfn = SPACE_END;
