@@ -16,6 +16,7 @@
 #include "domain/domain.h"
 #include "iova/cache.h"
 #include "tap.h"
+#include "corrupt.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -173,33 +174,7 @@ static void test_policy(void)
 	   bad_fit);
 }
 
-static struct iova_ndomain *d;
 
-static void expect_broken(const char *what, const char *prefix)
-{
-	const char *why = NULL;
-	int r = iova_domain_validate(d, &why);
-
-	ok(r == -EIO && why && !strncmp(why, prefix, strlen(prefix)),
-	   "%s is caught (%s)", what, why ? why : "no reason");
-}
-
-static void expect_valid(const char *what)
-{
-	const char *why = NULL;
-
-	ok(iova_domain_validate(d, &why) == 0, "valid after undoing %s%s%s",
-	   what, why ? ": " : "", why ? why : "");
-}
-
-#define CORRUPT(what, prefix, lvalue, bad)                                   \
-	do {                                                                 \
-		__typeof__(lvalue) saved_ = (lvalue);                        \
-		(lvalue) = (bad);                                            \
-		expect_broken(what, prefix);                                 \
-		(lvalue) = saved_;                                           \
-		expect_valid(what);                                          \
-	} while (0)
 
 static void test_validate_shapes(void)
 {

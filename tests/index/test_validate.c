@@ -8,8 +8,8 @@
 
 #include "domain/domain.h"
 #include "tap.h"
+#include "corrupt.h"
 
-static struct iova_ndomain *d;
 
 static struct iova_index_inner *root_inner(void)
 {
@@ -26,32 +26,6 @@ static struct iova_index_leaf *first_leaf(void)
 	return n;
 }
 
-/* Expect validate to fail with a reason starting with prefix. */
-static void expect_broken(const char *what, const char *prefix)
-{
-	const char *why = NULL;
-	int r = iova_domain_validate(d, &why);
-
-	ok(r == -EIO && why && !strncmp(why, prefix, strlen(prefix)),
-	   "%s is caught (%s)", what, why ? why : "no reason");
-}
-
-static void expect_valid(const char *what)
-{
-	const char *why = NULL;
-
-	ok(iova_domain_validate(d, &why) == 0, "valid after undoing %s%s%s",
-	   what, why ? ": " : "", why ? why : "");
-}
-
-#define CORRUPT(what, prefix, lvalue, bad)                                   \
-	do {                                                                 \
-		__typeof__(lvalue) saved_ = (lvalue);                        \
-		(lvalue) = (bad);                                            \
-		expect_broken(what, prefix);                                 \
-		(lvalue) = saved_;                                           \
-		expect_valid(what);                                          \
-	} while (0)
 
 int main(void)
 {
