@@ -12,7 +12,8 @@ overlay_list() { # lines "SRC DEST" of what makes the tree ours
 	local f
 	for f in "$ROOT/src/env.h" "$ROOT"/src/index/*.[ch] "$ROOT"/src/domain/*.[ch] \
 		 "$ROOT"/src/cache/*.[ch] "$ROOT"/src/linux/*.[ch] \
-		 "$ROOT/include/iova/iova.h" "$ROOT/include/iova/cache.h"; do
+		 "$ROOT/include/iova/iova.h" "$ROOT/include/iova/cache.h" \
+		 "$ROOT/include/iova/api.h"; do
 		[ -f "$f" ] && echo "$f drivers/iommu/libiova/${f#"$ROOT"/}"
 	done
 	echo "$HERE/linux/iova_env.h drivers/iommu/libiova/src/iova_env_kernel.h"

@@ -50,19 +50,7 @@ extern "C" {
 			  IOVA_VERSION_PATCH)
 #define IOVA_VERSION_STRING "0.1.0"
 
-/*
- * IOVA_API marks the public functions: the library is built with hidden
- * visibility, so these are the only symbols its shared object exports.
- * Consumers need define nothing, for either the static or the shared
- * library.
- */
-#ifndef IOVA_API
-#if defined(__GNUC__) && !defined(__KERNEL__)
-#define IOVA_API __attribute__((visibility("default")))
-#else
-#define IOVA_API
-#endif
-#endif
+#include "api.h"	/* IOVA_API */
 
 /* The library's IOVA_VERSION (see above). */
 IOVA_API unsigned int iova_version(void);

@@ -43,19 +43,7 @@
 extern "C" {
 #endif
 
-/*
- * IOVA_API marks the public functions: the library is built with hidden
- * visibility, so these are the only symbols its shared object exports.
- * Consumers need define nothing, for either the static or the shared
- * library.
- */
-#ifndef IOVA_API
-#if defined(__GNUC__) && !defined(__KERNEL__)
-#define IOVA_API __attribute__((visibility("default")))
-#else
-#define IOVA_API
-#endif
-#endif
+#include "api.h"	/* IOVA_API */
 
 /*
  * dma_addr_t, as the kernel spells it.  A program that already has one
