@@ -263,7 +263,8 @@ struct cache_cold {
 struct iova_rcache {
 	/* Read-only after init; the directory entries are written once,
 	 * NULL to a chunk (so they are read-mostly too). */
-	_Alignas(IOVA_CACHE_LINE) unsigned int max_order, mag_size, nr_cpus;
+	_Alignas(IOVA_CACHE_LINE) unsigned int max_order;
+	unsigned int mag_size, nr_cpus;
 	unsigned int chunk_mask;	/* slots per chunk - 1 */
 	uint8_t chunk_shift, cpu_shift;	/* log2 slots per chunk, log2 stride */
 	bool checked;			/* frees checked against the index */
@@ -286,6 +287,8 @@ _Static_assert(sizeof(size_t) == sizeof(void *),
 _Static_assert(sizeof(iova_spin_t) > 4 ||
 	       sizeof(struct cache_depot) == IOVA_CACHE_LINE,
 	       "a depot is one line (userspace locks)");
+_Static_assert(offsetof(struct iova_rcache, dir) < IOVA_CACHE_LINE,
+	       "what the fast paths read, then the directory, from line 0");
 
 /*
  * The slot of CPU (slot number) i, or NULL if its chunk does not exist.
@@ -294,11 +297,12 @@ _Static_assert(sizeof(iova_spin_t) > 4 ||
 static inline struct cache_cpu *cache_cpu_find(const struct iova_rcache *rc,
 					       unsigned int i)
 {
-	char *chunk = (char *)iova_load_acquire(&rc->dir[i >> rc->chunk_shift]);
+	size_t cpu = i;		/* 64-bit index arithmetic: no extensions */
+	char *chunk = (char *)iova_load_acquire(&rc->dir[cpu >> rc->chunk_shift]);
 
 	if (iova_unlikely(!chunk))
 		return NULL;
-	return (struct cache_cpu *)(void *)(chunk + ((size_t)(i & rc->chunk_mask)
+	return (struct cache_cpu *)(void *)(chunk + ((cpu & rc->chunk_mask)
 						     << rc->cpu_shift));
 }
 
