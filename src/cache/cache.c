@@ -367,7 +367,6 @@ cache_get(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 			return -1;
 	}
 	s = &c->slot[order];
-	cache_cpu_tail(rc, c)->ops++;
 	if (!s->loaded || !s->loaded->n) {
 		drop = slot_refill(rc, order, c);
 		cache_yield();
@@ -555,7 +554,10 @@ cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 	for (;;) {
 		struct cache_slot *s = &c->slot[order];
 
-		cache_cpu_tail(rc, c)->ops++;
+		/* A plain push shows in the slot's pfn count; anything else
+		 * (a swap, a magazine in or out) counts as an op (idle). */
+		if (!s->loaded || s->loaded->n >= rc->mag_size)
+			cache_cpu_tail(rc, c)->ops++;
 		r = slot_room(d, rc, order, c, &spare, &grow, &trimmed);
 		cache_yield();
 		if (r == ROOM_OK) {

@@ -96,13 +96,15 @@ struct cache_cpu {
 
 /*
  * The rare fields of a CPU slot, written under its lock.  "Idle" (the trim
- * policy, depot.c): ops and the count of cached pfns are what any cache
- * call on the slot changes (a hit or miss counts in slot[].hits/misses, a
- * slow call in ops, a fast free adds a pfn), so two equal snapshots taken
- * by consecutive iova_cache_trim() calls mean no cache traffic in between.
+ * policy, depot.c): every cache call on the slot changes the snapshot
+ * (ops + hits + misses, pfns in its magazines): an allocation counts a hit
+ * or a miss; a free either pushes a pfn (the count grows; a run of such
+ * pushes cannot bring it back) or moves a magazine (counted in ops).  So
+ * two equal snapshots taken by consecutive iova_cache_trim() calls mean no
+ * cache traffic in between.
  */
 struct cache_cpu_tail {
-	uint64_t ops;			/* slow-path calls on this slot */
+	uint64_t ops;			/* frees that moved a magazine */
 	uint64_t seen_ops, seen_n;	/* the snapshot of the last trim */
 	void *raw;			/* slot 0 of a chunk: the chunk as */
 	size_t raw_bytes;		/* the hooks returned it */
