@@ -17,13 +17,14 @@
  * with holes.  Each worker then keeps its own FIFO of W live ranges: one
  * op is one alloc or one free (a free of its oldest, an alloc of a new
  * one).  A phase runs for --budget seconds (default 0.5) after every
- * thread is pinned and ready; repeats (--repeat, default 5): the repeat
- * with the median aggregate throughput is printed.
+ * thread is pinned and ready; repeats (--repeat, default 5): for each
+ * thread count the repeat with the median aggregate throughput is printed.
  *
  * Printed per path and thread count: ns/op of each thread (its wall time
  * over its ops, and its CPU time over its ops), aggregate Mops/s (all
  * workers' ops over the phase's wall time) and that aggregate over the
- * 1-thread aggregate of the same run.
+ * 1-thread aggregate of the same run (the repeats of all thread counts are
+ * interleaved, so that each sees the same spread of machine load).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,6 +43,7 @@
 
 #define MT_FIFO 32		/* live ranges per worker */
 #define MT_MAX_REPEAT 64
+#define MT_MAX_COUNTS 18	/* 1, 2 and up to 16 more */
 
 enum mt_path { MT_FAST, MT_SLOW, MT_FIND, MT_NPATH };
 
@@ -326,8 +328,9 @@ static int cmp_res(const void *x, const void *y)
 int bench_mt(const char *paths, const unsigned *tlist, unsigned nt,
 	     uint64_t n, double secs, unsigned repeat, uint64_t seed)
 {
-	unsigned counts[64], ncount = 0, p, i, j, rep;
-	static struct mt_result runs[MT_MAX_REPEAT];
+	unsigned counts[MT_MAX_COUNTS], nrun[MT_MAX_COUNTS], ncount = 0, p, i,
+		j, rep;
+	static struct mt_result runs[MT_MAX_COUNTS][MT_MAX_REPEAT];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int ret = 0;
 
@@ -336,7 +339,7 @@ int bench_mt(const char *paths, const unsigned *tlist, unsigned nt,
 	for (i = 0; i < nt; i++) {
 		for (j = 0; j < ncount && counts[j] != tlist[i]; j++)
 			;
-		if (j == ncount && ncount < 64)
+		if (j == ncount && ncount < MT_MAX_COUNTS)
 			counts[ncount++] = tlist[i];
 	}
 	if (repeat > MT_MAX_REPEAT)
@@ -354,25 +357,28 @@ int bench_mt(const char *paths, const unsigned *tlist, unsigned nt,
 		if (paths && *paths && !strstr(paths, mt_path_name[p]) &&
 		    strcmp(paths, "all"))
 			continue;
+		/* Repeats outside, thread counts inside: every count sees the
+		 * same spread of machine load. */
+		memset(nrun, 0, sizeof(nrun));
+		for (rep = 0; rep < repeat; rep++)
+			for (i = 0; i < ncount; i++)
+				if (mt_run((enum mt_path)p, counts[i], n, secs,
+					   seed + rep, &runs[i][nrun[i]]) == 0)
+					nrun[i]++;
 		for (i = 0; i < ncount; i++) {
+			unsigned k = nrun[i];
 			struct mt_result *m;
 			char line[4096];
 			size_t off = 0;
-			unsigned k = 0;
 
-			for (rep = 0; rep < repeat; rep++) {
-				if (mt_run((enum mt_path)p, counts[i], n, secs,
-					   seed + rep, &runs[k]) == 0)
-					k++;
-			}
 			if (!k) {
 				printf("%-5s %4u %10s\n", mt_path_name[p],
 				       counts[i], "-");
 				ret = 1;
 				continue;
 			}
-			qsort(runs, k, sizeof(runs[0]), cmp_res);
-			m = &runs[k / 2];
+			qsort(runs[i], k, sizeof(runs[i][0]), cmp_res);
+			m = &runs[i][k / 2];
 			if (counts[i] == 1)
 				base = m->agg_mops;
 			line[0] = 0;
