@@ -93,9 +93,9 @@ void iova__spin_backoff(unsigned int *spins)
 /* --- the domain lock (src/env_user.h) ---------------------------------- */
 
 /*
- * Spins of the waiter before it parks: each is one load and a pause
- * (~10-40 ns), so a few microseconds in all, several times the longest
- * normal hold.  Build-time tunable for measurements.
+ * Spins of a waiter before it parks: each is one load and a pause
+ * (~10-40 ns), so a few microseconds in all, several times a normal hold.
+ * Build-time tunable for measurements.
  */
 #ifndef IOVA_LOCK_SPIN
 #define IOVA_LOCK_SPIN 256
@@ -122,30 +122,48 @@ static void lock_park(iova_lock_t *l)
 #endif
 }
 
-void iova__lock_slow(iova_lock_t *l)
+/*
+ * Spin until the lock is taken (true) or the spins run out.  A thread that
+ * takes it while sleepers are counted marks it 2: the unlock that erased
+ * their 2 woke only one of them, and this one's unlock must wake the next.
+ */
+static bool lock_spin(iova_lock_t *l)
 {
 	unsigned int i, v;
 
-	/* Spin on loads: the line stays shared until the holder drops it. */
 	for (i = 0; i < IOVA_LOCK_SPIN; i++) {
-		v = atomic_load_explicit(&l->v, memory_order_relaxed);
+		/* Acquire: a sleeper's count is seen with the 0 of the unlock
+		 * that followed its 2. */
+		v = atomic_load_explicit(&l->v, memory_order_acquire);
 		if (v == 0) {
+			unsigned int want = atomic_load_explicit(
+				&l->sleepers, memory_order_relaxed) ? 2u : 1u;
+
 			if (atomic_compare_exchange_weak_explicit(
-				    &l->v, &v, 1, memory_order_acquire,
+				    &l->v, &v, want, memory_order_acquire,
 				    memory_order_relaxed))
-				return;
-		} else if (v == 2) {
-			break;	/* someone sleeps already: queue behind it */
+				return true;
 		}
 		lock_relax();
 	}
-	/*
-	 * Park.  Whoever takes the lock from here on marks it 2, so the
-	 * unlock that follows wakes a sleeper (maybe none is left: one wasted
-	 * wake, never a lost one).
-	 */
-	while (atomic_exchange_explicit(&l->v, 2, memory_order_acquire) != 0)
+	return false;
+}
+
+void iova__lock_slow(iova_lock_t *l)
+{
+	for (;;) {
+		if (lock_spin(l))
+			return;
+		atomic_fetch_add(&l->sleepers, 1);
+		/* Mark the lock 2 (or take it, marked 2: at worst one wake
+		 * too many), then sleep while it stays 2. */
+		if (atomic_exchange(&l->v, 2) == 0) {
+			atomic_fetch_sub(&l->sleepers, 1);
+			return;
+		}
 		lock_park(l);
+		atomic_fetch_sub(&l->sleepers, 1);
+	}
 }
 
 void iova__unlock_wake(iova_lock_t *l)

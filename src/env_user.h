@@ -52,19 +52,23 @@ void iova__assert_fail(const char *expr, const char *msg, const char *file,
 /* --- the domain lock ------------------------------------------------ */
 
 /*
- * A spin-then-park lock (src/env_user.c).  The word is 0 free, 1 held,
- * 2 held with a waiter that may sleep.  Taking a free lock is one
- * compare-exchange, dropping it one exchange; a waiter first spins on
- * loads (holds are a few hundred ns, far shorter than a sleep and a wake),
- * then parks in the kernel (futex) in case the holder was preempted, and
- * only then does the unlock pay a wake.  The word sits alone on its cache
- * line (with the default hooks, which align the domain to a line), so a
- * spinning waiter does not pull the holder's data away.  Not fair: the
+ * A spin-then-park lock (src/env_user.c).  The word v is 0 free, 1 held,
+ * 2 held with a waiter that may sleep; sleepers counts the waiters parked
+ * (or about to park).  Taking a free lock is one compare-exchange,
+ * dropping it one exchange, and only an unlock that finds 2 makes a
+ * system call (a wake).  A waiter first spins on loads (holds are a few
+ * hundred ns, far shorter than a sleep and a wake), then parks in the
+ * kernel (futex) in case the holder was preempted; once woken it spins
+ * again before it parks again, so that a holder that keeps the lock busy
+ * pays one wake per sleep, not one per unlock.  The lock sits alone on its
+ * cache line (with the default hooks, which align the domain to a line),
+ * so a spinning waiter does not pull the holder's data away.  Not fair: a
  * holder may take the lock again at once, which keeps the index on one CPU.
  */
 typedef struct {
 	atomic_uint v;
-	char pad[64 - sizeof(atomic_uint)];
+	atomic_uint sleepers;
+	char pad[64 - 2 * sizeof(atomic_uint)];
 } iova_lock_t;
 
 void iova__lock_slow(iova_lock_t *l);
@@ -73,6 +77,7 @@ void iova__unlock_wake(iova_lock_t *l);
 static inline int iova_lock_init(iova_lock_t *l)
 {
 	atomic_init(&l->v, 0);
+	atomic_init(&l->sleepers, 0);
 	return 0;
 }
 

@@ -117,6 +117,7 @@ int main(int argc, char **argv)
 	   atomic_load(&saw_parked), atomic_load(&sleeps));
 	is_u64(atomic_load_explicit(&lock.v, memory_order_relaxed), 0,
 	       "the lock is free at the end");
+	is_u64(atomic_load(&lock.sleepers), 0, "no sleeper is counted at the end");
 	iova_lock_destroy(&lock);
 	return tap_done();
 }
