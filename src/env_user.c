@@ -93,12 +93,22 @@ void iova__spin_backoff(unsigned int *spins)
 /* --- the domain lock (src/env_user.h) ---------------------------------- */
 
 /*
- * Spins of a waiter before it parks: each is one load and a pause
- * (~10-40 ns), so a few microseconds in all, several times a normal hold.
- * Build-time tunable for measurements.
+ * A waiter's spin, in pauses (~5-50 ns each, by CPU): it reads the lock
+ * after 1, 2, 4 ... up to IOVA_LOCK_BACKOFF pauses (each read pulls the
+ * lock's line away from a holder that may be about to take it again), and
+ * parks when the lock has not changed hands for IOVA_LOCK_STALL pauses
+ * (the holder is likely preempted: many times a normal hold) or after
+ * IOVA_LOCK_SPIN pauses in all (a waiter that keeps losing to busy holders
+ * stops burning its CPU).  Build-time tunables for measurements.
  */
 #ifndef IOVA_LOCK_SPIN
-#define IOVA_LOCK_SPIN 256
+#define IOVA_LOCK_SPIN 4096
+#endif
+#ifndef IOVA_LOCK_STALL
+#define IOVA_LOCK_STALL 256
+#endif
+#ifndef IOVA_LOCK_BACKOFF
+#define IOVA_LOCK_BACKOFF 64
 #endif
 
 static void lock_relax(void)
@@ -129,9 +139,9 @@ static void lock_park(iova_lock_t *l)
  */
 static bool lock_spin(iova_lock_t *l)
 {
-	unsigned int i, v;
+	unsigned int i = 0, k, delay = 1, v, seq, last = 0, since = 0;
 
-	for (i = 0; i < IOVA_LOCK_SPIN; i++) {
+	while (i < IOVA_LOCK_SPIN) {
 		/* Acquire: a sleeper's count is seen with the 0 of the unlock
 		 * that followed its 2. */
 		v = atomic_load_explicit(&l->v, memory_order_acquire);
@@ -144,7 +154,20 @@ static bool lock_spin(iova_lock_t *l)
 				    memory_order_relaxed))
 				return true;
 		}
-		lock_relax();
+		seq = atomic_load_explicit(&l->seq, memory_order_relaxed);
+		if (i && seq == last) {
+			if (since >= IOVA_LOCK_STALL)
+				return false;
+		} else {
+			last = seq;
+			since = 0;
+		}
+		for (k = 0; k < delay; k++)
+			lock_relax();
+		i += delay;
+		since += delay;
+		if (delay < IOVA_LOCK_BACKOFF)
+			delay *= 2;
 	}
 	return false;
 }

@@ -58,9 +58,11 @@ void iova__assert_fail(const char *expr, const char *msg, const char *file,
  * dropping it one exchange, and only an unlock that finds 2 makes a
  * system call (a wake).  A waiter first spins on loads (holds are a few
  * hundred ns, far shorter than a sleep and a wake), then parks in the
- * kernel (futex) in case the holder was preempted; once woken it spins
- * again before it parks again, so that a holder that keeps the lock busy
- * pays one wake per sleep, not one per unlock.  The lock sits alone on its
+ * kernel (futex) once the lock has not changed hands for a while (the
+ * holder was likely preempted: seq counts acquisitions) or its spin budget
+ * is spent; once woken it spins again before it parks again, so that a
+ * holder that keeps the lock busy pays one wake per sleep, not one per
+ * unlock.  The lock sits alone on its
  * cache line (with the default hooks, which align the domain to a line),
  * so a spinning waiter does not pull the holder's data away.  Not fair: a
  * holder may take the lock again at once, which keeps the index on one CPU.
@@ -68,7 +70,8 @@ void iova__assert_fail(const char *expr, const char *msg, const char *file,
 typedef struct {
 	atomic_uint v;
 	atomic_uint sleepers;
-	char pad[64 - 2 * sizeof(atomic_uint)];
+	atomic_uint seq;	/* acquisitions (written by the holder only) */
+	char pad[64 - 3 * sizeof(atomic_uint)];
 } iova_lock_t;
 
 void iova__lock_slow(iova_lock_t *l);
@@ -78,6 +81,7 @@ static inline int iova_lock_init(iova_lock_t *l)
 {
 	atomic_init(&l->v, 0);
 	atomic_init(&l->sleepers, 0);
+	atomic_init(&l->seq, 0);
 	return 0;
 }
 
@@ -94,6 +98,10 @@ static inline void iova_lock(iova_lock_t *l)
 				     &l->v, &free_v, 1, memory_order_acquire,
 				     memory_order_relaxed), 0))
 		iova__lock_slow(l);
+	/* A waiter watches this to tell a busy holder from a stalled one. */
+	atomic_store_explicit(&l->seq,
+			      atomic_load_explicit(&l->seq, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 }
 
 static inline void iova_unlock(iova_lock_t *l)
