@@ -57,6 +57,66 @@ static void *linux_alloc(size_t size, void *ctx)
 const struct iova_mem_hooks iova__linux_mem = { linux_alloc, plain_free,
 						NULL };
 
+/* --- deferred reclamation ------------------------------------------------ */
+
+#ifdef IOVA_HAVE_URCU
+#include <urcu-bp.h>
+#include <urcu/call-rcu.h>
+
+_Static_assert(sizeof(struct rcu_head) <= offsetof(struct iova_rcu_head, fn),
+	       "struct iova_rcu_head starts with room for liburcu's rcu_head");
+_Static_assert(_Alignof(struct rcu_head) <= _Alignof(struct iova_rcu_head),
+	       "and is aligned for it");
+
+static void rcu_trampoline(struct rcu_head *rh)
+{
+	struct iova_rcu_head *h = (struct iova_rcu_head *)(void *)rh;
+
+	h->fn(h);
+}
+
+void iova__rcu_read_lock(void)
+{
+	urcu_bp_read_lock();
+}
+
+void iova__rcu_read_unlock(void)
+{
+	urcu_bp_read_unlock();
+}
+
+void iova__call_rcu(struct iova_rcu_head *h,
+		    void (*fn)(struct iova_rcu_head *h))
+{
+	h->fn = fn;
+	urcu_bp_call_rcu((struct rcu_head *)(void *)h, rcu_trampoline);
+}
+
+void iova__rcu_barrier(void)
+{
+	urcu_bp_barrier();
+}
+#else
+/* No lockless readers: nothing reads a node outside the domain lock. */
+void iova__rcu_read_lock(void)
+{
+}
+
+void iova__rcu_read_unlock(void)
+{
+}
+
+void iova__call_rcu(struct iova_rcu_head *h,
+		    void (*fn)(struct iova_rcu_head *h))
+{
+	fn(h);
+}
+
+void iova__rcu_barrier(void)
+{
+}
+#endif
+
 /* --- CPUs and waiting ---------------------------------------------------- */
 
 unsigned int iova__cpu_slow(void)

@@ -161,12 +161,78 @@ typedef atomic_ulong iova_atomic_t;
 #define iova_atomic_inc(a) ((void)atomic_fetch_add((a), 1))
 #define iova_atomic_dec(a) ((void)atomic_fetch_sub((a), 1))
 #define iova_atomic_add(a, v) ((void)atomic_fetch_add((a), (v)))
+#define iova_atomic_sub(a, v) ((void)atomic_fetch_sub((a), (v)))
 
 #define iova_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define iova_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 /* Returns true if *p was old and is now new. */
 #define iova_cmpxchg_ptr(p, old, new)                                        \
 	__sync_bool_compare_and_swap((p), (old), (new))
+
+/* --- lockless readers (src/index: the sequence count) ------------------ */
+
+/* One load or store that the compiler neither tears nor repeats. */
+#define iova_read_once(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define iova_write_once(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+/* Order earlier loads before later loads / earlier stores before later. */
+#define iova_smp_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define iova_smp_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+/* Wait a little (spins counts the calls: pause, then yield, then sleep). */
+#define iova_relax(spins) iova__spin_backoff(spins)
+
+/*
+ * A sequence-count reader reads memory that the writer writes with plain
+ * stores and throws away what it read if the count moved: a race by
+ * design, so ThreadSanitizer is told to ignore those reads (it still sees
+ * the count's acquire, which orders what the reader keeps).
+ */
+#if defined(__SANITIZE_THREAD__)
+#define IOVA_ENV_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define IOVA_ENV_TSAN 1
+#endif
+#endif
+#ifdef IOVA_ENV_TSAN
+void AnnotateIgnoreReadsBegin(const char *file, int line);
+void AnnotateIgnoreReadsEnd(const char *file, int line);
+#define iova_racy_begin() AnnotateIgnoreReadsBegin(__FILE__, __LINE__)
+#define iova_racy_end() AnnotateIgnoreReadsEnd(__FILE__, __LINE__)
+#else
+#define iova_racy_begin() ((void)0)
+#define iova_racy_end() ((void)0)
+#endif
+
+/*
+ * Deferred reclamation for lockless readers: Debian's liburcu, the
+ * "bulletproof" flavour (no thread has to register: a library cannot ask
+ * its callers to).  Built with IOVA_HAVE_URCU (CMake finds liburcu-bp);
+ * without it lookups take the domain lock instead.  The liburcu headers
+ * stay inside src/env_user.c.
+ */
+#ifdef IOVA_HAVE_URCU
+#define IOVA_ENV_LOCKLESS_LOOKUP 1
+#else
+#define IOVA_ENV_LOCKLESS_LOOKUP 0
+#endif
+
+/* liburcu's struct rcu_head (room checked in env_user.c), then ours. */
+struct iova_rcu_head {
+	void *_urcu[2];
+	void (*fn)(struct iova_rcu_head *h);
+};
+
+void iova__rcu_read_lock(void);
+void iova__rcu_read_unlock(void);
+/* fn(h) runs after every reader that might see what h is in has left. */
+void iova__call_rcu(struct iova_rcu_head *h,
+		    void (*fn)(struct iova_rcu_head *h));
+/* Wait until every fn queued by iova__call_rcu() so far has run. */
+void iova__rcu_barrier(void);
+#define iova_rcu_read_lock() iova__rcu_read_lock()
+#define iova_rcu_read_unlock() iova__rcu_read_unlock()
+#define iova_call_rcu(h, fn) iova__call_rcu((h), (fn))
+#define iova_rcu_barrier() iova__rcu_barrier()
 
 /* --- CPUs ------------------------------------------------------------ */
 
