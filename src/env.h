@@ -5,7 +5,8 @@
  * or the kernel directly, so the same files compile in userspace and inside
  * the kernel.  What differs lives in one header per environment:
  *
- *   src/env_user.h            userspace: pthread mutex, C11 atomics, rseq
+ *   src/env_user.h            userspace: a futex spin-then-park lock, C11
+ *                             atomics, rseq, liburcu-bp
  *   (kernel) iova_env_kernel.h  kernel/linux/iova_env.h, copied next to
  *                             this file by kernel/check.sh: spinlocks with
  *                             saved irq flags, atomic_long_t, smp ids
