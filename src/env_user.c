@@ -68,11 +68,45 @@ _Static_assert(sizeof(struct rcu_head) <= offsetof(struct iova_rcu_head, fn),
 _Static_assert(_Alignof(struct rcu_head) <= _Alignof(struct iova_rcu_head),
 	       "and is aligned for it");
 
+/*
+ * liburcu is not built with ThreadSanitizer, so the orderings it gives
+ * (call_rcu() before its callback; every callback before rcu_barrier()
+ * returns) are told to it by hand.
+ */
+#ifdef IOVA_ENV_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define tsan_acquire(p) __tsan_acquire(p)
+#define tsan_release(p) __tsan_release(p)
+#else
+#define tsan_acquire(p) ((void)(p))
+#define tsan_release(p) ((void)(p))
+#endif
+static char rcu_callbacks_done;	/* a TSan sync address */
+
+#ifdef IOVA_ENV_TSAN
+/*
+ * liburcu's own memory moves between its threads (rcu_barrier() allocates,
+ * the call_rcu thread frees) by orderings TSan cannot see: do not report
+ * what its uninstrumented code does.  (A library built with TSan is only
+ * ever a test build.)
+ */
+const char *__tsan_default_suppressions(void);
+__attribute__((__visibility__("default"))) const char *
+__tsan_default_suppressions(void)
+{
+	return "called_from_lib:liburcu-bp.so\n"
+	       "called_from_lib:liburcu-common.so\n";
+}
+#endif
+
 static void rcu_trampoline(struct rcu_head *rh)
 {
 	struct iova_rcu_head *h = (struct iova_rcu_head *)(void *)rh;
 
+	tsan_acquire(h);
 	h->fn(h);
+	tsan_release(&rcu_callbacks_done);
 }
 
 void iova__rcu_read_lock(void)
@@ -89,12 +123,14 @@ void iova__call_rcu(struct iova_rcu_head *h,
 		    void (*fn)(struct iova_rcu_head *h))
 {
 	h->fn = fn;
+	tsan_release(h);
 	urcu_bp_call_rcu((struct rcu_head *)(void *)h, rcu_trampoline);
 }
 
 void iova__rcu_barrier(void)
 {
 	urcu_bp_barrier();
+	tsan_acquire(&rcu_callbacks_done);
 }
 #else
 /* No lockless readers: nothing reads a node outside the domain lock. */

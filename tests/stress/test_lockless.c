@@ -47,7 +47,8 @@ struct life {
 
 static struct iova_ndomain *d;
 static struct life *logv;
-static unsigned long nlog;
+static unsigned long nlog;	/* writer only */
+static unsigned long log_cap;	/* set before the readers start */
 static atomic_ulong clk = 1;	/* advanced around every writer step */
 static atomic_ulong rsv_hi = RSV_LO;	/* reserved [RSV_LO, rsv_hi] so far */
 static atomic_bool stop;
@@ -88,7 +89,7 @@ static void check_logged(uint64_t pfn, const struct iova_range *r,
 	unsigned long g, died;
 	struct life *l;
 
-	if (!u || (u & 1) || (g = (u >> 1) - 1) >= nlog) {
+	if (!u || (u & 1) || (g = (u >> 1) - 1) >= log_cap) {
 		bad("unknown user pointer", pfn, r);
 		return;
 	}
@@ -201,7 +202,8 @@ int main(int argc, char **argv)
 	if (readers < 1 || readers > 16 || !ops)
 		return 2;
 	s = seed;
-	logv = calloc(ops + 1, sizeof(*logv));
+	log_cap = ops + 1;
+	logv = calloc(log_cap, sizeof(*logv));
 	ok(logv && iova_domain_create(&cfg, &d) == 0, "set-up");
 	if (!logv || !d)
 		return 1;
