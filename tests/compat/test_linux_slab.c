@@ -27,7 +27,7 @@
 #define CHURN 8000u
 #define MAX_BYTES_PER_RANGE 48.0	/* was 57.7 with a malloc per struct */
 #define MAX_LEFT_BYTES (64u * 1024u)	/* after every range is freed */
-#define MAX_PUT_BYTES (16u * 1024u)	/* after put (a slab leak: > 128 KiB) */
+#define MAX_PUT_BYTES (64u * 1024u)	/* after put (a slab leak: > 128 KiB) */
 
 struct rec {
 	struct iova *it;	/* NULL: fast range without a struct */
