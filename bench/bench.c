@@ -24,7 +24,7 @@ static const struct bench_workload *const workloads[] = {
 	&wl_dac32, &wl_mixed, &wl_nic, &wl_nvme, &wl_full32,
 	&wl_frag, &wl_reserve, &wl_scale,
 	&wl_fill1, &wl_fillmix, &wl_pair32, &wl_drain, &wl_drain32,
-	&wl_fastpair, &wl_memmix, NULL,
+	&wl_fastpair, &wl_memmix, &wl_memfill32, &wl_memfill48, NULL,
 };
 
 /* ---- time ---- */

@@ -218,5 +218,7 @@ extern const struct bench_workload wl_dac32, wl_mixed, wl_nic, wl_nvme,
 /* single-path workloads (workloads/paths.c) */
 extern const struct bench_workload wl_fill1, wl_fillmix, wl_pair32, wl_drain,
 	wl_drain32, wl_fastpair, wl_memmix;
+/* memory of a top-down fill (workloads/memfill.c) */
+extern const struct bench_workload wl_memfill32, wl_memfill48;
 
 #endif

@@ -98,14 +98,14 @@ static uint64_t lx_count(void *a)
 	return ((struct lx *)a)->ranges;
 }
 
-/* The index's own bytes plus a struct iova (24 bytes, a 32-byte malloc
- * chunk) per range. */
+/* The index's own bytes plus a struct iova per range: 16 bytes in the
+ * domain's slab, 4 KiB chunks of 254 (4096 / 254 bytes each). */
 static uint64_t lx_bytes(void *a)
 {
 	struct lx *c = a;
 	struct iova_ndomain *n = iova_linux_native(&c->dom);
 	struct iova_stats st;
-	uint64_t b = c->ranges * 32u;
+	uint64_t b = c->ranges * 4096u / 254u;
 
 	if (n && !iova_get_stats(n, &st))
 		b += st.index_bytes;

@@ -76,7 +76,6 @@ typedef uint64_t dma_addr_t;
  * freed.  Callers read pfn_lo and pfn_hi and must not write them.
  */
 struct iova {
-	void *_link;		/* private: reservation list */
 	unsigned long pfn_hi;	/* highest pfn, inclusive */
 	unsigned long pfn_lo;	/* lowest pfn */
 };

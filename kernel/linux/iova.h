@@ -18,7 +18,6 @@
 
 /* A range handed out by alloc_iova() or described by reserve_iova()/find_iova(). */
 struct iova {
-	void		*_link;		/* private: the reservation list */
 	unsigned long	pfn_hi;		/* last pfn, inclusive */
 	unsigned long	pfn_lo;		/* first pfn */
 };

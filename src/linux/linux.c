@@ -23,16 +23,24 @@
  *                                              reservation merged in it
  *
  * Reservations below start_pfn touch no native range (nothing below it is
- * ever handed out); their structs are only on rsv_list, where find_iova()
- * of such a pfn looks.
+ * ever handed out); their structs are only in rsv[], where find_iova() of
+ * such a pfn looks.
  *
  * Counting identity (struct iova_linux_priv):
- *   rsv_list == every struct reserve_iova() made (freed by put)
+ *   rsv[0 .. nr_rsv) == every struct reserve_iova() made (freed by put)
  *
- * Locking: the native domain lock protects the index and the user
- * pointers against other writers (find_iova() reads both without it, see
- * src/domain/domain.h); priv->lock serialises reserve_iova() (and the reads of
- * rsv_list) and is taken before, never inside, the native lock.
+ * Every struct iova comes from the domain's slab (struct struct_slab):
+ * chunks of SLAB_CHUNK_BYTES through the domain's memory hooks, each with
+ * its own free list, so that a 16-byte struct costs 16 bytes and a bit, not
+ * a malloc chunk.  A chunk is allocated with every lock dropped; a free
+ * never allocates (it cannot fail); an empty chunk goes back to the hooks,
+ * except one kept as a spare so that an alloc+free pair at a chunk's edge
+ * does not allocate every time; put frees them all.
+ *
+ * Locking: the native domain lock protects the slab, and the index and the
+ * user pointers against other writers (find_iova() reads both without it,
+ * see src/domain/domain.h); priv->lock serialises reserve_iova() (and the
+ * reads of rsv[]) and is taken before, never inside, the native lock.
  */
 #include "../cache/mag.h"
 #include IOVA_ENV_LINUX_H
@@ -50,10 +58,37 @@ _Static_assert(IOVA_RANGE_CACHE_MAX_SIZE == IOVA_CACHE_DEFAULT_MAX_ORDER,
 _Static_assert(IOVA_MAG_SIZE == IOVA_CACHE_DEFAULT_MAG_SIZE,
 	       "a Linux magazine holds 127 pfns");
 
+/* A slab chunk: a header, then objects (16-byte aligned). */
+#define SLAB_CHUNK_BYTES 4096u
+
+struct slab_chunk {
+	struct slab_chunk *next, *prev;	/* on the partial list */
+	void *free;		/* freed objects, linked through their first word */
+	uint32_t used;		/* objects handed out */
+	uint32_t fresh;		/* obj[fresh..] were never handed out */
+	struct iova obj[];
+};
+
+#define SLAB_OBJS \
+	((SLAB_CHUNK_BYTES - sizeof(struct slab_chunk)) / sizeof(struct iova))
+_Static_assert(sizeof(struct slab_chunk) % 16 == 0 && SLAB_OBJS >= 64,
+	       "a slab chunk holds many aligned structs");
+
+/* Under the native domain lock. */
+struct struct_slab {
+	struct slab_chunk **chunk;	/* every chunk, by ascending address */
+	size_t nr, cap;
+	struct slab_chunk *partial;	/* chunks with an object to hand out */
+	struct slab_chunk *spare;	/* an empty chunk kept, or NULL */
+	struct slab_chunk *last;	/* where the last object came or went */
+};
+
 struct iova_linux_priv {
 	struct iova_ndomain *nd;
 	iova_lock_t lock;		/* see the top of the file */
-	struct iova *rsv_list;		/* linked through _link */
+	struct iova **rsv;		/* every reservation's struct */
+	size_t nr_rsv, cap_rsv;
+	struct struct_slab slab;	/* under nd->lock */
 	iova_atomic_t bad_frees;
 };
 
@@ -72,13 +107,218 @@ static unsigned long top_pfn(const struct iova_domain *iovad)
 	return ULONG_MAX >> granule_shift(iovad);
 }
 
+/* --- the struct iova slab (see the top of the file) ---------------- */
+
+static void partial_push(struct struct_slab *s, struct slab_chunk *c)
+{
+	c->prev = NULL;
+	c->next = s->partial;
+	if (s->partial)
+		s->partial->prev = c;
+	s->partial = c;
+}
+
+static void partial_unlink(struct struct_slab *s, struct slab_chunk *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->partial = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+}
+
+static bool chunk_holds(const struct slab_chunk *c, const struct iova *it)
+{
+	uintptr_t a = (uintptr_t)it, b = (uintptr_t)c->obj;
+
+	return a >= b && a < b + SLAB_OBJS * sizeof(struct iova);
+}
+
+/* The position of the first chunk above address a in s->chunk[]. */
+static size_t chunk_rank(const struct struct_slab *s, uintptr_t a)
+{
+	size_t lo = 0, hi = s->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((uintptr_t)s->chunk[mid] <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The chunk an object of this slab lies in (nd->lock held). */
+static struct slab_chunk *chunk_of(const struct struct_slab *s,
+				   const struct iova *it)
+{
+	size_t k;
+
+	if (iova_likely(s->last && chunk_holds(s->last, it)))
+		return s->last;
+	k = chunk_rank(s, (uintptr_t)it);
+	iova_assert(k > 0 && chunk_holds(s->chunk[k - 1], it),
+		    "a struct iova that is not from its domain's slab");
+	return s->chunk[k - 1];
+}
+
+/* An object, or NULL when no chunk has one (nd->lock held). */
+static struct iova *slab_get_locked(struct struct_slab *s)
+{
+	struct slab_chunk *c = s->partial;
+	struct iova *it;
+
+	if (iova_unlikely(!c))
+		return NULL;
+	if (c->free) {
+		it = c->free;
+		c->free = *(void **)c->free;
+	} else {
+		it = &c->obj[c->fresh++];
+	}
+	if (++c->used == SLAB_OBJS)
+		partial_unlink(s, c);
+	if (iova_unlikely(c == s->spare))
+		s->spare = NULL;
+	s->last = c;
+	return it;
+}
+
+/*
+ * Give an object back (nd->lock held).  Returns a chunk that became empty
+ * and must go back to the hooks (the caller frees it, after the unlock if
+ * it can), or NULL.  Never allocates.
+ */
+static struct slab_chunk *slab_put_locked(struct struct_slab *s,
+					  struct iova *it)
+{
+	struct slab_chunk *c = chunk_of(s, it);
+	size_t k;
+
+	*(void **)it = c->free;
+	c->free = it;
+	if (c->used-- == SLAB_OBJS)
+		partial_push(s, c);
+	s->last = c;
+	if (iova_likely(c->used))
+		return NULL;
+	if (!s->spare) {
+		s->spare = c;
+		return NULL;
+	}
+	partial_unlink(s, c);
+	k = chunk_rank(s, (uintptr_t)c->obj) - 1;
+	iova_memmove(&s->chunk[k], &s->chunk[k + 1],
+		     (s->nr - k - 1) * sizeof(s->chunk[0]));
+	s->nr--;
+	s->last = NULL;
+	return c;
+}
+
+static void chunk_release(struct iova_linux_priv *p, struct slab_chunk *c)
+{
+	if (c)
+		iova__mem_free(p->nd, c, SLAB_CHUNK_BYTES);
+}
+
+/*
+ * One more chunk (and a larger chunk array when it is full), allocated with
+ * every lock dropped.  0 (the caller looks again: another thread may have
+ * used the new objects meanwhile) or -ENOMEM.
+ */
+static iova_noinline int slab_grow(struct iova_linux_priv *p)
+{
+	struct iova_ndomain *nd = p->nd;
+	struct struct_slab *s = &p->slab;
+	struct slab_chunk **arr = NULL, **old = NULL, *c;
+	size_t cap, old_cap = 0, k;
+
+	iova_lock(&nd->lock);
+	cap = s->nr < s->cap ? 0 : s->cap ? 2 * s->cap : 16;
+	iova_unlock(&nd->lock);
+	c = iova__mem_alloc(nd, SLAB_CHUNK_BYTES);
+	if (!c)
+		return -ENOMEM;
+	if (cap) {
+		arr = iova__mem_alloc(nd, cap * sizeof(*arr));
+		if (!arr) {
+			iova__mem_free(nd, c, SLAB_CHUNK_BYTES);
+			return -ENOMEM;
+		}
+	}
+	iova_lock(&nd->lock);
+	if (arr && cap > s->cap) {
+		if (s->nr)
+			iova_memmove(arr, s->chunk, s->nr * sizeof(*arr));
+		old = s->chunk;
+		old_cap = s->cap;
+		s->chunk = arr;
+		s->cap = cap;
+		arr = NULL;
+	}
+	if (s->nr < s->cap) {
+		k = chunk_rank(s, (uintptr_t)c->obj);
+		iova_memmove(&s->chunk[k + 1], &s->chunk[k],
+			     (s->nr - k) * sizeof(s->chunk[0]));
+		s->chunk[k] = c;
+		s->nr++;
+		c->free = NULL;
+		c->used = c->fresh = 0;
+		partial_push(s, c);
+		c = NULL;
+	}
+	iova_unlock(&nd->lock);
+	/* c: another thread filled the array meanwhile; look again. */
+	if (c)
+		iova__mem_free(nd, c, SLAB_CHUNK_BYTES);
+	if (arr)
+		iova__mem_free(nd, arr, cap * sizeof(*arr));
+	if (old)
+		iova__mem_free(nd, old, old_cap * sizeof(*old));
+	return 0;
+}
+
+/* Every chunk back to the hooks (put: nothing else runs). */
+static void slab_destroy(struct iova_linux_priv *p)
+{
+	struct struct_slab *s = &p->slab;
+	size_t k;
+
+	for (k = 0; k < s->nr; k++)
+		iova__mem_free(p->nd, s->chunk[k], SLAB_CHUNK_BYTES);
+	if (s->chunk)
+		iova__mem_free(p->nd, s->chunk, s->cap * sizeof(s->chunk[0]));
+	s->chunk = NULL;
+	s->nr = s->cap = 0;
+	s->partial = s->spare = s->last = NULL;
+}
+
+/* An object with nd->lock held on return; NULL (unlocked): memory is short. */
+static struct iova *struct_get_lock(struct iova_linux_priv *p)
+{
+	struct iova *it;
+
+	for (;;) {
+		iova_lock(&p->nd->lock);
+		it = slab_get_locked(&p->slab);
+		if (iova_likely(it))
+			return it;
+		iova_unlock(&p->nd->lock);
+		if (slab_grow(p))
+			return NULL;
+	}
+}
+
 static struct iova *struct_alloc(struct iova_linux_priv *p, uint64_t lo,
 				 uint64_t hi)
 {
-	struct iova *it = iova__mem_alloc(p->nd, sizeof(*it));
+	struct iova *it = struct_get_lock(p);
 
 	if (it) {
-		it->_link = NULL;
+		iova_unlock(&p->nd->lock);
 		it->pfn_lo = (unsigned long)lo;
 		it->pfn_hi = (unsigned long)hi;
 	}
@@ -87,25 +327,25 @@ static struct iova *struct_alloc(struct iova_linux_priv *p, uint64_t lo,
 
 static void struct_free(struct iova_linux_priv *p, struct iova *it)
 {
-	iova__mem_free(p->nd, it, sizeof(*it));
-}
+	struct slab_chunk *c;
 
-/* Forget a live allocation's struct (after its range left the index). */
-static void drop_struct(struct iova_linux_priv *p, struct iova *it)
-{
-	if (it)
-		struct_free(p, it);
+	iova_lock(&p->nd->lock);
+	c = slab_put_locked(&p->slab, it);
+	iova_unlock(&p->nd->lock);
+	chunk_release(p, c);
 }
 
 /*
  * The native domain's hook for a struct still attached to a range that the
- * caches give back to the index (a find_iova() of a cached range).
+ * caches give back to the index (a find_iova() of a cached range); called
+ * with nd->lock held, where the hooks' free may be called.
  */
 static void release_struct(struct iova_ndomain *nd, void *udata)
 {
 	struct iova_linux_priv *p = nd->udata_release_ctx;
 
-	drop_struct(p, udata);
+	if (udata)
+		chunk_release(p, slab_put_locked(&p->slab, udata));
 }
 
 static void bad_free(struct iova_domain *iovad, struct iova_linux_priv *p,
@@ -133,6 +373,10 @@ static void priv_destroy(struct iova_linux_priv *p)
 {
 	struct iova_ndomain *nd = p->nd;
 
+	nd->udata_release = NULL;	/* the structs go with the slab */
+	slab_destroy(p);
+	if (p->rsv)
+		iova__mem_free(nd, p->rsv, p->cap_rsv * sizeof(p->rsv[0]));
 	iova_lock_destroy(&p->lock);
 	iova__mem_free(nd, p, sizeof(*p));
 	iova_domain_destroy(nd);
@@ -164,7 +408,9 @@ static struct iova_linux_priv *priv_create(const struct iova_domain *iovad)
 	if (!p)
 		goto fail;
 	p->nd = nd;
-	p->rsv_list = NULL;
+	p->rsv = NULL;
+	p->nr_rsv = p->cap_rsv = 0;
+	p->slab = (struct struct_slab){ NULL, 0, 0, NULL, NULL, NULL };
 	iova_atomic_init(&p->bad_frees, 0);
 	if (iova_lock_init(&p->lock)) {
 		iova__mem_free(nd, p, sizeof(*p));
@@ -232,15 +478,6 @@ void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 }
 IOVA_EXPORT(init_iova_domain);
 
-static int free_struct_cb(const struct iova_range *r, void *arg)
-{
-	struct iova_linux_priv *p = arg;
-
-	if (!(r->flags & IOVA_RANGE_RESERVED) && r->udata)
-		struct_free(p, r->udata);
-	return 0;
-}
-
 void put_iova_domain(struct iova_domain *iovad)
 {
 	struct iova_linux_priv *p;
@@ -250,19 +487,11 @@ void put_iova_domain(struct iova_domain *iovad)
 		return;
 	p = iovad->_priv;
 	if (p) {
-		struct iova *it = p->rsv_list;
-
 		if (p->nd->rcache)
 			iova_env_domain_down(iovad);
-		/* Cached ranges are live ranges: their structs go here too. */
-		iova_for_each(p->nd, free_struct_cb, p);
-		while (it) {
-			struct iova *next = it->_link;
-
-			struct_free(p, it);
-			it = next;
-		}
-		priv_destroy(p);	/* the caches go with the domain */
+		/* Every struct (cached ranges' and reservations' included)
+		 * goes with the slab; the caches go with the domain. */
+		priv_destroy(p);
 	}
 	iovad->_priv = NULL;
 	iovad->_magic = MAGIC_DEAD;
@@ -294,6 +523,7 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	struct iova_linux_priv *p = domain_priv(iovad);
 	uint64_t align = 1, pfn = 0;
 	struct iova_ndomain *nd;
+	struct slab_chunk *c;
 	struct iova *it;
 	int ret;
 
@@ -306,37 +536,39 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 			return NULL;
 		align = UINT64_C(1) << iova_clog2(size);
 	}
-	/* The struct first: a failure here leaves the index untouched. */
-	it = struct_alloc(p, 0, 0);
+	/* The struct first, and the lock with it: a failure here leaves the
+	 * index untouched.  One lock hold: the range never shows a
+	 * half-filled struct. */
+	it = struct_get_lock(p);
 	if (!it)
 		return NULL;
 	nd = p->nd;
-	/* One lock hold: the range never shows a half-filled struct. */
-	iova_lock(&nd->lock);
 	ret = iova__alloc_flush_locked(nd, size, align, 0, limit_pfn,
 				       IOVA_TOP_DOWN, it, &pfn);
-	if (!ret) {
+	if (iova_likely(!ret)) {
 		it->pfn_lo = (unsigned long)pfn;
 		it->pfn_hi = (unsigned long)(pfn + size - 1);
+		iova_unlock(&nd->lock);
+		return it;
 	}
+	c = slab_put_locked(&p->slab, it);
 	iova_unlock(&nd->lock);
-	if (ret) {
-		struct_free(p, it);
-		return NULL;
-	}
-	return it;
+	chunk_release(p, c);
+	return NULL;
 }
 IOVA_EXPORT(alloc_iova);
 
 /*
- * Free the live range containing pfn in one hold of the native lock.  If
- * want is not NULL, pfn must be the range's start and want its struct.
- * Returns 0 (*out is the range), -ENOENT (no live range), -EPERM (a
- * reservation) or -EINVAL (not want's range).
+ * Free the live range containing pfn, and its struct, in one hold of the
+ * native lock.  If want is not NULL, pfn must be the range's start and want
+ * its struct.  Returns 0 (*out is the range), -ENOENT (no live range),
+ * -EPERM (a reservation) or -EINVAL (not want's range).
  */
-static int free_checked(struct iova_ndomain *nd, uint64_t pfn,
+static int free_checked(struct iova_linux_priv *p, uint64_t pfn,
 			const struct iova *want, struct iova_range *out)
 {
+	struct iova_ndomain *nd = p->nd;
+	struct slab_chunk *c = NULL;
 	int ret;
 
 	iova_lock(&nd->lock);
@@ -348,7 +580,10 @@ static int free_checked(struct iova_ndomain *nd, uint64_t pfn,
 		ret = -EINVAL;
 	else	/* checked above, under this lock hold */
 		ret = iova__free_start_locked(nd, out->lo, out);
+	if (!ret && out->udata)
+		c = slab_put_locked(&p->slab, out->udata);
 	iova__unlock_trim(nd);
+	chunk_release(p, c);
 	return ret;
 }
 
@@ -368,9 +603,8 @@ void __free_iova(struct iova_domain *iovad, struct iova *iova)
 		return;
 	}
 	lo = iova->pfn_lo;
-	switch (free_checked(p->nd, lo, iova, &r)) {
+	switch (free_checked(p, lo, iova, &r)) {
 	case 0:
-		drop_struct(p, iova);
 		return;
 	case -EPERM:
 		bad_free(iovad, p, lo, "struct iova of a reservation");
@@ -391,9 +625,8 @@ void free_iova(struct iova_domain *iovad, unsigned long pfn)
 		bad_free(iovad, NULL, pfn, "domain not usable");
 		return;
 	}
-	switch (free_checked(p->nd, pfn, NULL, &r)) {
+	switch (free_checked(p, pfn, NULL, &r)) {
 	case 0:
-		drop_struct(p, r.udata);
 		return;
 	case -EPERM:
 		bad_free(iovad, p, pfn, "pfn reserved");
@@ -407,16 +640,20 @@ IOVA_EXPORT(free_iova);
 
 /* --- lookup --------------------------------------------------------- */
 
-/* A reservation below start_pfn covering pfn, from rsv_list. */
+/* A reservation below start_pfn covering pfn, from rsv[]. */
 static struct iova *find_low_reservation(struct iova_linux_priv *p,
 					 unsigned long pfn)
 {
-	struct iova *it;
+	struct iova *it = NULL;
+	size_t k;
 
 	iova_lock(&p->lock);
-	for (it = p->rsv_list; it; it = it->_link)
-		if (it->pfn_lo <= pfn && pfn <= it->pfn_hi)
+	for (k = 0; k < p->nr_rsv; k++) {
+		if (p->rsv[k]->pfn_lo <= pfn && pfn <= p->rsv[k]->pfn_hi) {
+			it = p->rsv[k];
 			break;
+		}
+	}
 	iova_unlock(&p->lock);
 	return it;
 }
@@ -507,12 +744,29 @@ static struct iova *merged_struct(struct iova_linux_priv *p, unsigned long *lo,
 	return keep;
 }
 
+/* A larger rsv[] (priv->lock held).  0 or -ENOMEM. */
+static int rsv_grow(struct iova_linux_priv *p)
+{
+	size_t cap = p->cap_rsv ? 2 * p->cap_rsv : 8;
+	struct iova **arr = iova__mem_alloc(p->nd, cap * sizeof(*arr));
+
+	if (!arr)
+		return -ENOMEM;
+	if (p->rsv) {
+		iova_memmove(arr, p->rsv, p->nr_rsv * sizeof(*arr));
+		iova__mem_free(p->nd, p->rsv, p->cap_rsv * sizeof(*arr));
+	}
+	p->rsv = arr;
+	p->cap_rsv = cap;
+	return 0;
+}
+
 struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 			  unsigned long pfn_hi)
 {
 	struct iova_linux_priv *p = domain_priv(iovad);
 	unsigned long lo = pfn_lo, hi = pfn_hi, top;
-	struct iova *keep = NULL, *fresh;
+	struct iova *keep = NULL, *fresh = NULL;
 
 	if (!p)
 		return NULL;
@@ -522,6 +776,9 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 		return NULL;
 	}
 	iova_lock(&p->lock);
+	/* Room in rsv[] first: nothing after iova_reserve() may fail. */
+	if (p->nr_rsv == p->cap_rsv && rsv_grow(p))
+		goto fail;
 	fresh = struct_alloc(p, pfn_lo, pfn_hi);
 	if (!fresh)
 		goto fail;
@@ -545,10 +802,8 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 	} else {
 		keep = fresh;	/* wholly below start_pfn: a record only */
 	}
-	if (keep == fresh) {
-		keep->_link = p->rsv_list;
-		p->rsv_list = keep;
-	}
+	if (keep == fresh)
+		p->rsv[p->nr_rsv++] = keep;
 	iova_unlock(&p->lock);
 	return keep;
 fail:

@@ -37,8 +37,8 @@ unsigned long iova__fault_inject(unsigned long k);
 #define C_TOP (UINT64_MAX >> 12)
 #define N_START 0x10u
 #define N_END 0xFFFFFu
-#define MAXS 1024
-#define MAXOPS 1536
+#define MAXS 2048
+#define MAXOPS 2560
 
 enum opk {
 	C_INIT, C_ALLOC, C_FAST, C_FREE, C_FREE_PTR, C_FAST_FREE, C_FIND,
@@ -111,7 +111,7 @@ static int new_slot(void)
 static void build_script(void)
 {
 	enum opk c_kind[200];
-	int big[255];
+	int big[255], many[300];
 	int c_al[200], n_al[70], c_fast[12], c_nat[6], c_late[40], f2[6];
 	int i;
 
@@ -184,6 +184,15 @@ static void build_script(void)
 	for (i = 0; i < 20; i++)
 		add(N_ALLOC, 1 + (uint64_t)i % 3, N_START, 0xFFFF, 2,
 		    new_slot());
+	/*
+	 * Structs made on demand until the domain's struct slab needs a new
+	 * chunk inside find_iova() (a chunk holds a few hundred structs, so
+	 * 300 new ones cross a chunk's end at least once).
+	 */
+	for (i = 0; i < 300; i++)
+		many[i] = add(C_FAST, 1, 0xFFFFF, 0, 0, new_slot());
+	for (i = 0; i < 300; i++)
+		add(C_FIND, 0, 0, 0, 0, many[i]);
 	/*
 	 * Last, 255 frees of one order (8 pfns) into the single CPU slot: the
 	 * 255th finds loaded and prev full and needs a new magazine (whose
