@@ -80,6 +80,14 @@ extract() {
 	say "source: extracting $tarball"
 	timed extract tar -C "$B" -xf "$tarball"
 	[ -f "$SRC/Makefile" ] || die "extraction did not give $SRC/Makefile"
+	# The series' base (what kernel/patch.sh's extract_base takes from the tarball, in
+	# its layout) from this fresh, pristine extraction: saves patch.sh a second tar pass.
+	local kb=$KS/base/linux-source-6.12 f
+	rm -rf "$KS/base"; mkdir -p "$kb/drivers" "$kb/include/linux" "$kb/scripts"
+	cp -a "$SRC/drivers/iommu" "$kb/drivers/"
+	for f in include/linux/iova.h MAINTAINERS scripts/checkpatch.pl scripts/spelling.txt \
+		scripts/const_structs.checkpatch; do cp -p "$SRC/$f" "$kb/$f"; done
+	touch "$kb/.kpatch-extracted"
 	touch "$SRC/.kcheck-extracted"
 }
 
