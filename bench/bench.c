@@ -279,10 +279,13 @@ struct opts {
 	uint64_t ns[MAX_NS];
 	unsigned nn;
 	unsigned threads, repeat;
+	unsigned tlist[MAX_NS], nt;	/* --threads list (--mt runs each) */
+	const char *mt;			/* --mt paths, NULL = not this mode */
 	uint64_t seed, ops;
 	double budget, op_cap, setup_budget;
 	const char *csv;
 	bool quick, full, callgrind, list;
+	bool budget_set, repeat_set;
 };
 
 static void usage(FILE *f)
@@ -293,7 +296,17 @@ static void usage(FILE *f)
 "  --alloc A[,A]     allocators (default: all registered but the opt-in ones\n"
 "                    marked * by --list)\n"
 "  --n N[,N]         live-range counts (1e5 and 100000 both work); default per workload\n"
-"  --threads T       threads for the churn workloads (nic, nvme, mixed, scale)\n"
+"  --threads T[,T]   threads for the churn workloads (nic, nvme, mixed, scale;\n"
+"                    the largest T), and the extra thread counts of --mt\n"
+"  --mt PATHS        thread-scaling mode instead of the workloads: 1, 2 and\n"
+"                    every --threads count on one domain, thread i pinned to\n"
+"                    CPU i %% nproc; PATHS is all or a list of fast (cached\n"
+"                    iova_alloc_fast/iova_free_fast), slow (iova_alloc/\n"
+"                    iova_free, no caches), find (iova_find/iova_find_next\n"
+"                    while one writer allocates and frees); prints ns/op per\n"
+"                    thread, aggregate Mops/s and the ratio to 1 thread.\n"
+"                    --n (default 1e5 set-up ranges, half freed), --budget\n"
+"                    (default 0.5 s per phase), --repeat (default 5), --seed\n"
 "  --repeat R        repeats per measurement; ns/op is the median (default 3)\n"
 "  --seed S          random seed (default 1)\n"
 "  --ops K           timed operations per repeat (default per workload)\n"
@@ -385,6 +398,61 @@ static void parse_ns(struct opts *o, const char *arg)
 	}
 }
 
+/* --threads T[,T]: each 1..256; the churn workloads use the largest. */
+static void parse_threads(struct opts *o, const char *arg)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (strlen(arg) >= sizeof(buf)) {
+		fprintf(stderr, "iova-bench: --threads: list too long '%s'\n", arg);
+		exit(2);
+	}
+	snprintf(buf, sizeof(buf), "%s", arg);
+	o->nt = 0;
+	o->threads = 1;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		uint64_t t = parse_count("threads", tok);
+
+		if (t > 256) {
+			fprintf(stderr, "iova-bench: --threads: at most 256, not '%s'\n",
+				tok);
+			exit(2);
+		}
+		if (o->nt == MAX_NS) {
+			fprintf(stderr, "iova-bench: --threads: more than %d counts in '%s'\n",
+				MAX_NS, arg);
+			exit(2);
+		}
+		o->tlist[o->nt++] = (unsigned)t;
+		if (t > o->threads)
+			o->threads = (unsigned)t;
+	}
+	if (!o->nt) {
+		fprintf(stderr, "iova-bench: --threads: no count in '%s'\n", arg);
+		exit(2);
+	}
+}
+
+/* --mt's argument: all, or a comma list of fast, slow, find. */
+static bool matches_only(const char *list)
+{
+	char buf[256], *tok, *save = NULL;
+	bool any = false;
+
+	if (strlen(list) >= sizeof(buf))
+		return false;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "all") && strcmp(tok, "fast") &&
+		    strcmp(tok, "slow") && strcmp(tok, "find"))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 /* Does name match one of the comma-separated substrings in list? */
 static bool matches(const char *list, const char *name, bool exact)
 {
@@ -403,7 +471,7 @@ static bool matches(const char *list, const char *name, bool exact)
 enum {
 	OPT_FILTER = 256, OPT_ALLOC, OPT_N, OPT_THREADS, OPT_REPEAT, OPT_SEED,
 	OPT_OPS, OPT_BUDGET, OPT_OP_CAP, OPT_SETUP_BUDGET, OPT_CSV, OPT_QUICK,
-	OPT_FULL, OPT_CALLGRIND, OPT_LIST, OPT_VERSION,
+	OPT_FULL, OPT_CALLGRIND, OPT_LIST, OPT_VERSION, OPT_MT,
 };
 
 static const struct option long_opts[] = {
@@ -411,6 +479,7 @@ static const struct option long_opts[] = {
 	{ "alloc", required_argument, NULL, OPT_ALLOC },
 	{ "n", required_argument, NULL, OPT_N },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "mt", required_argument, NULL, OPT_MT },
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "ops", required_argument, NULL, OPT_OPS },
@@ -451,15 +520,19 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 			parse_ns(o, optarg);
 			break;
 		case OPT_THREADS:
-			o->threads = (unsigned)parse_count("threads", optarg);
-			if (o->threads > 256) {
-				fprintf(stderr, "iova-bench: --threads: at most 256, not '%s'\n",
+			parse_threads(o, optarg);
+			break;
+		case OPT_MT:
+			if (!matches_only(optarg)) {
+				fprintf(stderr, "iova-bench: --mt: paths are all, fast, slow, find, not '%s'\n",
 					optarg);
 				exit(2);
 			}
+			o->mt = optarg;
 			break;
 		case OPT_REPEAT:
 			o->repeat = (unsigned)parse_count("repeat", optarg);
+			o->repeat_set = true;
 			if (o->repeat > 64) {
 				fprintf(stderr, "iova-bench: --repeat: at most 64, not '%s'\n",
 					optarg);
@@ -474,6 +547,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_BUDGET:
 			o->budget = parse_seconds("budget", optarg);
+			o->budget_set = true;
 			break;
 		case OPT_OP_CAP:
 			o->op_cap = parse_seconds("op-cap", optarg);
@@ -804,6 +878,15 @@ int main(int argc, char **argv)
 	time_t now = time(NULL);
 
 	parse_opts(&o, argc, argv);
+	if (o.mt) {
+		if (o.callgrind || o.list || o.filter || o.allocs || o.csv) {
+			fprintf(stderr, "iova-bench: --mt takes only --threads, --n, --budget, --repeat, --seed\n");
+			return 2;
+		}
+		return bench_mt(o.mt, o.tlist, o.nt, o.nn ? o.ns[0] : 100000,
+				o.budget_set ? o.budget : 0.5,
+				o.repeat_set ? o.repeat : 5, o.seed) ? 1 : 0;
+	}
 	if (o.list) {
 		for (i = 0; workloads[i]; i++)
 			printf("%-8s %s\n", workloads[i]->name, workloads[i]->what);

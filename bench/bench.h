@@ -102,6 +102,14 @@ void bench_measure_end(struct bench_run *r);
  * when the run must stop (budget, per-op cap, or another thread capped).
  */
 bool bench_op_done(struct bench_run *r, struct bench_stat *s, uint64_t t0);
+/*
+ * iova-bench --mt (bench/threads.c): the thread-scaling table of the
+ * cached, uncached and lookup paths for 1, 2 and each of the nt counts.
+ * Returns 0, or 1 if some run could not be done.
+ */
+int bench_mt(const char *paths, const unsigned *tlist, unsigned nt,
+	     uint64_t n, double secs, unsigned repeat, uint64_t seed);
+
 /* Snapshot bytes and ranges before the workload destroys its domain. */
 void bench_snapshot(struct bench_run *r, void *a);
 

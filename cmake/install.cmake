@@ -41,6 +41,10 @@ foreach(d LIBDIR INCLUDEDIR)
     set(pc_${d} "\${prefix}/${CMAKE_INSTALL_${d}}")
   endif()
 endforeach()
+set(IOVA_PC_URCU "")
+foreach(l ${IOVA_URCU_LIBS})
+  string(APPEND IOVA_PC_URCU " -l${l}")
+endforeach()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/libiova.pc.in
                ${PROJECT_BINARY_DIR}/libiova.pc.in @ONLY)
 install(CODE "

@@ -17,8 +17,15 @@
  *   iova_spin_t       a short-hold lock with trylock (cache slots, depots):
  *                     iova_spin_init/trylock/lock/unlock/wait
  *   iova_atomic_t     an unsigned long counter: iova_atomic_init/read/inc/
- *                     dec/add
+ *                     dec/add/sub
  *   iova_load_acquire(p), iova_store_release(p, v), iova_cmpxchg_ptr(p, o, n)
+ *   lockless readers: iova_read_once(x), iova_write_once(x, v),
+ *                     iova_smp_rmb(), iova_smp_wmb(), iova_relax(&spins),
+ *                     iova_racy_begin/end() (reads a sequence count
+ *                     validates), IOVA_ENV_LOCKLESS_LOOKUP (1: lookups
+ *                     skip the domain lock), struct iova_rcu_head,
+ *                     iova_rcu_read_lock/unlock(), iova_call_rcu(h, fn),
+ *                     iova_rcu_barrier()
  *   iova_this_cpu(), iova_nr_cpus()
  *   iova_env_panic(msg), iova_env_count(event), iova_env_misuse(msg)
  *   iova_env_caches_up(iovad), iova_env_domain_down(iovad): a Linux-API

@@ -9,6 +9,10 @@
 #include <threads.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
 
 #include "env.h"
 
@@ -53,6 +57,66 @@ static void *linux_alloc(size_t size, void *ctx)
 const struct iova_mem_hooks iova__linux_mem = { linux_alloc, plain_free,
 						NULL };
 
+/* --- deferred reclamation ------------------------------------------------ */
+
+#ifdef IOVA_HAVE_URCU
+#include <urcu-bp.h>
+#include <urcu/call-rcu.h>
+
+_Static_assert(sizeof(struct rcu_head) <= offsetof(struct iova_rcu_head, fn),
+	       "struct iova_rcu_head starts with room for liburcu's rcu_head");
+_Static_assert(_Alignof(struct rcu_head) <= _Alignof(struct iova_rcu_head),
+	       "and is aligned for it");
+
+static void rcu_trampoline(struct rcu_head *rh)
+{
+	struct iova_rcu_head *h = (struct iova_rcu_head *)(void *)rh;
+
+	h->fn(h);
+}
+
+void iova__rcu_read_lock(void)
+{
+	urcu_bp_read_lock();
+}
+
+void iova__rcu_read_unlock(void)
+{
+	urcu_bp_read_unlock();
+}
+
+void iova__call_rcu(struct iova_rcu_head *h,
+		    void (*fn)(struct iova_rcu_head *h))
+{
+	h->fn = fn;
+	urcu_bp_call_rcu((struct rcu_head *)(void *)h, rcu_trampoline);
+}
+
+void iova__rcu_barrier(void)
+{
+	urcu_bp_barrier();
+}
+#else
+/* No lockless readers: nothing reads a node outside the domain lock. */
+void iova__rcu_read_lock(void)
+{
+}
+
+void iova__rcu_read_unlock(void)
+{
+}
+
+void iova__call_rcu(struct iova_rcu_head *h,
+		    void (*fn)(struct iova_rcu_head *h))
+{
+	fn(h);
+}
+
+void iova__rcu_barrier(void)
+{
+}
+#endif
+
 /* --- CPUs and waiting ---------------------------------------------------- */
 
 unsigned int iova__cpu_slow(void)
@@ -84,6 +148,114 @@ void iova__spin_backoff(unsigned int *spins)
 
 		thrd_sleep(&ts, NULL);
 	}
+}
+
+/* --- the domain lock (src/env_user.h) ---------------------------------- */
+
+/*
+ * A waiter's spin, in pauses (~5-50 ns each, by CPU): it reads the lock
+ * after 1, 2, 4 ... up to IOVA_LOCK_BACKOFF pauses (each read pulls the
+ * lock's line away from a holder that may be about to take it again), and
+ * parks when the lock has not changed hands for IOVA_LOCK_STALL pauses
+ * (the holder is likely preempted: many times a normal hold) or after
+ * IOVA_LOCK_SPIN pauses in all (a waiter that keeps losing to busy holders
+ * stops burning its CPU).  Build-time tunables for measurements.
+ */
+#ifndef IOVA_LOCK_SPIN
+#define IOVA_LOCK_SPIN 4096
+#endif
+#ifndef IOVA_LOCK_STALL
+#define IOVA_LOCK_STALL 256
+#endif
+#ifndef IOVA_LOCK_BACKOFF
+#define IOVA_LOCK_BACKOFF 64
+#endif
+
+static void lock_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+static void lock_park(iova_lock_t *l)
+{
+#ifdef __linux__
+	/* Sleeps only while the word is still 2; any change wakes it. */
+	syscall(SYS_futex, &l->v, FUTEX_WAIT_PRIVATE, 2u, NULL, NULL, 0);
+#else
+	unsigned int spins = 1024;
+
+	iova__spin_backoff(&spins);
+#endif
+}
+
+/*
+ * Spin until the lock is taken (true) or the spins run out.  A thread that
+ * takes it while sleepers are counted marks it 2: the unlock that erased
+ * their 2 woke only one of them, and this one's unlock must wake the next.
+ */
+static bool lock_spin(iova_lock_t *l)
+{
+	unsigned int i = 0, k, delay = 1, v, seq, last = 0, since = 0;
+
+	while (i < IOVA_LOCK_SPIN) {
+		/* Acquire: a sleeper's count is seen with the 0 of the unlock
+		 * that followed its 2. */
+		v = atomic_load_explicit(&l->v, memory_order_acquire);
+		if (v == 0) {
+			unsigned int want = atomic_load_explicit(
+				&l->sleepers, memory_order_relaxed) ? 2u : 1u;
+
+			if (atomic_compare_exchange_weak_explicit(
+				    &l->v, &v, want, memory_order_acquire,
+				    memory_order_relaxed))
+				return true;
+		}
+		seq = atomic_load_explicit(&l->seq, memory_order_relaxed);
+		if (i && seq == last) {
+			if (since >= IOVA_LOCK_STALL)
+				return false;
+		} else {
+			last = seq;
+			since = 0;
+		}
+		for (k = 0; k < delay; k++)
+			lock_relax();
+		i += delay;
+		since += delay;
+		if (delay < IOVA_LOCK_BACKOFF)
+			delay *= 2;
+	}
+	return false;
+}
+
+void iova__lock_slow(iova_lock_t *l)
+{
+	for (;;) {
+		if (lock_spin(l))
+			return;
+		atomic_fetch_add(&l->sleepers, 1);
+		/* Mark the lock 2 (or take it, marked 2: at worst one wake
+		 * too many), then sleep while it stays 2. */
+		if (atomic_exchange(&l->v, 2) == 0) {
+			atomic_fetch_sub(&l->sleepers, 1);
+			return;
+		}
+		lock_park(l);
+		atomic_fetch_sub(&l->sleepers, 1);
+	}
+}
+
+void iova__unlock_wake(iova_lock_t *l)
+{
+#ifdef __linux__
+	syscall(SYS_futex, &l->v, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+#else
+	(void)l;
+#endif
 }
 
 /* --- Linux-API reports ------------------------------------------------- */

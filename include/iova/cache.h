@@ -13,6 +13,16 @@
  * magazines, at most depot_max of them (the surplus is given back to the
  * index when it is pushed; iova_cache_trim() gives back the rest).
  *
+ * Memory is taken lazily: setting up the caches allocates one block (under
+ * 1 KiB for up to 256 CPUs with the defaults) and nothing per CPU.  A CPU
+ * gets its slot (256 bytes with the defaults, allocated in chunks of up to
+ * 8 neighbouring slots) when it first frees into a cache, or first misses
+ * while the depot holds a full magazine of that order; it gets a magazine
+ * of an order when it first frees a range of that order, a second one when
+ * the first fills.  When memory cannot be had the range simply goes to (or
+ * comes from) the index: no cache call fails for lack of memory.
+ * iova_cache_trim() gives an idle CPU's magazines back (see there).
+ *
  * Conventions as in iova.h: 0 or a negative errno; thread-safe; memory from
  * the domain's hooks, never obtained with a cache or domain lock held.
  */
@@ -52,7 +62,7 @@ struct iova_cache_config {
  * Set up the caches of d (once), before any iova_alloc_fast() or
  * iova_free_fast() call on d: a range sized without the caches' rounding
  * could otherwise be cached with the wrong size.  cfg may be NULL for the
- * defaults.  Allocates two magazines per CPU slot and order up front.
+ * defaults.  Allocates one block, nothing per CPU (see above).
  * Errors: -EINVAL (d NULL, max_order > 32, mag_size > 65535, nr_cpus or
  * depot_max > 65536, unknown flag), -ENOMEM (hooks failed; nothing
  * changed), -EEXIST (already set up), -EBUSY (a fast call already ran on
@@ -96,17 +106,26 @@ IOVA_API int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max
  */
 IOVA_API int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size);
 
-/* Give the ranges in CPU slot cpu's magazines back to the index (the
- * magazines stay, empty).  A cpu without a slot, or no caches: no-op. */
+/* Give the ranges in CPU slot cpu's magazines back to the index, and the
+ * magazines back to the memory hooks (what a dead CPU's caches need; the
+ * slot itself stays, empty).  A cpu without a slot, or no caches: no-op. */
 IOVA_API void iova_cache_flush_cpu(struct iova_ndomain *d, unsigned int cpu);
 
-/* Flush every CPU slot, then give every depot magazine back to the index. */
+/* Flush every CPU slot (its magazines stay, empty), then give every depot
+ * magazine back to the index. */
 IOVA_API void iova_cache_flush_all(struct iova_ndomain *d);
 
 /*
- * Give every full depot magazine back to the index, and free the spare
- * empty ones.  The CPU magazines are left alone.  Returns the number of
- * full magazines given back (0 without caches).
+ * Give back what sits idle.  First every idle CPU slot: one that saw no
+ * cache call (no hit, miss or free on that CPU) since the previous
+ * iova_cache_trim() gives its ranges back to the index and its magazines
+ * back to the memory hooks; so calling this every T seconds returns a quiet
+ * CPU's magazines within 2T, and two calls in a row with no traffic in
+ * between return them all.  (The slots themselves stay until the domain is
+ * destroyed: a lock-free fast path may be looking at one.)  Then every full
+ * depot magazine goes back to the index, the spare empty ones and the
+ * depot's arrays to the hooks.  Returns the number of full depot magazines
+ * given back (0 without caches).
  */
 IOVA_API unsigned int iova_cache_trim(struct iova_ndomain *d);
 
@@ -115,15 +134,27 @@ struct iova_cache_stats {
 	uint64_t hits, misses;	/* iova_alloc_fast() of this order */
 	uint64_t depot_mags;	/* full magazines in the depot now */
 	uint64_t flushes;	/* CPU slot flushes (flush_cpu; flush_all
-				 * counts one per slot) */
+				 * counts one per slot in use); domain-wide:
+				 * the same in every order */
 	uint64_t trims;		/* full magazines given back to the index by
 				 * the depot bound or iova_cache_trim() */
 	uint64_t cached_ranges;	/* ranges of this order in caches now */
 	uint64_t depot_pushes, depot_pops; /* full magazines in / out */
-	uint64_t flushed_ranges; /* ranges given back by flushes */
+	uint64_t flushed_ranges; /* ranges given back by flushes and idle
+				  * trims */
 	uint64_t put_fallbacks;	/* frees that went to the index because no
-				 * magazine could be allocated */
-	uint64_t mag_bytes;	/* magazine memory of this order now */
+				 * CPU slot, magazine or depot array could
+				 * be allocated */
+	uint64_t mag_bytes;	/* magazine memory of this order now (CPU
+				 * slots and depot) */
+	/* Domain-wide (the same in every order): */
+	uint64_t cpu_slots;	/* CPU slots allocated (whole chunks) */
+	uint64_t idle_trims;	/* CPU slots whose magazines
+				 * iova_cache_trim() gave back as idle */
+	uint64_t cache_bytes;	/* all memory of the caches now, as asked of
+				 * the hooks: the set-up block, slot chunks,
+				 * magazines, depot arrays (and the checked
+				 * frees' set) */
 };
 
 /*

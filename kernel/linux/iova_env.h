@@ -24,6 +24,7 @@
 #include <linux/processor.h>
 #include <linux/export.h>
 #include <linux/compiler.h>
+#include <linux/rcupdate.h>
 
 #ifndef UINT64_MAX
 #define UINT64_MAX U64_MAX
@@ -123,6 +124,45 @@ typedef atomic_long_t iova_atomic_t;
 #define iova_atomic_inc(a) atomic_long_inc(a)
 #define iova_atomic_dec(a) atomic_long_dec(a)
 #define iova_atomic_add(a, v) atomic_long_add((v), (a))
+#define iova_atomic_sub(a, v) atomic_long_sub((v), (a))
+
+/*
+ * Lockless readers (src/index: the sequence count) and RCU: lookups read
+ * the index inside rcu_read_lock(), and a node that left the tree is
+ * freed by an RCU callback (it holds its own rcu_head: nothing allocated).
+ */
+#define IOVA_ENV_LOCKLESS_LOOKUP 1
+#define iova_read_once(x) READ_ONCE(x)
+#define iova_write_once(x, v) WRITE_ONCE(x, v)
+#define iova_smp_rmb() smp_rmb()
+#define iova_smp_wmb() smp_wmb()
+#define iova_relax(spins) ((void)(spins), cpu_relax())
+/* Reads the count check makes safe (a race by design, as in seqcount). */
+#define iova_racy_begin() ((void)0)
+#define iova_racy_end() ((void)0)
+
+struct iova_rcu_head {
+	struct rcu_head rh;
+	void (*fn)(struct iova_rcu_head *h);
+};
+
+static inline void iova__rcu_cb(struct rcu_head *rh)
+{
+	struct iova_rcu_head *h = container_of(rh, struct iova_rcu_head, rh);
+
+	h->fn(h);
+}
+
+static inline void iova_call_rcu(struct iova_rcu_head *h,
+				 void (*fn)(struct iova_rcu_head *h))
+{
+	h->fn = fn;
+	call_rcu(&h->rh, iova__rcu_cb);
+}
+
+#define iova_rcu_read_lock() rcu_read_lock()
+#define iova_rcu_read_unlock() rcu_read_unlock()
+#define iova_rcu_barrier() rcu_barrier()
 
 /*
  * The core publishes a fully initialised object with a release store and

@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * Per-CPU magazine caches: giving ranges back to the index (flushes and
- * trims), statistics and validation.  Invariants C1-C4 and the lock order
+ * trims), statistics and validation.  Invariants C1-C5 and the lock order
  * are at the top of mag.h.
  *
  * Trim policy (docs/caches.md): the depot of an order holds at most
  * depot_max full magazines (default: one per CPU slot, the level mainline's
  * worker trims down to).  A free that would push one more gives that
  * magazine's ranges back to the index at once instead, so no background
- * thread is needed and the depot never exceeds its bound.  iova_cache_trim()
- * gives back every full depot magazine and frees the spare empty ones; an
- * idle program calls it to return IOVA space and memory.
+ * thread is needed and the depot never exceeds its bound.
+ * iova_cache_trim() gives back every full depot magazine, frees the spare
+ * empty ones and the depot's arrays, and gives back the magazines of every
+ * idle CPU slot: one with no cache traffic since the previous
+ * iova_cache_trim() (struct cache_cpu_tail).  A program (or the kernel
+ * glue, from a timer) that calls it every T seconds gets a quiet CPU's
+ * magazines back within 2T; its slot (cpu_stride bytes in its chunk) stays
+ * until the domain goes, since a fast path may be reading it without a
+ * lock (freeing it would need a grace period).
  */
 #include "mag.h"
-
 
 /* --- back to the index --------------------------------------------- */
 
@@ -32,59 +37,141 @@ static void release_full_list(struct iova_ndomain *d, unsigned int order,
 		iova__cache_release_locked(d, m->pfn, rc->mag_size, order);
 	iova_env_count(IOVA_EV_CACHE_SPILL);
 	iova__unlock_trim(d);
-	/* Keep up to depot_max spares; free the rest outside the lock. */
+	/* Keep what the spare stack has room for; free the rest unlocked. */
 	iova_spin_lock(&dp->lock);
-	for (m = list; m && dp->empty.nr < rc->depot_max; m = next) {
+	for (m = list; m && dp->nr_empty < dp->cap; m = next) {
 		next = m->next;
-		mag_stack_push(&dp->empty, m, rc->nr_cpus);
+		depot_push(dp, false, m, rc->nr_cpus);
 	}
 	iova_spin_unlock(&dp->lock);
-	for (; m; m = next) {
-		next = m->next;
-		iova__mag_free(d, m);
-	}
+	iova__mag_free_list(d, m);
 }
 
 /* --- flushes and trims --------------------------------------------- */
 
-static void flush_slot(struct iova_ndomain *d, struct cache_cpu *c)
+/* The activity snapshot of a locked slot (struct cache_cpu_tail). */
+static void slot_activity(const struct iova_rcache *rc, struct cache_cpu *c,
+			  uint64_t *ops, uint64_t *n, unsigned int *mags)
 {
-	struct iova_rcache *rc = d->rcache;
-	uint64_t flushed[IOVA_CACHE_MAX_ORDER];
 	unsigned int o;
 
-	iova_spin_lock(&c->lock);
+	*ops = cache_cpu_tail(rc, c)->ops;
+	*n = 0;
+	*mags = 0;
+	for (o = 0; o < rc->max_order; o++) {
+		const struct cache_slot *s = &c->slot[o];
+
+		*ops += s->hits + s->misses;
+		if (s->loaded) {
+			*n += s->loaded->n;
+			(*mags)++;
+		}
+		if (s->prev) {
+			*n += s->prev->n;
+			(*mags)++;
+		}
+	}
+}
+
+/*
+ * With the slot lock held: give the slot's ranges back to the index; with
+ * take, also detach its magazines onto *list (the caller frees them once
+ * the lock is dropped).  flushed[o] gets the ranges of order o.
+ */
+static void slot_release(struct iova_ndomain *d, struct cache_cpu *c, bool take,
+			 uint64_t *flushed, struct iova_mag **list)
+{
+	struct iova_rcache *rc = d->rcache;
+	unsigned int o;
+
 	/* Slot lock -> domain lock; node memory is freed after both. */
 	iova_lock(&d->lock);
 	for (o = 0; o < rc->max_order; o++) {
 		struct cache_slot *s = &c->slot[o];
+		struct iova_mag *m[2] = { s->loaded, s->prev };
+		unsigned int i;
 
-		flushed[o] = s->loaded->n + s->prev->n;
-		iova__cache_release_locked(d, s->loaded->pfn, s->loaded->n, o);
-		iova__cache_release_locked(d, s->prev->pfn, s->prev->n, o);
-		s->loaded->n = 0;
-		s->prev->n = 0;
+		flushed[o] = 0;
+		for (i = 0; i < 2; i++) {
+			if (!m[i])
+				continue;
+			flushed[o] += m[i]->n;
+			iova__cache_release_locked(d, m[i]->pfn, m[i]->n, o);
+			m[i]->n = 0;
+			if (take) {
+				m[i]->next = *list;
+				*list = m[i];
+			}
+		}
+		if (take)
+			s->loaded = s->prev = NULL;
 	}
 	iova_unlock(&d->lock);
-	cache_yield();
+}
+
+static void count_flushed(struct iova_rcache *rc, const uint64_t *flushed)
+{
+	unsigned int o;
+
 	for (o = 0; o < rc->max_order; o++) {
 		struct cache_depot *dp = cache_depot_at(rc, o);
 
+		if (!flushed[o])
+			continue;
 		iova_spin_lock(&dp->lock);
-		dp->flushes++;
 		dp->flushed_ranges += flushed[o];
 		iova_spin_unlock(&dp->lock);
 	}
+}
+
+/*
+ * Flush one slot; with take, its magazines go back to the hooks too (a
+ * dead CPU's, or an idle one's).  idle: only if the slot saw no traffic
+ * since the previous call (and it holds magazines); returns whether the
+ * slot was flushed.
+ */
+static bool flush_slot(struct iova_ndomain *d, struct cache_cpu *c, bool take,
+		       bool idle)
+{
+	struct iova_rcache *rc = d->rcache;
+	uint64_t flushed[IOVA_CACHE_MAX_ORDER], ops, n;
+	struct iova_mag *list = NULL;
+	unsigned int mags;
+
+	iova_spin_lock(&c->lock);
+	if (idle) {
+		struct cache_cpu_tail *t = cache_cpu_tail(rc, c);
+
+		slot_activity(rc, c, &ops, &n, &mags);
+		if (ops != t->seen_ops || n != t->seen_n || !mags) {
+			t->seen_ops = ops;
+			t->seen_n = n;
+			iova_spin_unlock(&c->lock);
+			return false;
+		}
+		t->seen_n = 0;	/* what the slot holds after this */
+	}
+	slot_release(d, c, take, flushed, &list);
+	cache_yield();
 	iova_spin_unlock(&c->lock);
+	count_flushed(rc, flushed);
+	iova__mag_free_list(d, list);
 	iova_lock(&d->lock);
 	iova__unlock_trim(d);
+	return true;
 }
 
 void iova_cache_flush_cpu(struct iova_ndomain *d, unsigned int cpu)
 {
+	struct cache_cpu *c;
+
 	if (!d || !d->rcache || cpu >= d->rcache->nr_cpus)
 		return;
-	flush_slot(d, cache_cpu_at(d->rcache, cpu));
+	c = cache_cpu_find(d->rcache, cpu);
+	if (!c)
+		return;	/* never used: nothing cached, no magazines */
+	flush_slot(d, c, true, false);
+	iova_atomic_inc(&d->rcache->cold->flushes);
 }
 
 /* Take every full magazine of the depot, as a list; *nr gets its length. */
@@ -94,12 +181,12 @@ static struct iova_mag *depot_take_all(struct cache_depot *dp, unsigned int *nr)
 	unsigned int i;
 
 	iova_spin_lock(&dp->lock);
-	*nr = dp->full.nr;
-	for (i = 0; i < dp->full.nr; i++) {
-		dp->full.mag[i]->next = list;
-		list = dp->full.mag[i];
+	*nr = dp->nr_full;
+	for (i = 0; i < dp->nr_full; i++) {
+		depot_mag(dp, true)[i]->next = list;
+		list = depot_mag(dp, true)[i];
 	}
-	dp->full.nr = 0;
+	depot_set_nr(dp, true, 0);
 	iova_spin_unlock(&dp->lock);
 	return list;
 }
@@ -112,8 +199,14 @@ void iova_cache_flush_all(struct iova_ndomain *d)
 	if (!d || !d->rcache)
 		return;
 	rc = d->rcache;
-	for (i = 0; i < rc->nr_cpus; i++)
-		flush_slot(d, cache_cpu_at(rc, i));
+	for (i = 0; i < rc->nr_cpus; i++) {
+		struct cache_cpu *c = cache_cpu_find(rc, i);
+
+		if (c) {
+			flush_slot(d, c, false, false);
+			iova_atomic_inc(&rc->cold->flushes);
+		}
+	}
 	for (o = 0; o < rc->max_order; o++) {
 		struct cache_depot *dp = cache_depot_at(rc, o);
 		struct iova_mag *list = depot_take_all(dp, &nr);
@@ -129,30 +222,45 @@ void iova_cache_flush_all(struct iova_ndomain *d)
 unsigned int iova_cache_trim(struct iova_ndomain *d)
 {
 	struct iova_rcache *rc;
-	unsigned int o, nr, total = 0;
+	unsigned int i, o, nr, total = 0;
 
 	if (!d || !d->rcache)
 		return 0;
 	rc = d->rcache;
+	/* Idle CPU slots first: their magazines, then the depot's. */
+	for (i = 0; i < rc->nr_cpus; i++) {
+		struct cache_cpu *c = cache_cpu_find(rc, i);
+
+		if (c && flush_slot(d, c, true, true))
+			iova_atomic_inc(&rc->cold->idle_trims);
+	}
 	for (o = 0; o < rc->max_order; o++) {
 		struct cache_depot *dp = cache_depot_at(rc, o);
-		struct iova_mag *list = depot_take_all(dp, &nr), *spares, *m;
+		struct iova_mag *list = depot_take_all(dp, &nr), *spares = NULL;
+		void *arr = NULL;
+		unsigned int cap = 0;
 
 		release_full_list(d, o, list);
 		iova_spin_lock(&dp->lock);
 		dp->trims += nr;
-		spares = NULL;
-		while (dp->empty.nr) {
-			m = dp->empty.mag[--dp->empty.nr];
+		while (dp->nr_empty) {
+			struct iova_mag *m = depot_mag(dp, false)[dp->nr_empty - 1];
+
+			depot_set_nr(dp, false, dp->nr_empty - 1);
 			m->next = spares;
 			spares = m;
 		}
-		iova_spin_unlock(&dp->lock);
-		while (spares) {
-			m = spares->next;
-			iova__mag_free(d, spares);
-			spares = m;
+		if (!dp->nr_full && dp->arr) {
+			/* Empty: the arrays go too (back on the next push). */
+			arr = dp->arr;
+			cap = dp->cap;
+			dp->arr = NULL;
+			iova_store_release(&dp->cap, 0u);
 		}
+		iova_spin_unlock(&dp->lock);
+		iova__mag_free_list(d, spares);
+		if (arr)
+			iova__cache_mem_free(d, rc, arr, depot_arr_bytes(cap));
 		total += nr;
 	}
 	return total;
@@ -164,7 +272,7 @@ static bool mag_has(const struct iova_mag *m, size_t n, uint64_t pfn)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; m && i < n; i++)
 		if (m->pfn[i] == pfn)
 			return true;
 	return false;
@@ -179,17 +287,20 @@ bool iova__cache_contains(struct iova_ndomain *d, unsigned int order,
 	unsigned int i;
 
 	for (i = 0; i < rc->nr_cpus && !found; i++) {
-		struct cache_cpu *c = cache_cpu_at(rc, i);
-		struct cache_slot *s = &c->slot[order];
+		struct cache_cpu *c = cache_cpu_find(rc, i);
+		struct cache_slot *s;
 
+		if (!c)
+			continue;
+		s = &c->slot[order];
 		iova_spin_lock(&c->lock);
-		found = mag_has(s->loaded, s->loaded->n, pfn) ||
-			mag_has(s->prev, s->prev->n, pfn);
+		found = mag_has(s->loaded, s->loaded ? s->loaded->n : 0, pfn) ||
+			mag_has(s->prev, s->prev ? s->prev->n : 0, pfn);
 		iova_spin_unlock(&c->lock);
 	}
 	iova_spin_lock(&dp->lock);
-	for (i = 0; i < dp->full.nr && !found; i++)
-		found = mag_has(dp->full.mag[i], rc->mag_size, pfn);
+	for (i = 0; i < dp->nr_full && !found; i++)
+		found = mag_has(depot_mag(dp, true)[i], rc->mag_size, pfn);
 	iova_spin_unlock(&dp->lock);
 	return found;
 }
@@ -199,6 +310,7 @@ int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
 {
 	struct iova_rcache *rc;
 	struct cache_depot *dp;
+	uint64_t mags = 0;
 	unsigned int i;
 
 	if (!d || !st)
@@ -210,28 +322,43 @@ int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
 		return -EINVAL;
 	*st = (struct iova_cache_stats){ 0 };
 	for (i = 0; i < rc->nr_cpus; i++) {
-		struct cache_cpu *c = cache_cpu_at(rc, i);
-		struct cache_slot *s = &c->slot[order];
+		struct cache_cpu *c = cache_cpu_find(rc, i);
+		struct cache_slot *s;
 
+		if (!c)
+			continue;
+		s = &c->slot[order];
 		iova_spin_lock(&c->lock);
 		st->hits += s->hits;
 		st->misses += s->misses;
-		st->cached_ranges += s->loaded->n + s->prev->n;
+		if (s->loaded) {
+			st->cached_ranges += s->loaded->n;
+			mags++;
+		}
+		if (s->prev) {
+			st->cached_ranges += s->prev->n;
+			mags++;
+		}
 		iova_spin_unlock(&c->lock);
 	}
+	iova_lock(&d->lock);
+	st->misses += rc->cold->orphan_misses[order];
+	iova_unlock(&d->lock);
 	dp = cache_depot_at(rc, order);
 	iova_spin_lock(&dp->lock);
-	st->depot_mags = dp->full.nr;
-	st->flushes = dp->flushes;
+	st->depot_mags = dp->nr_full;
 	st->trims = dp->trims;
-	st->cached_ranges += (uint64_t)dp->full.nr * rc->mag_size;
+	st->cached_ranges += (uint64_t)dp->nr_full * rc->mag_size;
 	st->depot_pushes = dp->pushes;
 	st->depot_pops = dp->pops;
 	st->flushed_ranges = dp->flushed_ranges;
 	st->put_fallbacks = dp->put_fallbacks;
-	st->mag_bytes = ((uint64_t)rc->nr_cpus * 2 + dp->full.nr + dp->empty.nr) *
-			rc->mag_bytes;
+	st->mag_bytes = (mags + dp->nr_full + dp->nr_empty) * rc->cold->mag_bytes;
 	iova_spin_unlock(&dp->lock);
+	st->flushes = iova_atomic_read(&rc->cold->flushes);
+	st->cpu_slots = iova_atomic_read(&rc->cold->slots);
+	st->idle_trims = iova_atomic_read(&rc->cold->idle_trims);
+	st->cache_bytes = iova_atomic_read(&rc->cold->bytes);
 	return 0;
 }
 
@@ -247,9 +374,9 @@ int iova_cache_get_config(struct iova_ndomain *d, struct iova_cache_config *cfg)
 	cfg->max_order = rc->max_order;
 	cfg->mag_size = rc->mag_size;
 	cfg->nr_cpus = rc->nr_cpus;
-	cfg->depot_max = rc->depot_max;
+	cfg->depot_max = rc->cold->depot_max;
 	/* In force: a debug build checks frees fully without the flag. */
-	cfg->flags = rc->flags | (rc->checked ? IOVA_CACHE_CHECK_FREES : 0);
+	cfg->flags = rc->cold->flags | (rc->checked ? IOVA_CACHE_CHECK_FREES : 0);
 	return 0;
 }
 
@@ -269,15 +396,22 @@ int iova__cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
 {
 	struct iova_rcache *rc = d ? d->rcache : NULL;
 	struct cache_cpu *c;
+	struct cache_slot *s;
 
 	if (!rc)
 		return -ENOENT;
 	if (cpu >= rc->nr_cpus || order >= rc->max_order)
 		return -EINVAL;
-	c = cache_cpu_at(rc, cpu);
+	*loaded = *prev = 0;
+	c = cache_cpu_find(rc, cpu);
+	if (!c)
+		return 0;
+	s = &c->slot[order];
 	iova_spin_lock(&c->lock);
-	*loaded = (unsigned int)c->slot[order].loaded->n;
-	*prev = (unsigned int)c->slot[order].prev->n;
+	if (s->loaded)
+		*loaded = (unsigned int)s->loaded->n;
+	if (s->prev)
+		*prev = (unsigned int)s->prev->n;
 	iova_spin_unlock(&c->lock);
 	return 0;
 }
@@ -294,8 +428,8 @@ int iova__cache_depot_counts(struct iova_ndomain *d, unsigned int order,
 		return -EINVAL;
 	dp = cache_depot_at(rc, order);
 	iova_spin_lock(&dp->lock);
-	*nr_full = dp->full.nr;
-	*nr_empty = dp->empty.nr;
+	*nr_full = dp->nr_full;
+	*nr_empty = dp->nr_empty;
 	iova_spin_unlock(&dp->lock);
 	return 0;
 }
@@ -351,53 +485,82 @@ static const char *check_mag(struct iova_ndomain *d, const struct iova_mag *m,
 		    (g.flags & IOVA_RANGE_RESERVED) || g.lo != pfn ||
 		    g.hi - g.lo != size - 1)
 			return "C3) a cached pfn is not a live range of its order";
-		if (d->rcache->checked && !iova__cached_set_has(&d->rcache->set, pfn))
+		if (d->rcache->checked &&
+		    !iova__cached_set_has(&d->rcache->cold->set, pfn))
 			return "C5) a cached pfn is missing from the cached set";
 		all[(*nall)++] = pfn;
 	}
 	return NULL;
 }
 
-static const char *validate_all_locked(struct iova_ndomain *d, uint64_t *all,
-				       size_t cap, size_t *nall)
+/* C1 of one locked slot, and its pfns (C3) into the scratch array. */
+static const char *check_slot(struct iova_ndomain *d, struct cache_cpu *c,
+			      unsigned int cpu, uint64_t *all, size_t cap,
+			      size_t *nall)
 {
 	struct iova_rcache *rc = d->rcache;
 	const char *w = NULL;
-	unsigned int i, o, k;
+	unsigned int o;
 
-	for (i = 0; i < rc->nr_cpus && !w; i++) {
-		struct cache_cpu *c = cache_cpu_at(rc, i);
+	if (c->index != cpu)
+		return "C1) a CPU slot with the wrong number";
+	for (o = 0; o < rc->max_order && !w; o++) {
+		struct cache_slot *s = &c->slot[o];
+		size_t nl = s->loaded ? s->loaded->n : 0;
+		size_t np = s->prev ? s->prev->n : 0;
 
-		for (o = 0; o < rc->max_order && !w; o++) {
-			struct cache_slot *s = &c->slot[o];
+		if (!s->loaded && s->prev)
+			return "C1) a CPU slot has prev without loaded";
+		if (s->loaded && s->loaded == s->prev)
+			return "C1) a CPU slot has one magazine twice";
+		if (nl > rc->mag_size || np > rc->mag_size)
+			return "C1) a magazine holds more than mag_size";
+		if (*nall + nl + np > cap)
+			return "C2) more cached pfns than the bounds allow";
+		if (nl)
+			w = check_mag(d, s->loaded, nl, o, all, nall);
+		if (!w && np)
+			w = check_mag(d, s->prev, np, o, all, nall);
+	}
+	return w;
+}
 
-			if (!s->loaded || !s->prev || s->loaded == s->prev)
-				return "C1) a CPU slot lacks a magazine";
-			if (s->loaded->n > rc->mag_size || s->prev->n > rc->mag_size)
-				return "C1) a magazine holds more than mag_size";
-			if (*nall + s->loaded->n + s->prev->n > cap)
-				return "C2) more cached pfns than the bounds allow";
-			w = check_mag(d, s->loaded, s->loaded->n, o, all, nall);
-			if (!w)
-				w = check_mag(d, s->prev, s->prev->n, o, all, nall);
+/* snap: the directory as it was when its slots were locked. */
+static const char *validate_all_locked(struct iova_ndomain *d, uint64_t *all,
+				       size_t cap, size_t *nall,
+				       struct cache_cpu *const *snap)
+{
+	struct iova_rcache *rc = d->rcache;
+	unsigned int depot_max = rc->cold->depot_max;
+	const char *w = NULL;
+	unsigned int i, j, o, k;
+
+	for (k = 0; k < rc->cold->nr_chunks && !w; k++) {
+		for (j = 0; snap[k] && j < cache_chunk_slots(rc, k) && !w; j++) {
+			unsigned int cpu = (k << rc->chunk_shift) + j;
+
+			w = check_slot(d, cache_cpu_find(rc, cpu), cpu, all, cap, nall);
 		}
 	}
 	for (o = 0; o < rc->max_order && !w; o++) {
 		struct cache_depot *dp = cache_depot_at(rc, o);
 
-		if (dp->full.nr > rc->depot_max || dp->empty.nr > rc->depot_max)
-			return "C2) a depot holds more than depot_max magazines";
-		for (k = 0; k < dp->empty.nr; k++)
-			if (!dp->empty.mag[k] ||
-			    mag_stack_owner(&dp->empty)[k] > rc->nr_cpus)
+		if (dp->cap > depot_max || !dp->arr != !dp->cap)
+			return "C2) a depot's arrays are not of 1..depot_max entries";
+		if (dp->nr_full > dp->cap || dp->nr_empty > dp->cap)
+			return "C2) a depot holds more magazines than its arrays";
+		for (k = 0; k < dp->nr_empty; k++)
+			if (!depot_mag(dp, false)[k] ||
+			    depot_owner(dp, false)[k] > rc->nr_cpus)
 				return "C2) a bad spare magazine entry";
-		for (k = 0; k < dp->full.nr && !w; k++) {
-			if (!dp->full.mag[k] ||
-			    mag_stack_owner(&dp->full)[k] >= rc->nr_cpus)
+		for (k = 0; k < dp->nr_full && !w; k++) {
+			if (!depot_mag(dp, true)[k] ||
+			    depot_owner(dp, true)[k] >= rc->nr_cpus)
 				return "C2) a bad full magazine entry";
 			if (*nall + rc->mag_size > cap)
 				return "C2) more cached pfns than the bounds allow";
-			w = check_mag(d, dp->full.mag[k], rc->mag_size, o, all, nall);
+			w = check_mag(d, depot_mag(dp, true)[k], rc->mag_size, o,
+				      all, nall);
 		}
 	}
 	if (w)
@@ -409,13 +572,38 @@ static const char *validate_all_locked(struct iova_ndomain *d, uint64_t *all,
 	return NULL;
 }
 
+/* Lock (or unlock) every slot of the chunks in snap, in ascending order
+ * (unlocking in descending order). */
+static void lock_snapshot(struct iova_rcache *rc, struct cache_cpu *const *snap,
+			  bool lock)
+{
+	unsigned int nr = rc->cold->nr_chunks, k, j;
+
+	for (k = 0; k < nr; k++) {
+		unsigned int kk = lock ? k : nr - 1 - k;
+		unsigned int n = snap[kk] ? cache_chunk_slots(rc, kk) : 0;
+
+		for (j = 0; j < n; j++) {
+			unsigned int jj = lock ? j : n - 1 - j;
+			struct cache_cpu *c = cache_cpu_find(rc, (kk << rc->chunk_shift) + jj);
+
+			if (lock)
+				iova_spin_lock(&c->lock);
+			else
+				iova_spin_unlock(&c->lock);
+		}
+	}
+}
+
 int iova__cache_validate(struct iova_ndomain *d, const char **why)
 {
 	struct iova_rcache *rc;
+	struct cache_cold *cold;
+	struct cache_cpu **snap;
 	const char *w;
 	uint64_t *all;
-	size_t cap, nall = 0;
-	unsigned int i, o;
+	size_t cap, bytes, nall = 0;
+	unsigned int o, k;
 
 	if (why)
 		*why = NULL;
@@ -424,25 +612,31 @@ int iova__cache_validate(struct iova_ndomain *d, const char **why)
 	rc = d->rcache;
 	if (!rc)
 		return 0;
+	cold = rc->cold;
 	/* Bound of C1 + C2: what can be cached at most. */
-	cap = ((size_t)rc->nr_cpus * 2 + rc->depot_max) * rc->mag_size *
+	cap = ((size_t)rc->nr_cpus * 2 + cold->depot_max) * rc->mag_size *
 	      rc->max_order;
-	all = rc->scratch ? rc->scratch : iova__mem_alloc(d, cap * sizeof(*all) + 1);
+	bytes = cap * sizeof(*all) + cold->nr_chunks * sizeof(*snap) + 1;
+	all = cold->scratch ? cold->scratch : iova__mem_alloc(d, bytes);
 	if (!all)
 		return -ENOMEM;
-	for (i = 0; i < rc->nr_cpus; i++)
-		iova_spin_lock(&cache_cpu_at(rc, i)->lock);
+	/* Chunks that appear later are not looked at (their slots hold what
+	 * users freed; nothing moves between them and the depot or the index
+	 * while the depot and domain locks below are held). */
+	snap = (struct cache_cpu **)(void *)(all + cap);
+	for (k = 0; k < cold->nr_chunks; k++)
+		snap[k] = iova_load_acquire(&rc->dir[k]);
+	lock_snapshot(rc, snap, true);
 	for (o = 0; o < rc->max_order; o++)
 		iova_spin_lock(&cache_depot_at(rc, o)->lock);
 	iova_lock(&d->lock);
-	w = validate_all_locked(d, all, cap, &nall);
+	w = validate_all_locked(d, all, cap, &nall, snap);
 	iova_unlock(&d->lock);
 	for (o = rc->max_order; o-- > 0;)
 		iova_spin_unlock(&cache_depot_at(rc, o)->lock);
-	for (i = rc->nr_cpus; i-- > 0;)
-		iova_spin_unlock(&cache_cpu_at(rc, i)->lock);
-	if (all != rc->scratch)
-		iova__mem_free(d, all, cap * sizeof(*all) + 1);
+	lock_snapshot(rc, snap, false);
+	if (all != cold->scratch)
+		iova__mem_free(d, all, bytes);
 	if (why)
 		*why = w;
 	return w ? -EIO : 0;

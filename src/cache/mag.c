@@ -10,10 +10,28 @@
 
 /* --- memory -------------------------------------------------------- */
 
+void *iova__cache_mem_alloc(struct iova_ndomain *d, const struct iova_rcache *rc,
+			    size_t bytes)
+{
+	void *p = iova__mem_alloc(d, bytes);
+
+	if (p)
+		iova_atomic_add(&rc->cold->bytes, (unsigned long)bytes);
+	return p;
+}
+
+void iova__cache_mem_free(struct iova_ndomain *d, const struct iova_rcache *rc,
+			  void *p, size_t bytes)
+{
+	/* Unsigned wrap-around: the counter goes down by bytes. */
+	iova_atomic_add(&rc->cold->bytes, 0ul - (unsigned long)bytes);
+	iova__mem_free(d, p, bytes);
+}
+
 struct iova_mag *iova__mag_alloc(struct iova_ndomain *d,
 				 const struct iova_rcache *rc)
 {
-	struct iova_mag *m = iova__mem_alloc(d, rc->mag_bytes);
+	struct iova_mag *m = iova__cache_mem_alloc(d, rc, rc->cold->mag_bytes);
 
 	if (m)
 		m->n = 0;
@@ -22,7 +40,17 @@ struct iova_mag *iova__mag_alloc(struct iova_ndomain *d,
 
 void iova__mag_free(struct iova_ndomain *d, struct iova_mag *m)
 {
-	iova__mem_free(d, m, d->rcache->mag_bytes);
+	iova__cache_mem_free(d, d->rcache, m, d->rcache->cold->mag_bytes);
+}
+
+void iova__mag_free_list(struct iova_ndomain *d, struct iova_mag *list)
+{
+	while (list) {
+		struct iova_mag *next = list->next;
+
+		iova__mag_free(d, list);
+		list = next;
+	}
 }
 
 /* --- the cached set (checked frees, C5) ------------------------------ */
@@ -87,21 +115,24 @@ void iova__cached_set_remove(struct cached_set *s, uint64_t pfn)
 int iova__cached_set_init(struct iova_ndomain *d, struct iova_rcache *rc)
 {
 	/* C1 + C2: the most pfns the magazines can hold at once. */
+	struct cache_cold *cold = rc->cold;
 	uint64_t bound = (uint64_t)rc->max_order * rc->mag_size *
-			 (2 * (uint64_t)rc->nr_cpus + rc->depot_max);
+			 (2 * (uint64_t)rc->nr_cpus + cold->depot_max);
 	uint64_t nb = 1;
 
 	/* Half full on average with CACHED_SET_WAYS slots per bucket. */
 	while (nb * CACHED_SET_WAYS < 2 * bound)
 		nb <<= 1;
-	rc->set.mask = nb - 1;
-	rc->set.bytes = nb * CACHED_SET_WAYS * sizeof(uint64_t);
-	rc->set.slot = iova__mem_alloc(d, rc->set.bytes);
-	rc->scratch_bytes = bound * sizeof(uint64_t) + 1;
-	rc->scratch = iova__mem_alloc(d, rc->scratch_bytes);
-	if (!rc->set.slot || !rc->scratch)
+	cold->set.mask = nb - 1;
+	cold->set.bytes = nb * CACHED_SET_WAYS * sizeof(uint64_t);
+	cold->set.slot = iova__cache_mem_alloc(d, rc, cold->set.bytes);
+	/* Validation's pfns, then its snapshot of the directory. */
+	cold->scratch_bytes = bound * sizeof(uint64_t) +
+			      cold->nr_chunks * sizeof(struct cache_cpu *) + 1;
+	cold->scratch = iova__cache_mem_alloc(d, rc, cold->scratch_bytes);
+	if (!cold->set.slot || !cold->scratch)
 		return -ENOMEM;
-	iova_memset(rc->set.slot, 0, rc->set.bytes);
+	iova_memset(cold->set.slot, 0, cold->set.bytes);
 	return 0;
 }
 
@@ -113,7 +144,7 @@ void iova__cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
 
 	if (rc->checked)
 		for (i = 0; i < n; i++)
-			iova__cached_set_remove(&rc->set, pfn[i]);
+			iova__cached_set_remove(&rc->cold->set, pfn[i]);
 	iova__release_locked(d, pfn, n, order);
 }
 

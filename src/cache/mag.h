@@ -5,10 +5,14 @@
  * Environment-neutral: CPU numbers and locks come from src/env.h.
  *
  * Invariants (checked by the validate hook; cited as "C1)" etc.):
- *  C1) Every CPU slot has a non-NULL loaded and prev magazine per order,
- *      each holding n <= mag_size pfns.
+ *  C1) A CPU slot exists only once its chunk was allocated (slots come in
+ *      chunks of 1 << chunk_shift, allocated on a CPU's first free into a
+ *      cache or first depot refill, never freed before the domain).  Per
+ *      order, its loaded and prev magazines are each NULL (not yet had, or
+ *      given back by an idle trim or a CPU flush) or hold n <= mag_size
+ *      pfns; prev is NULL whenever loaded is, and the two differ.
  *  C2) A depot's full stack holds magazines with exactly mag_size pfns,
- *      its empty stack spare magazines; both hold <= depot_max.
+ *      its empty stack spare magazines; both hold <= cap <= depot_max.
  *  C3) Every cached pfn of order k is the start of a live (not reserved)
  *      index range of exactly 2^k pfns, so the index never sees it as free.
  *  C4) No pfn is cached twice (so no range can be handed out twice).
@@ -20,12 +24,16 @@
  * local array of a flush or trim: still live in the index), or free in the
  * index.  Moves between "user" and "magazine" happen under the CPU slot's
  * lock; moves of whole magazines between a slot and the depot happen under
- * both the slot's and the depot's lock.
+ * both the slot's and the depot's lock.  A magazine goes back to the
+ * memory hooks only empty (its pfns went to the index first).
  *
  * Lock order: CPU slot lock -> depot lock -> domain lock.  CPU slot locks
- * are only ever nested in ascending slot order (validate, stats).  The
- * memory hooks are never called with any of these held, except the free
- * hook under the domain lock (domain.h).
+ * are only ever nested in ascending slot order (validate).  The memory
+ * hooks are never called with any of these held, except the free hook
+ * under the domain lock (domain.h): chunks, magazines and depot arrays are
+ * allocated with no lock held and installed afterwards (a chunk with a
+ * compare-and-swap of its directory entry), and what a locked section
+ * takes out is freed after the locks are dropped.
  */
 #ifndef IOVA_CACHE_MAG_H
 #define IOVA_CACHE_MAG_H
@@ -66,52 +74,124 @@ struct iova_mag {
 
 /* One order of one CPU slot.  Written only under the slot's lock. */
 struct cache_slot {
-	struct iova_mag *loaded;	/* allocations pop here first */
-	struct iova_mag *prev;		/* swapped in when loaded runs dry/full */
+	struct iova_mag *loaded;	/* allocations pop here first; NULL:
+					 * this CPU has no magazine of the order */
+	struct iova_mag *prev;		/* swapped in when loaded runs dry/full;
+					 * NULL: not had yet (NULL if loaded is) */
 	uint64_t hits, misses;
 };
 
-/* A CPU slot: a cache-line aligned array entry of rc->cpu_stride bytes. */
+/*
+ * A CPU slot: cpu_stride bytes (a power of two, at least a line) inside a
+ * chunk of the directory.  What a hit touches (the lock, the loaded
+ * pointer, hits) comes first; the rare fields are in the tail, at
+ * rc->cold->tail_off past the slot's start (struct cache_cpu_tail).
+ */
 struct cache_cpu {
 	iova_spin_t lock;
-	unsigned int index;
+	unsigned int index;		/* the CPU (slot) number */
 	uint64_t _pad;
 	struct cache_slot slot[];	/* rc->max_order of them */
 };
 
 /*
- * A stack of magazines with the CPU slot each came from (nobody's: the
- * slot count).  A slot takes back its own newest magazine before another
- * slot's: its lines are still in that CPU's cache, so magazines (full or
- * empty) move between CPUs only when one CPU frees what another allocates.
- * Counting identity: mag[0..nr-1] are the magazines, oldest first, and
- * nr <= the arrays' size (depot_max).
+ * The rare fields of a CPU slot, written under its lock.  "Idle" (the trim
+ * policy, depot.c): every cache call on the slot changes the snapshot
+ * (ops + hits + misses, pfns in its magazines): an allocation counts a hit
+ * or a miss; a free either pushes a pfn (the count grows; a run of such
+ * pushes cannot bring it back) or moves a magazine (counted in ops).  So
+ * two equal snapshots taken by consecutive iova_cache_trim() calls mean no
+ * cache traffic in between.
  */
-struct mag_stack {
-	struct iova_mag **mag;	/* cap entries, then cap owners (unsigned) */
-	unsigned int nr, cap;
+struct cache_cpu_tail {
+	uint64_t ops;			/* frees that moved a magazine */
+	uint64_t seen_ops, seen_n;	/* the snapshot of the last trim */
+	void *raw;			/* slot 0 of a chunk: the chunk as */
+	size_t raw_bytes;		/* the hooks returned it */
 };
 
-static inline unsigned int *mag_stack_owner(const struct mag_stack *st)
+/*
+ * The depot of one order: full magazines (each with mag_size pfns) and
+ * spare empty ones, at most cap of each (cap <= depot_max).  The stacks'
+ * arrays are one block, allocated when the first full magazine arrives and
+ * doubled as needed (outside the locks), freed by a trim that empties the
+ * depot: cap full magazine pointers, cap empty ones, then their owners (the
+ * CPU slot each came from; nobody's: nr_cpus).  A slot takes back its own
+ * newest magazine before another slot's: its lines are still in that CPU's
+ * cache, so magazines (full or empty) move between CPUs only when one CPU
+ * frees what another allocates.  Everything in one line (userspace).
+ * Counting identity: pushes - pops - (full magazines taken by flushes and
+ * trims) == nr_full.
+ */
+struct cache_depot {
+	_Alignas(IOVA_CACHE_LINE) iova_spin_t lock;
+	unsigned int nr_full, nr_empty, cap;
+	void *arr;			/* NULL while cap == 0 */
+	uint64_t pushes, pops;
+	uint64_t trims, flushed_ranges, put_fallbacks;
+};
+
+/* Bytes of a depot array block of cap entries per stack. */
+static inline size_t depot_arr_bytes(unsigned int cap)
 {
-	return (unsigned int *)(void *)(st->mag + st->cap);
+	return (size_t)cap * 2 * (sizeof(struct iova_mag *) + sizeof(unsigned int));
 }
 
-/* With the depot lock held and nr < cap. */
-static inline void mag_stack_push(struct mag_stack *st, struct iova_mag *m,
-				  unsigned int owner)
+/* The stacks inside a block of cap entries per stack. */
+static inline struct iova_mag **arr_mag(void *arr, unsigned int cap, bool full)
 {
-	st->mag[st->nr] = m;
-	mag_stack_owner(st)[st->nr] = owner;
-	st->nr++;
+	return (struct iova_mag **)arr + (full ? 0 : cap);
+}
+
+static inline unsigned int *arr_owner(void *arr, unsigned int cap, bool full)
+{
+	return (unsigned int *)(void *)((struct iova_mag **)arr + 2 * (size_t)cap) +
+	       (full ? 0 : cap);
+}
+
+static inline struct iova_mag **depot_mag(const struct cache_depot *dp, bool full)
+{
+	return arr_mag(dp->arr, dp->cap, full);
+}
+
+static inline unsigned int *depot_owner(const struct cache_depot *dp, bool full)
+{
+	return arr_owner(dp->arr, dp->cap, full);
+}
+
+/*
+ * With the depot lock held: set a stack's count.  The counts (and cap) are
+ * also read without the lock, as hints (is there anything to take?), so
+ * they are written with release stores.
+ */
+static inline void depot_set_nr(struct cache_depot *dp, bool full,
+				unsigned int nr)
+{
+	if (full)
+		iova_store_release(&dp->nr_full, nr);
+	else
+		iova_store_release(&dp->nr_empty, nr);
+}
+
+/* With the depot lock held and the stack below cap. */
+static inline void depot_push(struct cache_depot *dp, bool full,
+			      struct iova_mag *m, unsigned int owner)
+{
+	unsigned int nr = full ? dp->nr_full : dp->nr_empty;
+
+	depot_mag(dp, full)[nr] = m;
+	depot_owner(dp, full)[nr] = owner;
+	depot_set_nr(dp, full, nr + 1);
 }
 
 /* With the depot lock held: owner's newest magazine, else the newest. */
-static inline struct iova_mag *mag_stack_pop(struct mag_stack *st,
-					     unsigned int owner)
+static inline struct iova_mag *depot_pop(struct cache_depot *dp, bool full,
+					 unsigned int owner)
 {
-	unsigned int *own = mag_stack_owner(st);
-	unsigned int i = st->nr, k;
+	unsigned int nr = full ? dp->nr_full : dp->nr_empty;
+	struct iova_mag **mag = depot_mag(dp, full);
+	unsigned int *own = depot_owner(dp, full);
+	unsigned int i = nr, k;
 	struct iova_mag *m;
 
 	if (!i)
@@ -123,31 +203,14 @@ static inline struct iova_mag *mag_stack_pop(struct mag_stack *st,
 			break;
 		}
 	}
-	m = st->mag[k];
-	for (; k + 1 < st->nr; k++) {
-		st->mag[k] = st->mag[k + 1];
+	m = mag[k];
+	for (; k + 1 < nr; k++) {
+		mag[k] = mag[k + 1];
 		own[k] = own[k + 1];
 	}
-	st->nr--;
+	depot_set_nr(dp, full, nr - 1);
 	return m;
 }
-
-/*
- * The depot of one order: full magazines (each with mag_size pfns) and
- * spare empty ones, at most depot_max of each.  What a push or a pop
- * touches is in the first line (lock, stacks, counters) and the stacks'
- * arrays, which follow the struct in the same block (rc->depot_stride).
- * Counting identity: pushes - pops - (full magazines taken by flushes and
- * trims) == full.nr.
- */
-struct cache_depot {
-	_Alignas(IOVA_CACHE_LINE) iova_spin_t lock;
-	struct mag_stack full, empty;
-	uint64_t pushes, pops;
-	/* second line: rare events */
-	_Alignas(IOVA_CACHE_LINE) uint64_t trims;
-	uint64_t flushes, flushed_ranges, put_fallbacks;
-};
 
 /*
  * The pfns now in magazines, when frees are checked (C5): buckets of 8
@@ -164,58 +227,120 @@ struct cached_set {
 	size_t bytes;
 };
 
-struct iova_rcache {
-	/* Read-only after init (shared by every CPU without bouncing). */
-	_Alignas(IOVA_CACHE_LINE) unsigned int max_order;
-	unsigned int mag_size, nr_cpus, depot_max, flags;
-	bool checked;			/* frees checked against the index */
-	uint64_t start, room;		/* domain start, end - start */
+/* The directory has at most this many entries when nr_cpus <= 256
+ * (chunks of up to 8 slots); above, chunks of 8 (1 entry per 8 CPUs). */
+#define CACHE_DIR_ENTRIES 32u
+#define CACHE_CHUNK_MAX_SHIFT 3u
+
+/*
+ * What the fast paths never read: configuration, memory bookkeeping and
+ * counters.  After the depots in the same block.
+ */
+struct cache_cold {
+	iova_atomic_t bytes;		/* all cache memory now (hooks' sizes) */
+	iova_atomic_t slots;		/* CPU slots allocated (in chunks) */
+	iova_atomic_t flushes;		/* CPU slot flushes */
+	iova_atomic_t idle_trims;	/* slots whose magazines an idle trim
+					 * gave back */
+	unsigned int depot_max, flags;
+	unsigned int nr_chunks, tail_off;
 	size_t mag_bytes;		/* 8 + 8 * mag_size */
-	size_t cpu_stride;		/* bytes per CPU slot: 1 << cpu_shift,
-					 * at least a cache line */
-	unsigned int cpu_shift;
-	char *cpus;			/* nr_cpus slots, line aligned */
-	char *depot;			/* max_order depots, line aligned,
-					 * depot_stride bytes apart */
-	size_t depot_stride;
+	size_t cpu_stride;		/* 1 << rc->cpu_shift */
 	struct cached_set set;		/* checked frees only */
 	uint64_t *scratch;		/* checked frees only: validation's
 					 * array (validate allocates nothing) */
 	size_t scratch_bytes;
-	void *cpus_raw, *depot_raw;	/* what the hooks returned (the depot
-					 * block also holds the full arrays) */
-	size_t cpus_raw_bytes, depot_raw_bytes;
-	void *self_raw;			/* this struct, as allocated */
+	void *self_raw;			/* the block, as allocated */
 	size_t self_raw_bytes;
+	uint64_t orphan_misses[];	/* per order, under d->lock: misses of
+					 * CPUs without a slot */
+};
+
+/*
+ * The caches of a domain: one block from the hooks, line aligned: this
+ * header and the directory, the depots (a line each), the cold part.
+ * Nothing per CPU until a CPU uses the caches: then its chunk of slots
+ * (one directory entry) and, per order it frees, its magazines.
+ */
+struct iova_rcache {
+	/* Read-only after init; the directory entries are written once,
+	 * NULL to a chunk (so they are read-mostly too). */
+	_Alignas(IOVA_CACHE_LINE) unsigned int max_order;
+	unsigned int mag_size, nr_cpus;
+	unsigned int chunk_mask;	/* slots per chunk - 1 */
+	uint8_t chunk_shift, cpu_shift;	/* log2 slots per chunk, log2 stride */
+	bool checked;			/* frees checked against the index */
+	uint64_t start, room;		/* domain start, end - start */
+	struct cache_depot *depot;	/* max_order of them */
+	struct cache_cold *cold;
+	struct cache_cpu *dir[];	/* nr_chunks: chunk k holds slots
+					 * k << chunk_shift.. (NULL: none yet) */
 };
 
 static inline struct cache_depot *cache_depot_at(const struct iova_rcache *rc,
 						 unsigned int order)
 {
-	return (struct cache_depot *)(void *)(rc->depot + order * rc->depot_stride);
+	return &rc->depot[order];
 }
 
 /* Derived facts the code relies on. */
 _Static_assert(sizeof(size_t) == sizeof(void *),
 	       "a magazine's first word is a count or a link");
-_Static_assert(offsetof(struct cache_depot, trims) == IOVA_CACHE_LINE &&
-	       sizeof(struct cache_depot) == 2 * IOVA_CACHE_LINE,
-	       "a push or pop touches the depot's first line only");
+_Static_assert(sizeof(iova_spin_t) > 4 ||
+	       sizeof(struct cache_depot) == IOVA_CACHE_LINE,
+	       "a depot is one line (userspace locks)");
+_Static_assert(offsetof(struct iova_rcache, dir) < IOVA_CACHE_LINE,
+	       "what the fast paths read, then the directory, from line 0");
 
-static inline struct cache_cpu *cache_cpu_at(const struct iova_rcache *rc,
-					     unsigned int i)
+/*
+ * The slot of CPU (slot number) i, or NULL if its chunk does not exist.
+ * The acquire pairs with the chunk's publication (cache.c).
+ */
+static inline struct cache_cpu *cache_cpu_find(const struct iova_rcache *rc,
+					       unsigned int i)
 {
-	return (struct cache_cpu *)(void *)(rc->cpus + ((size_t)i << rc->cpu_shift));
+	size_t cpu = i;		/* 64-bit index arithmetic: no extensions */
+	char *chunk = (char *)iova_load_acquire(&rc->dir[cpu >> rc->chunk_shift]);
+
+	if (iova_unlikely(!chunk))
+		return NULL;
+	return (struct cache_cpu *)(void *)(chunk + ((cpu & rc->chunk_mask)
+						     << rc->cpu_shift));
 }
 
-/* --- shared by cache.c and depot.c --------------------------------- */
+static inline struct cache_cpu_tail *cache_cpu_tail(const struct iova_rcache *rc,
+						    struct cache_cpu *c)
+{
+	return (struct cache_cpu_tail *)(void *)((char *)c + rc->cold->tail_off);
+}
+
+/* Slots in chunk k (the last one may be short). */
+static inline unsigned int cache_chunk_slots(const struct iova_rcache *rc,
+					     unsigned int k)
+{
+	unsigned int first = k << rc->chunk_shift;
+	unsigned int n = rc->chunk_mask + 1;
+
+	return rc->nr_cpus - first < n ? rc->nr_cpus - first : n;
+}
 
 /* --- mag.c: the bottom of the layer ---------------------------------- */
 
-/* Magazine memory through the domain's hooks (an empty magazine). */
+/*
+ * Memory of the caches through the domain's hooks, counted in
+ * cold->bytes: an empty magazine (NULL if the hooks fail), and any other
+ * block.  Never with a cache or domain lock held (the free hook may be
+ * called under the domain lock, but the caches never do).
+ */
 struct iova_mag *iova__mag_alloc(struct iova_ndomain *d,
 				 const struct iova_rcache *rc);
 void iova__mag_free(struct iova_ndomain *d, struct iova_mag *m);
+void *iova__cache_mem_alloc(struct iova_ndomain *d, const struct iova_rcache *rc,
+			    size_t bytes);
+void iova__cache_mem_free(struct iova_ndomain *d, const struct iova_rcache *rc,
+			  void *p, size_t bytes);
+/* Free a list of magazines linked through next (NULL-terminated). */
+void iova__mag_free_list(struct iova_ndomain *d, struct iova_mag *list);
 
 /*
  * With d->lock held: give n cached pfns of order back to the index (and
@@ -245,7 +370,8 @@ void iova__cached_set_remove(struct cached_set *s, uint64_t pfn);
 /* Turn the random handoff yields on or off (test-hooks library only). */
 void iova__cache_set_debug_yield(struct iova_ndomain *d, bool on);
 
-/* Counts of CPU slot cpu, order: loaded n, prev n.  -ENOENT/-EINVAL. */
+/* Counts of CPU slot cpu, order: loaded n, prev n (0 for a missing slot
+ * or magazine).  -ENOENT/-EINVAL. */
 int iova__cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
 			    unsigned int order, unsigned int *loaded,
 			    unsigned int *prev);
@@ -282,24 +408,24 @@ static inline bool cache_size_ok(uint64_t size)
 
 /*
  * A hit on an uncontended slot: the top of this CPU's loaded magazine, if
- * it starts at or below top.  false on anything else (busy slot, empty
- * magazine, a top entry above the limit): the caller takes the slow path,
- * which redoes the whole attempt.
+ * it starts at or below top.  false on anything else (no slot or magazine
+ * yet, busy slot, empty magazine, a top entry above the limit): the caller
+ * takes the slow path, which redoes the whole attempt.
  */
 static inline bool cache_try_get(struct iova_rcache *rc, unsigned int order,
 				 uint64_t top, uint64_t *pfn_out)
 {
-	struct cache_cpu *c = cache_cpu_at(rc, cache_this_cpu(rc));
+	struct cache_cpu *c = cache_cpu_find(rc, cache_this_cpu(rc));
 	struct cache_slot *s;
 	struct iova_mag *m;
 	uint64_t pfn;
 	size_t n;
 
-	if (iova_unlikely(!iova_spin_trylock(&c->lock)))
+	if (iova_unlikely(!c) || iova_unlikely(!iova_spin_trylock(&c->lock)))
 		return false;
 	s = &c->slot[order];
 	m = s->loaded;
-	n = m->n;
+	n = m ? m->n : 0;
 	pfn = n ? m->pfn[n - 1] : UINT64_MAX;
 	if (iova_unlikely(!n) || iova_unlikely(pfn > top)) {
 		iova_spin_unlock(&c->lock);
@@ -309,7 +435,7 @@ static inline bool cache_try_get(struct iova_rcache *rc, unsigned int order,
 	s->hits++;
 	iova_spin_unlock(&c->lock);
 	if (rc->checked)
-		iova__cached_set_remove(&rc->set, pfn);
+		iova__cached_set_remove(&rc->cold->set, pfn);
 	*pfn_out = pfn;
 	return true;
 }
@@ -318,14 +444,14 @@ static inline bool cache_try_get(struct iova_rcache *rc, unsigned int order,
 static inline bool cache_try_put(struct iova_rcache *rc, unsigned int order,
 				 uint64_t pfn)
 {
-	struct cache_cpu *c = cache_cpu_at(rc, cache_this_cpu(rc));
+	struct cache_cpu *c = cache_cpu_find(rc, cache_this_cpu(rc));
 	struct iova_mag *m;
 	size_t n;
 
-	if (iova_unlikely(!iova_spin_trylock(&c->lock)))
+	if (iova_unlikely(!c) || iova_unlikely(!iova_spin_trylock(&c->lock)))
 		return false;
 	m = c->slot[order].loaded;
-	n = m->n;
+	n = m ? m->n : rc->mag_size;
 	if (iova_unlikely(n >= rc->mag_size)) {
 		iova_spin_unlock(&c->lock);
 		return false;

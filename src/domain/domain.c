@@ -67,14 +67,47 @@ static int pool_fill(struct iova_ndomain *d)
 	return 0;
 }
 
-/* Free a list of nodes linked through their first word. */
+/*
+ * A node that left the tree, waiting for the readers that may still be in
+ * it: the first bytes of the node itself, so deferring allocates nothing.
+ */
+struct dead_node {
+	struct iova_rcu_head rcu;
+	struct iova_ndomain *d;
+	size_t size;
+};
+
+_Static_assert(sizeof(struct dead_node) <= sizeof(struct iova_index_inner),
+	       "a dead node's record fits in the smallest node");
+
+static void dead_node_free(struct iova_rcu_head *h)
+{
+	struct dead_node *n = (struct dead_node *)(void *)h;
+	struct iova_ndomain *d = n->d;
+	size_t size = n->size;
+
+	iova__mem_free(d, n, size);
+	iova_atomic_sub(&d->rcu_pending, size);
+}
+
+/*
+ * Free a list of nodes linked through their first word, once no lockless
+ * reader can be in them (iova_domain_destroy() waits for the stragglers).
+ */
 static void free_list(struct iova_ndomain *d, void *list, size_t size)
 {
 	while (list) {
-		void *next = *(void **)list;
+		struct dead_node *n = list;
 
-		iova__mem_free(d, list, size);
-		list = next;
+		list = *(void **)list;
+		if (!IOVA_ENV_LOCKLESS_LOOKUP) {
+			iova__mem_free(d, n, size);
+			continue;
+		}
+		n->d = d;
+		n->size = size;
+		iova_atomic_add(&d->rcu_pending, size);
+		iova_call_rcu(&n->rcu, dead_node_free);
 	}
 }
 
@@ -113,6 +146,7 @@ int iova__domain_create(const struct iova_domain_config *c,
 	if (!d)
 		return -ENOMEM;
 	iova_memset(d, 0, sizeof(*d));
+	iova_atomic_init(&d->rcu_pending, 0);
 	d->mem = *c->mem;
 	d->granule = c->granule;
 	d->shift = iova_ctz64(c->granule);
@@ -310,6 +344,30 @@ size_t iova__release_locked(struct iova_ndomain *d, const uint64_t *pfn,
 	return bad;
 }
 
+int iova__find(struct iova_ndomain *d, uint64_t pfn, bool next,
+	       struct iova_range *out)
+{
+	struct iova_index_range g;
+	bool found;
+
+	if (!IOVA_ENV_LOCKLESS_LOOKUP) {
+		int ret;
+
+		iova_lock(&d->lock);
+		ret = iova__find_locked(d, pfn, next, out);
+		iova_unlock(&d->lock);
+		return ret;
+	}
+	iova_rcu_read_lock();
+	found = next ? iova_index_find_next_lockless(&d->tree, pfn, &g)
+		     : iova_index_find_lockless(&d->tree, pfn, &g);
+	iova_rcu_read_unlock();
+	if (!found)
+		return -ENOENT;
+	to_range(&g, out);
+	return 0;
+}
+
 int iova__find_locked(struct iova_ndomain *d, uint64_t pfn, bool next,
 		      struct iova_range *out)
 {
@@ -348,7 +406,11 @@ static int reserve_merge(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
 			break;
 		pfn = g.hi + 1;
 	}
-	/* Second pass: absorb the reservations that overlap or touch. */
+	/*
+	 * Second pass: absorb the reservations that overlap or touch, in one
+	 * write section (a lockless reader never sees a reserved pfn free).
+	 */
+	iova_index_write_begin(t);
 	while (iova_index_find_next(t, from, &g) && g.lo <= to) {
 		if (!g.rsv) {
 			if (g.hi >= to)
@@ -363,6 +425,7 @@ static int reserve_merge(struct iova_ndomain *d, uint64_t lo, uint64_t hi)
 		d->reserved_pages -= g.hi - g.lo + 1;
 	}
 	iova_index_insert(t, nlo, nhi, true, NULL);
+	iova_index_write_end(t);
 	d->reserved_ranges++;
 	d->reserved_pages += nhi - nlo + 1;
 	d->st.reserves++;
@@ -459,6 +522,9 @@ void iova_domain_destroy(struct iova_ndomain *d)
 	if (!d)
 		return;
 	mem = d->mem;
+	/* Nodes freed after a grace period use the hooks and d. */
+	if (iova_atomic_read(&d->rcu_pending))
+		iova_rcu_barrier();
 	if (d->ext)
 		d->ext->destroy(d);
 	iova_index_destroy(&d->tree, free_node_cb, d);
@@ -543,14 +609,9 @@ int iova_free(struct iova_ndomain *d, uint64_t pfn)
 static int lookup(struct iova_ndomain *d, uint64_t pfn, bool next,
 		  struct iova_range *out)
 {
-	int ret;
-
 	if (!d || !out)
 		return -EINVAL;
-	iova_lock(&d->lock);
-	ret = iova__find_locked(d, pfn, next, out);
-	iova_unlock(&d->lock);
-	return ret;
+	return iova__find(d, pfn, next, out);
 }
 
 int iova_find(struct iova_ndomain *d, uint64_t pfn, struct iova_range *out)
@@ -638,7 +699,8 @@ int iova_get_stats(struct iova_ndomain *d, struct iova_stats *st)
 	st->reserved_ranges = d->reserved_ranges;
 	st->reserved_pages = d->reserved_pages;
 	st->free_gaps = d->tree.free_gaps;
-	st->index_bytes = iova_index_bytes(&d->tree);
+	st->index_bytes = iova_index_bytes(&d->tree) +
+			  iova_atomic_read(&d->rcu_pending);
 	st->index_nodes = d->tree.nr_leaves + d->tree.nr_inners;
 	st->index_height = d->tree.height;
 	st->search_nodes = d->tree.search_nodes;

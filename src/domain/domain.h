@@ -16,7 +16,9 @@
  *  D3) Every range lies inside [tree.start, tree.end].
  *  D4) The index invariants (src/index/gaptree.c, "I1)".."I9)").
  *
- * Locking: d->lock protects everything below it.  The memory hooks are
+ * Locking: d->lock protects everything below it; lookups (iova__find())
+ * read the index without it, so a node leaves for the memory hooks only
+ * after an RCU grace period (free_list() in domain.c).  The memory hooks are
  * called without it, except free, which an erase may call with it held (a
  * node released by a merge).  Upper layers take their own locks before
  * d->lock, never after.
@@ -59,6 +61,9 @@ struct iova_ndomain {
 	 * upper layer gives back to the index (iova__release_locked()). */
 	void (*udata_release)(struct iova_ndomain *d, void *udata);
 	void *udata_release_ctx;	/* for udata_release */
+	/* Bytes of nodes handed to iova_call_rcu() whose free has not run
+	 * yet (counted in the index's bytes). */
+	iova_atomic_t rcu_pending;
 };
 
 /* Spare leaves kept in the node pool after an erase released nodes. */
@@ -136,6 +141,15 @@ int iova__free_release_locked(struct iova_ndomain *d, uint64_t pfn,
  */
 size_t iova__release_locked(struct iova_ndomain *d, const uint64_t *pfn,
 			    size_t n, unsigned int order);
+
+/*
+ * Without d->lock: the range containing pfn (0) or the first with
+ * hi >= pfn (next), as the index held it at one instant during the call
+ * (a lockless read under RCU where the environment has it, else under the
+ * lock).  -ENOENT if none.
+ */
+int iova__find(struct iova_ndomain *d, uint64_t pfn, bool next,
+	       struct iova_range *out);
 
 /* The range containing pfn (0) or the first with hi >= pfn (next). */
 int iova__find_locked(struct iova_ndomain *d, uint64_t pfn, bool next,

@@ -680,7 +680,143 @@ bool iova_index_set_udata(struct iova_index *t, uint64_t pfn, void *udata)
 
 	if (!t->has_udata || j == l->n || l->lo[j] > pfn)
 		return false;
+	iova_index_write_begin(t);
 	l->udata[j] = udata;
+	iova_index_write_end(t);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lockless lookup                                                     */
+
+/*
+ * A sequence count (the kernel's seqcount pattern): the writer makes
+ * t->seq odd, changes the tree, makes it even again.  A reader samples an
+ * even count, reads with single loads (iova_read_once: no load is torn or
+ * repeated by the compiler), and keeps what it read only if the count has
+ * not moved.  It also checks the count before following each child
+ * pointer, so the pointer it follows was the right kind of node at the
+ * right depth when it read it; after that a writer may reuse the node
+ * (same kind, from the pool) but cannot free it (the caller's grace
+ * period), so the reader reads garbage at worst, which the final check
+ * throws away.  Indices are clamped because a garbage count could be
+ * anything.
+ */
+void iova_index_write_begin(struct iova_index *t)
+{
+	if (t->wdepth++)
+		return;
+	iova_write_once(t->seq, t->seq + 1);
+	iova_smp_wmb();		/* the odd count before any change */
+}
+
+void iova_index_write_end(struct iova_index *t)
+{
+	iova_assert_internal(t->wdepth > 0, "gaptree: unbalanced write section");
+	if (--t->wdepth)
+		return;
+	/* Every change before the even count (a release: what the writer
+	 * made before, user structs included, is visible to a reader that
+	 * samples this count). */
+	iova_store_release(&t->seq, t->seq + 1);
+}
+
+static inline uint32_t read_begin(const struct iova_index *t)
+{
+	unsigned int spins = 0;
+	uint32_t s;
+
+	while ((s = iova_load_acquire(&t->seq)) & 1)
+		iova_relax(&spins);	/* a writer is in its section */
+	return s;
+}
+
+static inline bool read_moved(const struct iova_index *t, uint32_t s)
+{
+	iova_smp_rmb();		/* what was read, before the count */
+	return iova_read_once(t->seq) != s;
+}
+
+/* A count read while the tree changes may be anything: keep it in [lo, cap]. */
+static inline unsigned int clamp_n(uint32_t n, unsigned int lo, unsigned int cap)
+{
+	return n < lo ? lo : n > cap ? cap : n;
+}
+
+/* One attempt: 1 found, 0 none, -1 the tree moved (retry). */
+static int find_next_once(const struct iova_index *t, uint64_t pfn,
+			  struct iova_index_range *out)
+{
+	uint32_t s = read_begin(t);
+	const void *node = iova_read_once(t->root);
+	uint32_t h = iova_read_once(t->height), d;
+	const struct iova_index_leaf *l;
+	unsigned int lo, hi, n;
+
+	if (read_moved(t, s))
+		return -1;
+	for (d = 0; d + 1 < h; d++) {
+		const struct iova_index_inner *in = node;
+
+		n = clamp_n(iova_read_once(in->n), 1, IOVA_INDEX_INNER_CAP);
+		lo = 0;
+		hi = n - 1;
+		while (lo < hi) {
+			unsigned int mid = (lo + hi) / 2;
+
+			if (iova_read_once(in->key[mid]) >= pfn)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		node = iova_read_once(in->child[lo]);
+		if (read_moved(t, s))
+			return -1;	/* node may not be a child of in */
+	}
+	l = node;
+	n = clamp_n(iova_read_once(l->n), 0, IOVA_INDEX_LEAF_CAP);
+	lo = 0;
+	hi = n;
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (iova_read_once(l->hi[mid]) >= pfn)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo < n) {
+		out->lo = iova_read_once(l->lo[lo]);
+		out->hi = iova_read_once(l->hi[lo]);
+		out->rsv = (iova_read_once(l->rsv) >> lo) & 1;
+		out->udata = t->has_udata ? iova_read_once(l->udata[lo]) : NULL;
+	}
+	if (read_moved(t, s))
+		return -1;
+	return lo < n;
+}
+
+bool iova_index_find_next_lockless(const struct iova_index *t, uint64_t pfn,
+				   struct iova_index_range *out)
+{
+	int ret;
+
+	iova_racy_begin();
+	while ((ret = find_next_once(t, pfn, out)) < 0)
+		;
+	iova_racy_end();
+	return ret;
+}
+
+bool iova_index_find_lockless(const struct iova_index *t, uint64_t pfn,
+			      struct iova_index_range *out)
+{
+	struct iova_index_range r;
+
+	if (!iova_index_find_next_lockless(t, pfn, &r) || r.lo > pfn)
+		return false;
+	if (out)
+		*out = r;
 	return true;
 }
 
@@ -1090,8 +1226,10 @@ void iova_index_insert(struct iova_index *t, uint64_t lo, uint64_t hi, bool rsv,
 	struct iova_index_cursor p;
 	struct iova_index_leaf *l = descend(t, lo, &p);
 
+	iova_index_write_begin(t);
 	insert_path(t, &p, leaf_lower_bound(l, lo), lo, hi, rsv ? RB_RSV : 0,
 		    udata);
+	iova_index_write_end(t);
 }
 
 void iova_index_insert_at(struct iova_index *t, struct iova_index_cursor *c, uint64_t lo,
@@ -1103,7 +1241,9 @@ void iova_index_insert_at(struct iova_index *t, struct iova_index_cursor *c, uin
 	}
 	iova_assert(c->height == t->height, "iova_index_insert_at: stale cursor");
 	c->valid = false;
+	iova_index_write_begin(t);
 	insert_path(t, c, c->pos, lo, hi, rsv ? RB_RSV : 0, udata);
+	iova_index_write_end(t);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1223,6 +1363,7 @@ bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool 
 		return false;
 	if (out)
 		*out = r;
+	iova_index_write_begin(t);
 
 	/* The gaps [a, r.lo) and [r.hi + 1, next) merge into one. */
 	a = leaf_gap_lo(l, j, p.pred[ld]);
@@ -1281,6 +1422,7 @@ bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool 
 	/* A successor in another leaf owns the grown gap. */
 	if (last_in_leaf && next_exists)
 		refresh_at(t, r.hi + 1);
+	iova_index_write_end(t);
 	return true;
 }
 

@@ -8,7 +8,15 @@
  * an erase releases go back to the pool.  So an erase cannot fail, and an
  * insert cannot fail once the pool holds what iova_index_insert_need() asked for.
  *
- * Not thread-safe: the caller holds the domain lock.
+ * Writers are not thread-safe: the caller holds the domain lock.  Readers
+ * need no lock: every change a reader can see (ranges, user pointers, keys,
+ * children, the root) is made inside a write section that makes the tree's
+ * sequence count odd, so iova_index_find_lockless() and friends read
+ * optimistically and retry when the count moved.  What they return was
+ * therefore the tree's content at one instant.  Nodes a reader may still be
+ * reading must not go back to the memory hooks before a grace period (the
+ * domain defers them); a node reused through the pool keeps its kind, so a
+ * stale pointer never reads past its node.
  */
 #ifndef IOVA_INDEX_GAPTREE_H
 #define IOVA_INDEX_GAPTREE_H
@@ -75,6 +83,8 @@ struct iova_index_pool {
 struct iova_index {
 	void *root;		/* a iova_index_leaf when height == 1 */
 	uint32_t height;	/* levels, >= 1 */
+	uint32_t seq;		/* odd while a write section is open */
+	uint32_t wdepth;	/* nested write sections (writer only) */
 	bool has_udata;
 	uint64_t start, end;	/* the domain: every range lies inside */
 	uint64_t count;		/* ranges */
@@ -162,6 +172,25 @@ bool iova_index_find(const struct iova_index *t, uint64_t pfn, struct iova_index
 
 /* The lowest range with hi >= pfn (false if none). */
 bool iova_index_find_next(const struct iova_index *t, uint64_t pfn, struct iova_index_range *out);
+
+/*
+ * Lockless twins of iova_index_find() / iova_index_find_next(), safe
+ * against one concurrent writer: they retry until they read the tree
+ * between two write sections.  The caller keeps the nodes alive (a read
+ * side critical section of the domain's RCU).
+ */
+bool iova_index_find_lockless(const struct iova_index *t, uint64_t pfn,
+			      struct iova_index_range *out);
+bool iova_index_find_next_lockless(const struct iova_index *t, uint64_t pfn,
+				   struct iova_index_range *out);
+
+/*
+ * Group several changes into one write section, so that lockless readers
+ * see all of them or none (a reservation merge).  Every mutating call opens
+ * its own section too; sections nest.
+ */
+void iova_index_write_begin(struct iova_index *t);
+void iova_index_write_end(struct iova_index *t);
 
 /* Set the user pointer of the range containing pfn. */
 bool iova_index_set_udata(struct iova_index *t, uint64_t pfn, void *udata);

@@ -30,7 +30,8 @@
  *   rsv_list == every struct reserve_iova() made (freed by put)
  *
  * Locking: the native domain lock protects the index and the user
- * pointers; priv->lock serialises reserve_iova() (and the reads of
+ * pointers against other writers (find_iova() reads both without it, see
+ * src/domain/domain.h); priv->lock serialises reserve_iova() (and the reads of
  * rsv_list) and is taken before, never inside, the native lock.
  */
 #include "../cache/mag.h"
@@ -421,8 +422,9 @@ static struct iova *find_low_reservation(struct iova_linux_priv *p,
 }
 
 /*
- * The struct of the range containing pfn.  A range made by alloc_iova_fast()
- * gets one now: allocated with the lock dropped, then attached only if the
+ * The struct of the range containing pfn, read without the domain lock
+ * (iova__find()).  A range made by alloc_iova_fast() gets one now, under
+ * the lock: allocated with the lock dropped, then attached only if the
  * same range is still there without one (a range freed and placed again
  * meanwhile keeps the struct it has: nothing is ever replaced).
  */
@@ -438,6 +440,11 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 	if (pfn < iovad->start_pfn)
 		return find_low_reservation(p, pfn);
 	nd = p->nd;
+	/* Without the lock first: a range that has its struct is answered. */
+	if (iova__find(nd, pfn, false, &r))
+		return NULL;
+	if (r.udata || (r.flags & IOVA_RANGE_RESERVED))
+		return r.udata;
 	for (;;) {
 		iova_lock(&nd->lock);
 		if (iova__find_locked(nd, pfn, false, &r)) {

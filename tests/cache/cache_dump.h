@@ -19,27 +19,35 @@ static void cache_dump(struct iova_ndomain *d, void *file)
 		fprintf(f, "caches: none\n");
 		return;
 	}
-	fprintf(f, "caches: %u orders, %u per magazine, %u slots, depot <= %u\n",
-		rc->max_order, rc->mag_size, rc->nr_cpus, rc->depot_max);
+	fprintf(f, "caches: %u orders, %u per magazine, %u slots (%u per chunk), "
+		"depot <= %u\n", rc->max_order, rc->mag_size, rc->nr_cpus,
+		rc->chunk_mask + 1, rc->cold->depot_max);
 	for (o = 0; o < rc->max_order; o++) {
 		struct cache_depot *dp = cache_depot_at(rc, o);
 
 		iova_spin_lock(&dp->lock);
-		fprintf(f, " order %u: depot %u full, %u spare; pushes %" PRIu64
-			" pops %" PRIu64 " trims %" PRIu64 "\n", o, dp->full.nr,
-			dp->empty.nr, dp->pushes, dp->pops, dp->trims);
+		fprintf(f, " order %u: depot %u full, %u spare (cap %u); pushes %"
+			PRIu64 " pops %" PRIu64 " trims %" PRIu64 "\n", o,
+			dp->nr_full, dp->nr_empty, dp->cap, dp->pushes, dp->pops,
+			dp->trims);
 		iova_spin_unlock(&dp->lock);
 		for (i = 0; i < rc->nr_cpus; i++) {
-			struct cache_cpu *c = cache_cpu_at(rc, i);
-			struct cache_slot *s = &c->slot[o];
+			struct cache_cpu *c = cache_cpu_find(rc, i);
+			struct cache_slot *s;
+			size_t nl, np;
 
+			if (!c)
+				continue;
+			s = &c->slot[o];
 			iova_spin_lock(&c->lock);
-			if (s->loaded->n || s->prev->n || s->hits || s->misses)
-				fprintf(f, "  slot %u: loaded %zu (top %#" PRIx64
-					") prev %zu; hits %" PRIu64 " misses %"
-					PRIu64 "\n", i, s->loaded->n,
-					s->loaded->n ? s->loaded->pfn[s->loaded->n - 1] : 0,
-					s->prev->n, s->hits, s->misses);
+			nl = s->loaded ? s->loaded->n : 0;
+			np = s->prev ? s->prev->n : 0;
+			if (s->loaded || s->hits || s->misses)
+				fprintf(f, "  slot %u: loaded %zu%s (top %#" PRIx64
+					") prev %zu%s; hits %" PRIu64 " misses %"
+					PRIu64 "\n", i, nl, s->loaded ? "" : " (none)",
+					nl ? s->loaded->pfn[nl - 1] : 0, np,
+					s->prev ? "" : " (none)", s->hits, s->misses);
 			iova_spin_unlock(&c->lock);
 		}
 	}

@@ -11,10 +11,12 @@
  * as a non-zero previous owner.  At the end every range is accounted for:
  * live in the index == cached, and after a flush nothing is live.
  *
- * Four phases exercise different shapes: the defaults; one slot shared by
+ * Five phases exercise different shapes: the defaults; one slot shared by
  * every thread with tiny magazines and random yields at the handoffs; more
- * slots than CPUs with 4-entry magazines and 4 cached orders; and every
- * free checked (IOVA_CACHE_CHECK_FREES: index lookup and magazine scan).  Sized to
+ * slots than CPUs with 4-entry magazines and 4 cached orders; every free
+ * checked (IOVA_CACHE_CHECK_FREES: index lookup and magazine scan); and
+ * frequent idle trims and CPU flushes that give magazines back to the
+ * hooks while other threads use them (8 slots, most of them idle at times).  Sized to
  * run in seconds natively and well under a minute under TSan on 2 cores.
  * Not a benchmark.
  */
@@ -34,6 +36,7 @@
 
 static _Atomic unsigned char owner[DOM_END + 64];
 static long ncpus = 1;
+static bool trim_often;	/* the idle-trim phase: worker 1 trims every ~64 ops */
 static atomic_ulong violations, bad_frees, enomem, allocs;
 
 struct worker {
@@ -140,6 +143,14 @@ static void *worker_main(void *arg)
 			CPU_SET((int)((r >> 16) % (uint64_t)ncpus), &set);
 			pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 		}
+		if (trim_often && w->id == 1 && (r & 63) == 5) {
+			/* Idle slots (more slots than CPUs, migrations) lose
+			 * their magazines while the others keep working. */
+			if ((r >> 6) & 1)
+				iova_cache_trim(w->d);
+			else
+				iova_cache_flush_cpu(w->d, (unsigned int)(r >> 16) % 8);
+		}
 		if ((r & 4095) == 7) {
 			switch ((r >> 12) % 4) {
 			case 0:
@@ -223,6 +234,10 @@ static void phase(const char *name, const struct iova_cache_config *cc,
 			     PRIu64 " pushes %" PRIu64 " pops %" PRIu64 " trims %"
 			     PRIu64 " flushes", name, cs.hits, cs.misses,
 			     cs.depot_pushes, cs.depot_pops, cs.trims, cs.flushes);
+		if (o == 0)
+			diag("%s: %" PRIu64 " slots, %" PRIu64 " idle trims, %"
+			     PRIu64 " cache bytes", name, cs.cpu_slots,
+			     cs.idle_trims, cs.cache_bytes);
 	}
 	iova_get_stats(d, &st);
 	is_u64(st.live_ranges, cached, "%s: live ranges == cached ranges", name);
@@ -247,6 +262,8 @@ int main(int argc, char **argv)
 					    .depot_max = 1 };
 	struct iova_cache_config small = { .nr_cpus = 3, .mag_size = 4,
 					   .depot_max = 2, .max_order = 4 };
+	struct iova_cache_config idle = { .nr_cpus = 8, .mag_size = 4,
+					  .depot_max = 2 };
 	struct iova_cache_config checked = { .nr_cpus = 2, .mag_size = 16,
 					     .depot_max = 1,
 					     .flags = IOVA_CACHE_CHECK_FREES };
@@ -261,5 +278,8 @@ int main(int argc, char **argv)
 	phase("one shared slot", &shared, true, nthreads, ops, seed + 1);
 	phase("small magazines", &small, true, nthreads, ops, seed + 2);
 	phase("checked frees", &checked, false, nthreads, ops / 2, seed + 3);
+	trim_often = true;
+	phase("idle trims", &idle, true, nthreads, ops / 2, seed + 4);
+	trim_often = false;
 	return tap_done();
 }
