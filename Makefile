@@ -4,7 +4,7 @@
 #   make bench      main job: the benchmark suite (bench/run.sh)
 #   make demo       the small native-API demo (iova-demo)
 #   make check      every test: debug-full, ASan+UBSan, TSan stress
-#   make kernel-check   boot test under QEMU (kernel/check.sh)
+#   make kernel-check   boot test under QEMU, stock vs the series, with dma_map_benchmark (kernel/check.sh)
 #   make kernel-patch   the kernel change as a 3-patch series, each patch built (kernel/patch.sh)
 #   make kernel-patch-check   the series applies to pristine 6.12 (no kernel build; CI)
 #   make bench-kernel   the benchmark with the real iova.c and maple tree (bench/kernel/run.sh)
@@ -75,6 +75,9 @@ check-tsan:
 check: check-debug check-asan check-tsan
 	@echo "make check: all test builds passed"
 
+# Stock 6.12 and "ours" (the pristine tree + the kernel-patch series, drivers/iommu/
+# compiled after each patch) booted under QEMU: DMA checks, KUnit, dma_map_benchmark
+# (docs/kernel.md; the table in kernel/build/dmabench.md).
 kernel-check:
 	bash kernel/check.sh
 
@@ -83,7 +86,8 @@ kernel-check:
 kernel-patch:
 	bash kernel/patch.sh build
 
-# The same series, checked to apply in order (about 20 s, no kernel build).
+# The same series, checked to apply in order (about 20 s, no kernel build; that
+# each patch builds is checked by kernel-check, which builds ours from the series).
 kernel-patch-check:
 	bash kernel/patch.sh check
 

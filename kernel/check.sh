@@ -5,7 +5,10 @@
 # (intel-iommu, then virtio-iommu), drive real DMA through virtio-blk, NVMe, virtio-net
 # and e1000e, and check the result: data verified, no WARN/BUG/Oops, every IOMMU group a
 # translated DMA domain, no IOVA handed out twice while live, KUnit all passed.
-# It does this for the stock iova.c and, when kernel/linux/iova.c exists, for libiova's.
+# It does this for the stock iova.c and, when kernel/linux/iova.c exists, for libiova's,
+# built from the pristine tree with `make kernel-patch`'s series applied patch by patch
+# (drivers/iommu/ compiled after each).  Each boot also runs the kernel's own
+# dma_map_benchmark on QEMU's edu device (kernel/build/dmabench.md: stock vs ours).
 #
 # Usage: bash kernel/check.sh [all|deps|build|run]     (default: all)
 # Environment knobs (all optional):
@@ -16,6 +19,9 @@
 #   KCHECK_JOBS=N          make -j (default nproc)
 #   KCHECK_NO_APT=1        never call apt-get (fail if something is missing)
 #   KCHECK_SMP=4           guest CPUs (the per-CPU caches and CPU hotplug are exercised)
+#   KCHECK_DMABENCH="1:1 1:16 ..."  dma_map_benchmark runs, THREADS:GRANULE (default
+#                          threads 1 2 4 x granules 1 16 64 pages)
+#   KCHECK_DMABENCH_SECONDS=1   seconds per dma_map_benchmark run
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -74,6 +80,14 @@ extract() {
 	say "source: extracting $tarball"
 	timed extract tar -C "$B" -xf "$tarball"
 	[ -f "$SRC/Makefile" ] || die "extraction did not give $SRC/Makefile"
+	# The series' base (what kernel/patch.sh's extract_base takes from the tarball, in
+	# its layout) from this fresh, pristine extraction: saves patch.sh a second tar pass.
+	local kb=$KS/base/linux-source-6.12 f
+	rm -rf "$KS/base"; mkdir -p "$kb/drivers" "$kb/include/linux" "$kb/scripts"
+	cp -a "$SRC/drivers/iommu" "$kb/drivers/"
+	for f in include/linux/iova.h MAINTAINERS scripts/checkpatch.pl scripts/spelling.txt \
+		scripts/const_structs.checkpatch; do cp -p "$SRC/$f" "$kb/$f"; done
+	touch "$kb/.kpatch-extracted"
 	touch "$SRC/.kcheck-extracted"
 }
 
@@ -83,8 +97,9 @@ have_ours() { [ -f "$HERE/linux/iova.c" ] && [ -f "$HERE/linux/iova.h" ]; }
 # Both kernels are built from the one extracted tree, each in its own object folder
 # (obj-stock, obj-ours). Only a handful of files differ, so the tree is switched in
 # place: the stock versions are kept in build/pristine/ with their original times, and
-# ours are copied over them. obj-ours starts as a copy of obj-stock, so after the first
-# stock build only what includes <linux/iova.h> is compiled again for ours.
+# the series is applied over them for ours (ours_from_series, below). obj-ours starts as
+# a copy of obj-stock, so after the first stock build only what includes <linux/iova.h>
+# is compiled again for ours.
 SWAPPED="drivers/iommu/iova.c include/linux/iova.h"
 OVERLAY_DIRS="drivers/iommu/libiova drivers/iommu/iova_kunit.c"
 
@@ -119,23 +134,6 @@ tree_stock() {
 		cmp -s "$B/pristine/$f" "$SRC/$f" || { rm -f "$SRC/$f"; cp -p "$B/pristine/$f" "$SRC/$f"; }
 	done
 	for f in $OVERLAY_DIRS; do rm -rf "${SRC:?}/$f"; done
-	tree_common
-}
-
-tree_ours() {
-	local src dst sum
-	save_pristine
-	while read -r src dst; do
-		cmp -s "$src" "$SRC/$dst" || { rm -f "$SRC/$dst"; mkdir -p "$(dirname "$SRC/$dst")"; cp -p "$src" "$SRC/$dst"; }
-	done < <(overlay_list)
-	# Copies keep their own times, so switching back and forth costs nothing; when the
-	# content changed since obj-ours was last built, touch them so make sees it.
-	# (one "hash path" line per file; only the files whose content changed are touched)
-	sum=$(overlay_list | while read -r src dst; do echo "$(sha256sum < "$src" | cut -c1-64) $dst"; done)
-	while read -r line; do
-		grep -Fxq -- "$line" "$B/obj/.kcheck-ours-sum" 2>/dev/null || touch "$SRC/${line#* }"
-	done <<< "$sum"
-	OURS_SUM=$sum
 	tree_common
 }
 
@@ -191,7 +189,7 @@ activate() { # activate stock|ours
 	elif [ "$want" = ours ] && [ -f "$B/obj-stock/arch/x86/boot/bzImage" ]; then
 		# first ours build: start from the stock objects
 		timed seed-obj-ours cp -a "$B/obj-stock" "$B/obj"
-		rm -f "$B/obj/.kcheck-ours-sum"
+		rm -f "$B/obj/.kcheck-series-sum"
 	else
 		mkdir -p "$B/obj"
 	fi
@@ -231,13 +229,78 @@ builds() {
 					rm -rf "$B/obj-ours"
 				fi
 				activate ours
-				tree_ours; build_kernel ours
-				echo "$OURS_SUM" > "$B/obj/.kcheck-ours-sum"
-				tree_stock
+				ours_from_series
 				make_patch ;;
 			*) die "unknown kernel '$k'" ;;
 		esac
 	done
+}
+
+# ---------------------------------------------------------------- ours = the series
+# The "ours" kernel is the pristine tree with `make kernel-patch`'s series applied to it
+# patch by patch (git apply), drivers/iommu/ compiled after each patch, then the bzImage:
+# so every boot also proves that the series applies and that each patch builds on its own.
+# The series is written by kernel/patch.sh into $B/series (its base, the pristine files
+# from the tarball, is extracted once).  When the series is byte for byte the one whose
+# per-patch builds already passed in this object folder, the per-patch builds are not
+# repeated, and the files it writes get back the times they had then, so a warm run
+# compiles nothing.
+KS=$B/series
+ours_from_series() {
+	local base=$KS/base/linux-source-6.12 p f sum proven n=0 src dst
+	say "series: writing it and checking that it applies (kernel/patch.sh apply, log $B/series.log)"
+	timed series env KPATCH_OUT="$KS" KSRC_NO_APT="${KCHECK_NO_APT:-}" \
+		bash "$HERE/patch.sh" apply > "$B/series.log" 2>&1 ||
+		{ tail -20 "$B/series.log"; die "kernel/patch.sh apply failed (see $B/series.log)"; }
+	# the stock tree (tree_stock), and MAINTAINERS as pristine as the series' base
+	tree_stock
+	cmp -s "$base/MAINTAINERS" "$SRC/MAINTAINERS" || cp -p "$base/MAINTAINERS" "$SRC/MAINTAINERS"
+	for f in $SWAPPED; do
+		cmp -s "$base/$f" "$SRC/$f" || die "$SRC/$f is not the pristine file (rm -rf $B and rerun)"
+	done
+	[ -d "$SRC/.git" ] || git -C "$SRC" init -q
+	sum=$(cat "$KS"/series/000[1-9]-*.patch | sha256sum | cut -c1-64)
+	proven=$(cat "$B/obj/.kcheck-series-sum" 2>/dev/null || true)
+	configure "$SRC" "$B/obj"
+	for p in "$KS"/series/000[1-9]-*.patch; do
+		n=$((n + 1))
+		# (run in the tree, its own repository: see make_patch)
+		(cd "$SRC" && git apply --check "$p" && git apply "$p") ||
+			{ tree_stock; die "$(basename "$p") does not apply to $SRC"; }
+		if [ "$sum" = "$proven" ]; then
+			say "series: $(basename "$p") applied (its build passed before; series unchanged)"
+			continue
+		fi
+		local log=$B/build-ours-step$n.log rc=0
+		timed "build-ours-$(basename "$p" .patch | cut -c1-4)" \
+			make -C "$SRC" O="$B/obj" ARCH=x86_64 -j"$JOBS" drivers/iommu/ > "$log" 2>&1 || rc=$?
+		if [ $rc -ne 0 ]; then
+			grep -E 'error' "$log" | head -20
+			tree_stock
+			die "drivers/iommu/ does not build after $(basename "$p") (see $log)"
+		fi
+		say "series: $(basename "$p") applied, drivers/iommu/ built ($(grep -cE '^\s+CC ' "$log" || true) files compiled, $(grep -c 'warning:' "$log" || true) warnings)"
+		grep 'warning:' "$log" | head -10 || true
+	done
+	# the series' result is ours, byte for byte
+	while read -r src dst; do
+		cmp -s "$src" "$SRC/$dst" || { tree_stock; die "after the series, $dst is not $src"; }
+	done < <(overlay_list)
+	if [ "$sum" = "$proven" ]; then
+		while read -r src dst; do
+			f=$B/ours-final/$dst
+			if [ -f "$f" ] && cmp -s "$f" "$SRC/$dst"; then touch -r "$f" "$SRC/$dst"; fi
+		done < <(overlay_list)
+	fi
+	build_kernel ours
+	rm -rf "$B/ours-final"
+	while read -r src dst; do
+		mkdir -p "$(dirname "$B/ours-final/$dst")"; cp -p "$SRC/$dst" "$B/ours-final/$dst"
+	done < <(overlay_list)
+	echo "$sum" > "$B/obj/.kcheck-series-sum"
+	say "series: ours is the pristine tree + the $n patches of $KS/series$([ "$sum" = "$proven" ] || echo ", each built")"
+	tree_stock
+	cp -p "$base/MAINTAINERS" "$SRC/MAINTAINERS"
 }
 
 # Our change as one git-format-patch file against the Debian 6.12 tree, plus its diffstat.
@@ -277,6 +340,16 @@ initramfs() {
 	done
 	gcc -O2 -static -Wall -Wextra -o "$ir/bin/dio" "$HERE/guest/dio.c" || die "static build of guest/dio.c"
 	gcc -O2 -Wall -Wextra -o "$W/dio-host" "$HERE/guest/dio.c" || die "host build of guest/dio.c"
+	# The kernel's own benchmark tool, from the same tree.  In 6.12 its header is
+	# include/linux/map_benchmark.h (not uapi); it is put alone in an include folder so
+	# that <linux/types.h> and <sys/ioctl.h> stay the host libc's (linux-libc-dev).
+	local tool=$SRC/tools/testing/selftests/dma/dma_map_benchmark.c
+	[ -f "$tool" ] && [ -f "$SRC/include/linux/map_benchmark.h" ] ||
+		die "no dma_map_benchmark.c or linux/map_benchmark.h in $SRC"
+	mkdir -p "$W/dmabench-inc/linux"
+	cp "$SRC/include/linux/map_benchmark.h" "$W/dmabench-inc/linux/"
+	gcc -O2 -static -I"$W/dmabench-inc" -o "$ir/bin/dma_map_benchmark" "$tool" ||
+		die "static build of $tool"
 	cp "$HERE/guest/init" "$ir/init"; chmod +x "$ir/init"
 	cp "$W/kcheck.conf" "$ir/etc/kcheck.conf"
 	(cd "$ir" && find . | cpio -o -H newc --quiet | gzip -1) > "$W/initramfs.cpio.gz"
@@ -289,6 +362,9 @@ READ_LEN=$((2 << 20))        # bytes read (direct) per block size
 WRITE_LEN=$((1 << 20))       # bytes written (direct) per block size
 BLOCK_SIZES="4096 16384 65536 262144 1048576"
 TFTP_LEN=$((1 << 20))
+# dma_map_benchmark runs, THREADS:GRANULE (pages), each DMABENCH_SECONDS long, in every boot
+DMABENCH=${KCHECK_DMABENCH:-1:1 1:16 1:64 2:1 2:16 2:64 4:1 4:16 4:64}
+DMABENCH_SECONDS=${KCHECK_DMABENCH_SECONDS:-1}
 
 prepare_work() {
 	rm -rf "$W"; mkdir -p "$W/tftp"
@@ -304,6 +380,8 @@ WRITE_BASE=$((16 << 20))
 WRITE_STRIDE=$((4 << 20))
 TFTP_FILE=blob.bin
 TFTP_SHA256=$sum
+DMABENCH="$DMABENCH"
+DMABENCH_SECONDS=$DMABENCH_SECONDS
 EOF
 }
 
@@ -352,7 +430,8 @@ run_one() { # run_one KERNEL IOMMU
 		-netdev "$net,id=nvirt" \
 		-device virtio-net-pci,netdev=nvirt,iommu_platform=on,disable-legacy=on,romfile= \
 		-netdev "$net,id=ne1k" \
-		-device e1000e,netdev=ne1k,romfile= || rc=$?
+		-device e1000e,netdev=ne1k,romfile= \
+		-device edu || rc=$?
 	# The guest leaves through isa-debug-exit with 0x31: QEMU exits with (0x31 << 1) | 1.
 	[ $rc -eq 99 ] && rc=0
 	if [ $rc -ne 0 ]; then
@@ -376,6 +455,7 @@ runs() {
 	done
 	[ ${#ran[@]} -gt 0 ] || die "nothing was run"
 	python3 "$HERE/host/analyze.py" table "${ran[@]}" | tee -a "$SUMMARY"
+	python3 "$HERE/host/analyze.py" dmabench --out "$B/dmabench.md" "${ran[@]}" | tee -a "$SUMMARY"
 }
 
 case $MODE in

@@ -10,11 +10,13 @@
 # The files and where they go come from kernel/overlay.sh (shared with kernel/check.sh);
 # the commit messages from kernel/linux/series/*.msg.
 #
-# Usage: bash kernel/patch.sh [series|check|build]     (default: series)
+# Usage: bash kernel/patch.sh [series|check|apply|build]     (default: series)
 #   series  write the series, check that it applies in order to the pristine tree
 #           (git apply --check, then apply), run checkpatch.pl --strict on each patch
 #   check   the same, but fail unless it applies (the CI check: extracts only
 #           drivers/iommu, include/linux/iova.h and checkpatch from the tarball, ~20 s)
+#   apply   series and the apply check, without checkpatch (kernel/check.sh builds its
+#           "ours" kernel from the series this writes)
 #   build   series, then apply it patch by patch to a full extracted tree and compile
 #           drivers/iommu/ after each (tinyconfig + IOMMU_DMA + KUnit; the first
 #           `make prepare` takes minutes, later runs reuse it)
@@ -252,8 +254,9 @@ step_build() { # step_build NAME: compile drivers/iommu/ of the tree as it is no
 
 case $MODE in
 	series) extract_base; series; apply_check; checkpatch ;;
+	apply) extract_base; series; apply_check ;;
 	check) extract_base; series; apply_check; checkpatch ;;
 	build) extract_base; series; apply_check; checkpatch; build ;;
-	*) die "usage: $0 [series|check|build]" ;;
+	*) die "usage: $0 [series|check|apply|build]" ;;
 esac
 say "done ($MODE)"
