@@ -588,8 +588,10 @@ cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 				ok = grow.arr != NULL;
 			}
 		}
-		if (ok && !(c = cpu_lock_make(d, rc)))	/* maybe another CPU */
-			ok = false;
+		if (ok) {
+			c = cpu_lock_make(d, rc);	/* maybe another CPU */
+			ok = c != NULL;
+		}
 		if (!ok) {
 			count_fallback(dp);
 			break;

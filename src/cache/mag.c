@@ -147,4 +147,3 @@ void iova__cache_release_locked(struct iova_ndomain *d, const uint64_t *pfn,
 			iova__cached_set_remove(&rc->cold->set, pfn[i]);
 	iova__release_locked(d, pfn, n, order);
 }
-
