@@ -515,21 +515,31 @@ static bool split_keeps_summary(const struct iova_index *t,
 	       run.tkey < parent->tkey[i];
 }
 
-/* The first child of in with key >= pfn, else the last child. */
-static inline unsigned int inner_lower_bound(const struct iova_index_inner *in,
-					     uint64_t pfn)
+/*
+ * The first i < n with a[i] >= pfn, else n.  Single loads, so the lockless
+ * readers share it (a plain load on every target that matters).
+ */
+static inline unsigned int lower_bound(const uint64_t *a, unsigned int n,
+				       uint64_t pfn)
 {
-	unsigned int lo = 0, hi = in->n - 1;
+	unsigned int lo = 0, hi = n;
 
 	while (lo < hi) {
 		unsigned int mid = (lo + hi) / 2;
 
-		if (in->key[mid] >= pfn)
+		if (iova_read_once(a[mid]) >= pfn)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
 	return lo;
+}
+
+/* The first child of in with key >= pfn, else the last child. */
+static inline unsigned int inner_lower_bound(const struct iova_index_inner *in,
+					     uint64_t pfn)
+{
+	return lower_bound(in->key, in->n - 1, pfn);
 }
 
 /*
@@ -581,17 +591,7 @@ static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
 /* The first range j of l with hi >= pfn, or l->n. */
 static unsigned int leaf_lower_bound(const struct iova_index_leaf *l, uint64_t pfn)
 {
-	unsigned int lo = 0, hi = l->n;
-
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (l->hi[mid] >= pfn)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	return lower_bound(l->hi, l->n, pfn);
 }
 
 /* ------------------------------------------------------------------ */
@@ -751,7 +751,7 @@ static int find_next_once(const struct iova_index *t, uint64_t pfn,
 	const void *node = iova_read_once(t->root);
 	uint32_t h = iova_read_once(t->height), d;
 	const struct iova_index_leaf *l;
-	unsigned int lo, hi, n;
+	unsigned int lo, n;
 
 	if (read_moved(t, s))
 		return -1;
@@ -759,32 +759,14 @@ static int find_next_once(const struct iova_index *t, uint64_t pfn,
 		const struct iova_index_inner *in = node;
 
 		n = clamp_n(iova_read_once(in->n), 1, IOVA_INDEX_INNER_CAP);
-		lo = 0;
-		hi = n - 1;
-		while (lo < hi) {
-			unsigned int mid = (lo + hi) / 2;
-
-			if (iova_read_once(in->key[mid]) >= pfn)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
+		lo = lower_bound(in->key, n - 1, pfn);
 		node = iova_read_once(in->child[lo]);
 		if (read_moved(t, s))
 			return -1;	/* node may not be a child of in */
 	}
 	l = node;
 	n = clamp_n(iova_read_once(l->n), 0, IOVA_INDEX_LEAF_CAP);
-	lo = 0;
-	hi = n;
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (iova_read_once(l->hi[mid]) >= pfn)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
+	lo = lower_bound(l->hi, n, pfn);
 	if (lo < n) {
 		out->lo = iova_read_once(l->lo[lo]);
 		out->hi = iova_read_once(l->hi[lo]);
