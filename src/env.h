@@ -31,7 +31,8 @@
  *   iova_env_panic(msg), iova_env_count(event), iova_env_misuse(msg)
  *   iova_env_caches_up(iovad), iova_env_domain_down(iovad): a Linux-API
  *                     domain got its caches / goes away (CPU hotplug)
- *   iova_noinline, IOVA_EXPORT(fn) (after a Linux-API function)
+ *   iova_noinline, iova_always_inline, IOVA_EXPORT(fn) (after a Linux-API
+ *                     function)
  *   IOVA_ENV_LINUX_H  the header with the Linux API's struct iova and
  *                     struct iova_domain (src/linux/ only)
  *   iova__default_mem, iova__linux_mem: the memory hooks of a native domain

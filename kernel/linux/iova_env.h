@@ -42,6 +42,7 @@
 
 #define IOVA_EXPORT(fn) EXPORT_SYMBOL_GPL(fn)
 #define iova_noinline noinline
+#define iova_always_inline __always_inline
 
 #define iova_env_panic(msg) WARN(1, "libiova: %s\n", msg)
 #define iova_env_check(c, m) WARN_ONCE(!(c), "libiova: %s\n", (m))

@@ -277,25 +277,39 @@ static void freed(struct iova_ndomain *d, const struct iova_index_range *g,
 int iova__free_locked(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 		      const void *udata, struct iova_range *out)
 {
+	struct iova_index_cursor c;
 	struct iova_index_range g;
 
-	/* One descent when there is nothing to compare before the erase. */
-	if (!size && !udata) {
-		if (!iova_index_erase(&d->tree, pfn, false, false, &g))
-			goto bad;
-		freed(d, &g, out);
-		return 0;
-	}
-	if (!iova_index_find(&d->tree, pfn, &g) || g.rsv ||
+	/* One descent: the checks read the range where the erase finds it. */
+	if (!iova_index_find_at(&d->tree, pfn, &g, &c) || g.rsv ||
 	    (size && (g.lo != pfn || g.hi - g.lo != size - 1)) ||
-	    (udata && g.udata != udata))
-		goto bad;
-	iova_index_erase(&d->tree, g.lo, true, false, &g);
+	    (udata && g.udata != udata)) {
+		d->st.bad_frees++;
+		return -ENOENT;
+	}
+	iova_index_erase_at(&d->tree, &c, &g);
 	freed(d, &g, out);
 	return 0;
-bad:
-	d->st.bad_frees++;
-	return -ENOENT;
+}
+
+int iova__find_at_locked(struct iova_ndomain *d, uint64_t pfn,
+			 struct iova_range *out, struct iova_index_cursor *c)
+{
+	struct iova_index_range g;
+
+	if (!iova_index_find_at(&d->tree, pfn, &g, c))
+		return -ENOENT;
+	to_range(&g, out);
+	return 0;
+}
+
+void iova__free_at_locked(struct iova_ndomain *d, struct iova_index_cursor *c,
+			  struct iova_range *out)
+{
+	struct iova_index_range g;
+
+	iova_index_erase_at(&d->tree, c, &g);
+	freed(d, &g, out);
 }
 
 int iova__free_start_locked(struct iova_ndomain *d, uint64_t pfn,

@@ -122,6 +122,18 @@ int iova__alloc_flush_locked(struct iova_ndomain *d, uint64_t size,
 int iova__free_locked(struct iova_ndomain *d, uint64_t pfn, uint64_t size,
 		      const void *udata, struct iova_range *out);
 
+/*
+ * A check-then-free in one descent, for an upper layer that checks more than
+ * iova__free_locked() does: iova__find_at_locked() is iova__find_locked(d,
+ * pfn, false, out) that also records in c where the range is, and
+ * iova__free_at_locked() frees exactly that range (any range, reservations
+ * included: the caller checked), under the same lock hold.
+ */
+int iova__find_at_locked(struct iova_ndomain *d, uint64_t pfn,
+			 struct iova_range *out, struct iova_index_cursor *c);
+void iova__free_at_locked(struct iova_ndomain *d, struct iova_index_cursor *c,
+			  struct iova_range *out);
+
 /* Free the live range that starts at pfn (one descent).  0 or -ENOENT. */
 int iova__free_start_locked(struct iova_ndomain *d, uint64_t pfn,
 			    struct iova_range *out);

@@ -1327,28 +1327,78 @@ static void refresh_at(struct iova_index *t, uint64_t pfn)
 	fix_up(t, &p, (int)t->height - 1);
 }
 
+/* The range containing pfn into *r, and its path into c. */
+static inline bool locate(struct iova_index *t, uint64_t pfn,
+			  struct iova_index_range *r, struct iova_index_cursor *c)
+{
+	struct iova_index_leaf *l = descend(t, pfn, c);
+	unsigned int j = leaf_lower_bound(l, pfn);
+
+	c->height = t->height;
+	c->valid = false;
+	if (j == l->n || l->lo[j] > pfn)
+		return false;
+	leaf_get(t, l, j, r);
+	c->pos = j;
+	c->valid = true;
+	return true;
+}
+
+static iova_always_inline void
+erase_found(struct iova_index *t, struct iova_index_cursor *p,
+	    const struct iova_index_range *found);
+
+bool iova_index_find_at(struct iova_index *t, uint64_t pfn,
+			struct iova_index_range *out, struct iova_index_cursor *c)
+{
+	return locate(t, pfn, out, c);
+}
+
 bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool rsv,
 	      struct iova_index_range *out)
 {
-	struct iova_index_cursor p;
-	uint32_t ld = t->height - 1;
-	struct iova_index_leaf *l = descend(t, pfn, &p);
-	unsigned int j = leaf_lower_bound(l, pfn);
+	struct iova_index_cursor c;
 	struct iova_index_range r;
-	uint64_t a;
-	bool last_in_leaf, next_exists;
 
-	if (j == l->n || l->lo[j] > pfn)
-		return false;
-	leaf_get(t, l, j, &r);
-	if ((must_start && r.lo != pfn) || r.rsv != rsv)
+	if (!locate(t, pfn, &r, &c) || (must_start && r.lo != pfn) || r.rsv != rsv)
 		return false;
 	if (out)
 		*out = r;
+	erase_found(t, &c, &r);
+	return true;
+}
+
+void iova_index_erase_at(struct iova_index *t, struct iova_index_cursor *c,
+			 struct iova_index_range *out)
+{
+	struct iova_index_range r;
+
+	iova_assert(c->valid && c->height == t->height &&
+		    c->pos < ((struct iova_index_leaf *)c->node[t->height - 1])->n,
+		    "erase_at: a cursor iova_index_find_at() did not just fill");
+	c->valid = false;	/* the tree changes: the path is spent */
+	leaf_get(t, c->node[t->height - 1], c->pos, &r);
+	if (out)
+		*out = r;
+	erase_found(t, c, &r);
+}
+
+/* Erase found, the range at p's leaf position (in both erase entry points). */
+static iova_always_inline void
+erase_found(struct iova_index *t, struct iova_index_cursor *p,
+	    const struct iova_index_range *found)
+{
+	uint32_t ld = t->height - 1;
+	struct iova_index_leaf *l = p->node[ld];
+	unsigned int j = p->pos;
+	struct iova_index_range r = *found;
+	uint64_t a;
+	bool last_in_leaf, next_exists;
+
 	iova_index_write_begin(t);
 
 	/* The gaps [a, r.lo) and [r.hi + 1, next) merge into one. */
-	a = leaf_gap_lo(l, j, p.pred[ld]);
+	a = leaf_gap_lo(l, j, p->pred[ld]);
 	last_in_leaf = j + 1 == l->n;
 	if (!last_in_leaf) {
 		t->free_gaps += 1 - nonempty(a, r.lo) -
@@ -1395,17 +1445,16 @@ bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool 
 		l->gmask |= UINT64_C(1) << j;
 		l->hmask |= UINT64_C(1) << j;	/* it grew */
 		run_sum(a, l->lo[j] - 1, &run);
-		bump_up(&p, (int)ld, &run);
+		bump_up(p, (int)ld, &run);
 	} else if (l->n) {
-		fix_up(t, &p, (int)ld);
+		fix_up(t, p, (int)ld);
 	}
 	if (ld > 0)
-		rebalance(t, &p, (int)ld);
+		rebalance(t, p, (int)ld);
 	/* A successor in another leaf owns the grown gap. */
 	if (last_in_leaf && next_exists)
 		refresh_at(t, r.hi + 1);
 	iova_index_write_end(t);
-	return true;
 }
 
 /* ------------------------------------------------------------------ */

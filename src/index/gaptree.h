@@ -170,6 +170,22 @@ bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool 
 /* The range containing pfn (false if pfn is free). */
 bool iova_index_find(const struct iova_index *t, uint64_t pfn, struct iova_index_range *out);
 
+/*
+ * iova_index_find() that also records the path to the range in c, so that
+ * iova_index_erase_at() can erase it without a second descent: a caller's
+ * checks between the two cost no search.  The cursor is spent by any change
+ * to the tree.
+ */
+bool iova_index_find_at(struct iova_index *t, uint64_t pfn,
+			struct iova_index_range *out, struct iova_index_cursor *c);
+
+/*
+ * Erase the range iova_index_find_at() just found through c (into *out when
+ * not NULL).  Never allocates.
+ */
+void iova_index_erase_at(struct iova_index *t, struct iova_index_cursor *c,
+			 struct iova_index_range *out);
+
 /* The lowest range with hi >= pfn (false if none). */
 bool iova_index_find_next(const struct iova_index *t, uint64_t pfn, struct iova_index_range *out);
 

@@ -568,18 +568,19 @@ static int free_checked(struct iova_linux_priv *p, uint64_t pfn,
 			const struct iova *want, struct iova_range *out)
 {
 	struct iova_ndomain *nd = p->nd;
+	struct iova_index_cursor at;
 	struct slab_chunk *c = NULL;
-	int ret;
+	int ret = 0;
 
 	iova_lock(&nd->lock);
-	if (iova__find_locked(nd, pfn, false, out))
+	if (iova__find_at_locked(nd, pfn, out, &at))
 		ret = -ENOENT;
 	else if (out->flags & IOVA_RANGE_RESERVED)
 		ret = -EPERM;
 	else if (want && (out->lo != pfn || out->udata != want))
 		ret = -EINVAL;
 	else	/* checked above, under this lock hold */
-		ret = iova__free_start_locked(nd, out->lo, out);
+		iova__free_at_locked(nd, &at, out);
 	if (!ret && out->udata)
 		c = slab_put_locked(&p->slab, out->udata);
 	iova__unlock_trim(nd);
