@@ -28,6 +28,8 @@
  *                     iova_rcu_read_lock/unlock(), iova_call_rcu(h, fn),
  *                     iova_rcu_barrier()
  *   iova_this_cpu(), iova_nr_cpus()
+ *   iova_this_cpu_nocall(): iova_this_cpu() if it needs no call, else
+ *                     UINT_MAX (the hot paths then take their slow path)
  *   iova_env_panic(msg), iova_env_count(event), iova_env_misuse(msg)
  *   iova_env_caches_up(iovad), iova_env_domain_down(iovad): a Linux-API
  *                     domain got its caches / goes away (CPU hotplug)

@@ -155,11 +155,33 @@ void iova__rcu_barrier(void)
 
 /* --- CPUs and waiting ---------------------------------------------------- */
 
+/*
+ * Without rseq (an older kernel or libc, or valgrind) sched_getcpu() is a
+ * vDSO or system call on every cache operation.  Its answer is only a hint
+ * anyway (the thread may move at once, and a cache uses whichever slot it
+ * holds the lock of), so a thread keeps its last answer for CPU_HINT_USES
+ * calls before it asks again.
+ */
+#define CPU_HINT_USES 64
+IOVA_ENV_TLS unsigned int iova__cpu_hint, iova__cpu_hint_left;
+
+void iova__cpu_hint_drop(void)
+{
+	iova__cpu_hint_left = 0;
+}
+
 unsigned int iova__cpu_slow(void)
 {
-	int c = sched_getcpu();
+	int c;
 
-	return c < 0 ? 0u : (unsigned int)c;
+	if (iova__cpu_hint_left) {
+		iova__cpu_hint_left--;
+		return iova__cpu_hint;
+	}
+	c = sched_getcpu();
+	iova__cpu_hint = c < 0 ? 0u : (unsigned int)c;
+	iova__cpu_hint_left = CPU_HINT_USES - 1;
+	return iova__cpu_hint;
 }
 
 unsigned int iova_nr_cpus(void)

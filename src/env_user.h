@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -257,8 +258,16 @@ unsigned int iova_nr_cpus(void);
 #endif
 #endif
 
-/* The CPU this thread runs on now (a hint: it may move at once). */
-static inline unsigned int iova_this_cpu(void)
+/* Each thread's CPU hint where rseq is missing (env_user.c). */
+#define IOVA_ENV_TLS __thread __attribute__((__tls_model__("initial-exec"), \
+					       __visibility__("hidden")))
+extern IOVA_ENV_TLS unsigned int iova__cpu_hint, iova__cpu_hint_left;
+
+/*
+ * The CPU this thread runs on now (a hint: it may move at once), or
+ * UINT_MAX when finding out takes a call (no rseq and the hint is spent).
+ */
+static inline unsigned int iova_this_cpu_nocall(void)
 {
 #ifdef IOVA_ENV_HAVE_RSEQ
 	/* glibc registers rseq for every thread: the kernel keeps cpu_id. */
@@ -272,7 +281,18 @@ static inline unsigned int iova_this_cpu(void)
 			return (unsigned int)c;
 	}
 #endif
-	return iova__cpu_slow();
+	if (__builtin_expect(iova__cpu_hint_left != 0, 1)) {
+		iova__cpu_hint_left--;
+		return iova__cpu_hint;
+	}
+	return UINT_MAX;
+}
+
+static inline unsigned int iova_this_cpu(void)
+{
+	unsigned int c = iova_this_cpu_nocall();
+
+	return c != UINT_MAX ? c : iova__cpu_slow();
 }
 
 /* --- test hooks -------------------------------------------------------- */
@@ -285,6 +305,11 @@ static inline unsigned int iova_this_cpu(void)
 unsigned long iova__fault_inject(unsigned long k);
 /* Random yields at cache handoffs, for every domain. */
 void iova__test_set_yield(bool on);
+/*
+ * Forget this thread's CPU hint (used where rseq is missing), as a test that
+ * moves the thread to another CPU must: in every build, a no-op with rseq.
+ */
+void iova__cpu_hint_drop(void);
 
 #if IOVA_TEST_HOOKS
 bool iova__fault_fire(void);

@@ -181,6 +181,12 @@ static inline unsigned int iova_this_cpu(void)
 	return raw_smp_processor_id();
 }
 
+/* Never a call in the kernel (see src/env.h). */
+static inline unsigned int iova_this_cpu_nocall(void)
+{
+	return raw_smp_processor_id();
+}
+
 static inline unsigned int iova_nr_cpus(void)
 {
 	return nr_cpu_ids;

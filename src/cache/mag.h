@@ -389,6 +389,20 @@ static inline unsigned int cache_this_cpu(const struct iova_rcache *rc)
 	return iova_likely(u < rc->nr_cpus) ? u : u % rc->nr_cpus;
 }
 
+/*
+ * The slot of the CPU we run on, found without a call (so that a hit
+ * needs no stack frame): NULL if it has none yet, or if finding the CPU
+ * takes a call (the slow path then does both).
+ */
+static inline struct cache_cpu *cache_cpu_here(const struct iova_rcache *rc)
+{
+	unsigned int u = iova_this_cpu_nocall();
+
+	if (iova_unlikely(u >= rc->nr_cpus))
+		return NULL;
+	return cache_cpu_find(rc, u);
+}
+
 
 /*
  * ceil(log2 size) for 1 <= size <= 2^63, without a branch: the order the
@@ -409,13 +423,15 @@ static inline bool cache_size_ok(uint64_t size)
 /*
  * A hit on an uncontended slot: the top of this CPU's loaded magazine, if
  * it starts at or below top.  false on anything else (no slot or magazine
- * yet, busy slot, empty magazine, a top entry above the limit): the caller
- * takes the slow path, which redoes the whole attempt.
+ * yet, busy slot, empty magazine, a top entry above the limit, checked
+ * caches): the caller takes the slow path, which redoes the whole attempt.
+ * It calls nothing, so that the entry points that inline it need no stack
+ * frame on a hit.
  */
 static inline bool cache_try_get(struct iova_rcache *rc, unsigned int order,
 				 uint64_t top, uint64_t *pfn_out)
 {
-	struct cache_cpu *c = cache_cpu_find(rc, cache_this_cpu(rc));
+	struct cache_cpu *c = cache_cpu_here(rc);
 	struct cache_slot *s;
 	struct iova_mag *m;
 	uint64_t pfn;
@@ -434,8 +450,6 @@ static inline bool cache_try_get(struct iova_rcache *rc, unsigned int order,
 	m->n = n - 1;
 	s->hits++;
 	iova_spin_unlock(&c->lock);
-	if (rc->checked)
-		iova__cached_set_remove(&rc->cold->set, pfn);
 	*pfn_out = pfn;
 	return true;
 }
@@ -444,7 +458,7 @@ static inline bool cache_try_get(struct iova_rcache *rc, unsigned int order,
 static inline bool cache_try_put(struct iova_rcache *rc, unsigned int order,
 				 uint64_t pfn)
 {
-	struct cache_cpu *c = cache_cpu_find(rc, cache_this_cpu(rc));
+	struct cache_cpu *c = cache_cpu_here(rc);
 	struct iova_mag *m;
 	size_t n;
 
@@ -483,7 +497,7 @@ static inline bool cache_fast_get(struct iova_rcache *rc, unsigned int order,
 {
 	uint64_t span;
 
-	if (iova_unlikely(!rc || order >= rc->max_order))
+	if (iova_unlikely(!rc || order >= rc->max_order || rc->checked))
 		return false;
 	span = ((uint64_t)1 << order) - 1;
 	if (iova_likely(max_pfn >= span) &&

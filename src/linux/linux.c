@@ -857,51 +857,70 @@ int iova_domain_init_rcaches(struct iova_domain *iovad)
 }
 IOVA_EXPORT(iova_domain_init_rcaches);
 
+/* Everything but a cache hit (see alloc_iova_fast()). */
+static iova_noinline unsigned long
+alloc_fast_miss(struct iova_domain *iovad, struct iova_linux_priv *p,
+		unsigned long size, unsigned long limit_pfn, bool flush_rcache)
+{
+	uint64_t pfn = 0;
+
+	if (!size)
+		iova_env_misuse("alloc_iova_fast() of size 0");
+	if (!p || !size || size > HALF_SPACE || limit_pfn < iovad->start_pfn)
+		return 0;
+	if (iova_alloc_fast(p->nd, fast_size(size), limit_pfn, flush_rcache, &pfn))
+		return 0;
+	return (unsigned long)pfn;
+}
+
+/*
+ * A cache hit is inlined as the native entry point has it, and calls
+ * nothing: anything else is one tail call to alloc_fast_miss(), so a hit
+ * needs no stack frame.
+ */
 unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache)
 {
 	struct iova_linux_priv *p = domain_priv(iovad);
-	uint64_t pfn = 0, fsize;
-	struct iova_rcache *rc;
+	uint64_t pfn;
 
-	if (iova_unlikely(!p || !size || size > HALF_SPACE ||
-			  limit_pfn < iovad->start_pfn)) {
-		if (!size)
-			iova_env_misuse("alloc_iova_fast() of size 0");
-		return 0;
-	}
-	fsize = fast_size(size);
-	/* A cache hit, inlined as the native entry point has it. */
-	rc = iova_load_acquire(&p->nd->rcache);
-	if (iova_likely(cache_fast_get(rc, cache_size_order(fsize), limit_pfn, &pfn)))
+	if (iova_likely(p && size && size <= HALF_SPACE &&
+			limit_pfn >= iovad->start_pfn) &&
+	    iova_likely(cache_fast_get(iova_load_acquire(&p->nd->rcache),
+				       cache_size_order(fast_size(size)),
+				       limit_pfn, &pfn)))
 		return (unsigned long)pfn;
-	if (iova_alloc_fast(p->nd, fsize, limit_pfn, flush_rcache, &pfn))
-		return 0;
-	return (unsigned long)pfn;
+	return alloc_fast_miss(iovad, p, size, limit_pfn, flush_rcache);
 }
 IOVA_EXPORT(alloc_iova_fast);
 
+/* Everything but a push to this CPU's magazine (see free_iova_fast()). */
+static iova_noinline void free_fast_miss(struct iova_domain *iovad,
+					 struct iova_linux_priv *p,
+					 unsigned long pfn, unsigned long size)
+{
+	if (!p || !size || size > HALF_SPACE)
+		bad_free(iovad, p, pfn, p ? "size 0 or above 2^63"
+					  : "domain not usable");
+	else if (iova_free_fast(p->nd, pfn, fast_size(size)))
+		bad_free(iovad, p, pfn, "not the start of a live fast range of that size");
+}
+
+/*
+ * A push to this CPU's magazine is inlined as the native entry point has it
+ * (unchecked caches only; a misaligned or outside pfn goes on to be refused
+ * by the miss path), and calls nothing.  A struct stays with its range.
+ */
 void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		    unsigned long size)
 {
 	struct iova_linux_priv *p = domain_priv(iovad);
-	struct iova_rcache *rc;
-	uint64_t fsize;
 
-	if (iova_unlikely(!p || !size || size > HALF_SPACE)) {
-		bad_free(iovad, p, pfn, p ? "size 0 or above 2^63"
-					  : "domain not usable");
+	if (iova_likely(p && size && size <= HALF_SPACE) &&
+	    iova_likely(cache_fast_put(iova_load_acquire(&p->nd->rcache),
+				       cache_size_order(fast_size(size)), pfn) > 0))
 		return;
-	}
-	fsize = fast_size(size);
-	/* A push to this CPU's magazine, inlined as the native entry point
-	 * has it (unchecked caches only; a misaligned or outside pfn goes on
-	 * to be refused below).  A struct stays with its range. */
-	rc = iova_load_acquire(&p->nd->rcache);
-	if (iova_likely(cache_fast_put(rc, cache_size_order(fsize), pfn) > 0))
-		return;
-	if (iova_unlikely(iova_free_fast(p->nd, pfn, fsize)))
-		bad_free(iovad, p, pfn, "not the start of a live fast range of that size");
+	free_fast_miss(iovad, p, pfn, size);
 }
 IOVA_EXPORT(free_iova_fast);
 

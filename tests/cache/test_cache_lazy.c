@@ -169,6 +169,7 @@ static bool move_to(int cpu)
 	CPU_SET(cpu, &set);
 	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
 		return false;
+	iova__cpu_hint_drop();	/* where rseq is missing */
 	sched_yield();
 	return sched_getcpu() == cpu;
 }
@@ -182,6 +183,7 @@ static void unpin(void)
 	for (i = 0; i < n && i < CPU_SETSIZE; i++)
 		CPU_SET((int)i, &all);
 	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+	iova__cpu_hint_drop();	/* where rseq is missing */
 }
 
 /* Slot bytes of a chunk of n default slots, as allocated (line slack). */

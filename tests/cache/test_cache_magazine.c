@@ -292,6 +292,7 @@ static bool move_to(int cpu)
 	CPU_SET(cpu, &set);
 	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
 		return false;
+	iova__cpu_hint_drop();	/* where rseq is missing */
 	sched_yield();
 	return sched_getcpu() == cpu;
 }
@@ -346,6 +347,7 @@ static void test_depot_owner(void)
 		for (i = 0; i < n && i < CPU_SETSIZE; i++)
 			CPU_SET(i, &all);
 		pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+		iova__cpu_hint_drop();	/* where rseq is missing */
 	}
 }
 

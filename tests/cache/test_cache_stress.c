@@ -142,6 +142,7 @@ static void *worker_main(void *arg)
 			CPU_ZERO(&set);
 			CPU_SET((int)((r >> 16) % (uint64_t)ncpus), &set);
 			pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+			iova__cpu_hint_drop();	/* where rseq is missing */
 		}
 		if (trim_often && w->id == 1 && (r & 63) == 5) {
 			/* Idle slots (more slots than CPUs, migrations) lose
