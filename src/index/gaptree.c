@@ -715,9 +715,11 @@ void iova_index_write_end(struct iova_index *t)
 	iova_assert_internal(t->wdepth > 0, "gaptree: unbalanced write section");
 	if (--t->wdepth)
 		return;
-	/* Every change before the even count (a release: what the writer
+	/*
+	 * Every change before the even count (a release: what the writer
 	 * made before, user structs included, is visible to a reader that
-	 * samples this count). */
+	 * samples this count).
+	 */
 	iova_store_release(&t->seq, t->seq + 1);
 }
 

@@ -396,8 +396,10 @@ static struct iova_linux_priv *priv_create(const struct iova_domain *iovad)
 	struct iova_linux_priv *p;
 	struct iova_ndomain *nd;
 
-	/* A start_pfn above the pfn space leaves nothing to hand out: the
-	 * native domain is its last pfn, reserved. */
+	/*
+	 * A start_pfn above the pfn space leaves nothing to hand out: the
+	 * native domain is its last pfn, reserved.
+	 */
 	if (empty)
 		cfg.start_pfn = cfg.end_pfn;
 	if (iova__domain_create(&cfg, &nd))
@@ -489,8 +491,10 @@ void put_iova_domain(struct iova_domain *iovad)
 	if (p) {
 		if (p->nd->rcache)
 			iova_env_domain_down(iovad);
-		/* Every struct (cached ranges' and reservations' included)
-		 * goes with the slab; the caches go with the domain. */
+		/*
+		 * Every struct (cached ranges' and reservations' included)
+		 * goes with the slab; the caches go with the domain.
+		 */
 		priv_destroy(p);
 	}
 	iovad->_priv = NULL;
@@ -536,9 +540,11 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 			return NULL;
 		align = UINT64_C(1) << iova_clog2(size);
 	}
-	/* The struct first, and the lock with it: a failure here leaves the
+	/*
+	 * The struct first, and the lock with it: a failure here leaves the
 	 * index untouched.  One lock hold: the range never shows a
-	 * half-filled struct. */
+	 * half-filled struct.
+	 */
 	it = struct_get_lock(p);
 	if (!it)
 		return NULL;
@@ -893,9 +899,11 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		return;
 	}
 	fsize = fast_size(size);
-	/* A push to this CPU's magazine, inlined as the native entry point
+	/*
+	 * A push to this CPU's magazine, inlined as the native entry point
 	 * has it (unchecked caches only; a misaligned or outside pfn goes on
-	 * to be refused below).  A struct stays with its range. */
+	 * to be refused below).  A struct stays with its range.
+	 */
 	rc = iova_load_acquire(&p->nd->rcache);
 	if (iova_likely(cache_fast_put(rc, cache_size_order(fsize), pfn) > 0))
 		return;
