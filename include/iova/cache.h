@@ -72,7 +72,7 @@ struct iova_cache_config {
  * d; nothing changed).
  */
 IOVA_API int iova_domain_init_caches(struct iova_ndomain *d,
-			    const struct iova_cache_config *cfg);
+				     const struct iova_cache_config *cfg);
 
 /*
  * Allocate a size-aligned range of size pfns at or below max_pfn (and at or
@@ -88,7 +88,7 @@ IOVA_API int iova_domain_init_caches(struct iova_ndomain *d,
  * Errors: -EINVAL (d or pfn_out NULL, size 0 or above 2^63), -ENOMEM.
  */
 IOVA_API int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
-		    bool flush_retry, uint64_t *pfn_out);
+			     bool flush_retry, uint64_t *pfn_out);
 
 /*
  * Free a range obtained from iova_alloc_fast() with the same size (the
@@ -176,7 +176,7 @@ struct iova_cache_stats {
  * order not cached), -ENOENT (no caches).
  */
 IOVA_API int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
-			 struct iova_cache_stats *st);
+				  struct iova_cache_stats *st);
 
 /*
  * The configuration in force (defaults filled in; IOVA_CACHE_CHECK_FREES
@@ -184,7 +184,7 @@ IOVA_API int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
  * caches.
  */
 IOVA_API int iova_cache_get_config(struct iova_ndomain *d,
-			  struct iova_cache_config *cfg);
+				   struct iova_cache_config *cfg);
 
 #ifdef __cplusplus
 }

@@ -596,7 +596,7 @@ cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 			if (!grow.arr) {
 				grow.cap = cap < max ? cap : max;
 				grow.arr = iova__cache_mem_alloc(d, rc,
-						depot_arr_bytes(grow.cap));
+								 depot_arr_bytes(grow.cap));
 				ok = grow.arr != NULL;
 			}
 		}

@@ -480,7 +480,7 @@ static inline bool cache_try_put(struct iova_rcache *rc, unsigned int order,
  * ends.
  */
 static inline bool cache_bad_geometry(const struct iova_rcache *rc, uint64_t pfn,
-				uint64_t span)
+				      uint64_t span)
 {
 	return (pfn & span) || span > rc->room ||
 	       pfn - rc->start > rc->room - span;

@@ -558,7 +558,7 @@ static inline void prefetch_bytes(const void *p, size_t len)
 
 /* Descend towards pfn: in each inner node, the first child with key >= pfn. */
 static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
-			       struct iova_index_cursor *p)
+				       struct iova_index_cursor *p)
 {
 	void *node = t->root;
 	uint64_t pred = t->start;
@@ -598,7 +598,7 @@ static unsigned int leaf_lower_bound(const struct iova_index_leaf *l, uint64_t p
 /* Setup                                                               */
 
 void iova_index_init(struct iova_index *t, uint64_t start, uint64_t end, bool has_udata,
-	     void *root)
+		     void *root)
 {
 	struct iova_index_leaf *l = root;
 
@@ -634,8 +634,8 @@ static void free_subtree(struct iova_index *t, void *node, uint32_t depth,
 }
 
 void iova_index_destroy(struct iova_index *t,
-		void (*free_node)(void *node, size_t size, void *ctx),
-		void *ctx)
+			void (*free_node)(void *node, size_t size, void *ctx),
+			void *ctx)
 {
 	void *n;
 
@@ -857,8 +857,8 @@ static inline uint64_t nonempty(uint64_t a, uint64_t b)
  * the new left leaf.
  */
 static struct iova_index_leaf *split_leaf(struct iova_index *t, struct iova_index_leaf *l,
-				  unsigned int pos, uint64_t lo, uint64_t hi,
-				  unsigned int rb, void *udata)
+					  unsigned int pos, uint64_t lo, uint64_t hi,
+					  unsigned int rb, void *udata)
 {
 	struct iova_index_leaf *left = take_node(t, true);
 	unsigned int n = l->n, nleft;
@@ -1205,7 +1205,7 @@ static void insert_path(struct iova_index *t, struct iova_index_cursor *p, unsig
 }
 
 void iova_index_insert(struct iova_index *t, uint64_t lo, uint64_t hi, bool rsv,
-	       void *udata)
+		       void *udata)
 {
 	struct iova_index_cursor p;
 	struct iova_index_leaf *l = descend(t, lo, &p);
@@ -1217,7 +1217,7 @@ void iova_index_insert(struct iova_index *t, uint64_t lo, uint64_t hi, bool rsv,
 }
 
 void iova_index_insert_at(struct iova_index *t, struct iova_index_cursor *c, uint64_t lo,
-		  uint64_t hi, bool rsv, void *udata)
+			  uint64_t hi, bool rsv, void *udata)
 {
 	if (!c->valid) {
 		iova_index_insert(t, lo, hi, rsv, udata);
@@ -1330,7 +1330,7 @@ static void refresh_at(struct iova_index *t, uint64_t pfn)
 }
 
 bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool rsv,
-	      struct iova_index_range *out)
+		      struct iova_index_range *out)
 {
 	struct iova_index_cursor p;
 	uint32_t ld = t->height - 1;
@@ -1513,7 +1513,7 @@ static inline int search_child(struct search *s, const struct iova_index_inner *
 		return 1;
 	/* Only an edge child or an inexact test may come back empty. */
 	iova_assert_internal(f == IOVA_FIT_MAYBE || cp < r->min ||
-				     in->key[i] - 1 > r->max,
+			     in->key[i] - 1 > r->max,
 			     "gaptree: exact summary led nowhere");
 	s->t->search_backtracks++;
 	return 0;
@@ -1564,7 +1564,7 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 }
 
 bool iova_index_search(struct iova_index *t, const struct iova_req *req, bool top_down,
-	       uint64_t *pfn, struct iova_index_cursor *c)
+		       uint64_t *pfn, struct iova_index_cursor *c)
 {
 	struct search s = { .t = t, .r = req, .top = top_down, .c = c };
 
@@ -1673,7 +1673,7 @@ static int walk_node(const struct iova_index *t, const void *node, uint32_t d,
 }
 
 int iova_index_walk(const struct iova_index *t,
-	    int (*fn)(const struct iova_index_range *r, void *arg), void *arg)
+		    int (*fn)(const struct iova_index_range *r, void *arg), void *arg)
 {
 	return walk_node(t, t->root, 0, fn, arg);
 }
@@ -1798,7 +1798,7 @@ static const char *validate_node(struct vstate *v, const void *node,
 }
 
 const char *iova_index_validate(const struct iova_index *t, uint64_t *pages_live,
-			uint64_t *pages_rsv, uint64_t *ranges_rsv)
+				uint64_t *pages_rsv, uint64_t *ranges_rsv)
 {
 	struct vstate v = { .t = t, .next = t->start };
 	struct iova_index_sum sum;
