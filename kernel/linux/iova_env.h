@@ -13,6 +13,7 @@
 
 #include <linux/types.h>
 #include <linux/bug.h>
+#include <linux/build_bug.h>
 #include <linux/bitops.h>
 #include <linux/string.h>
 #include <linux/limits.h>
@@ -40,8 +41,8 @@
 
 #define IOVA_TEST_HOOKS 0
 
-#define IOVA_EXPORT(fn) EXPORT_SYMBOL_GPL(fn)
 #define iova_noinline noinline
+#define iova_aligned(n) __aligned(n)	/* before a member, as C11 _Alignas */
 
 #define iova_env_panic(msg) WARN(1, "libiova: %s\n", msg)
 #define iova_env_check(c, m) WARN_ONCE(!(c), "libiova: %s\n", (m))
@@ -51,18 +52,20 @@
 /* Counted per CPU for /sys/kernel/debug/iova/stats (drivers/iommu/iova.c). */
 void iova_env_count_event(unsigned int ev);
 #define iova_env_count(ev) iova_env_count_event(ev)
-void iova_env_misuse_report(const char *msg);
-#define iova_env_misuse(msg) iova_env_misuse_report(msg)
+void iova_env_misuse_report(const char *func, const char *msg);
+#define iova_env_misuse(msg) iova_env_misuse_report(__func__, (msg))
 
 /* CPU hotplug: a dead CPU's magazines go back to the index (iova.c). */
 struct iova_domain;
 void iova_env_caches_up(struct iova_domain *iovad);
 void iova_env_domain_down(struct iova_domain *iovad);
 
-typedef struct {
+struct iova_irqsave_lock {
 	spinlock_t s;		/* protects what the core says it does */
 	unsigned long flags;	/* written only by the holder */
-} iova_lock_t;
+};
+
+#define iova_lock_t struct iova_irqsave_lock
 
 static inline int iova_lock_init(iova_lock_t *l)
 {
@@ -87,7 +90,7 @@ static inline void iova_unlock(iova_lock_t *l)
 	spin_unlock_irqrestore(&l->s, l->flags);
 }
 
-typedef iova_lock_t iova_spin_t;
+#define iova_spin_t struct iova_irqsave_lock
 
 static inline void iova_spin_init(iova_spin_t *l)
 {
@@ -118,7 +121,7 @@ static inline void iova_spin_wait(iova_spin_t *l)
 #define iova_spin_lock(l) iova_lock(l)
 #define iova_spin_unlock(l) iova_unlock(l)
 
-typedef atomic_long_t iova_atomic_t;
+#define iova_atomic_t atomic_long_t
 #define iova_atomic_init(a, v) atomic_long_set((a), (v))
 #define iova_atomic_read(a) ((unsigned long)atomic_long_read(a))
 #define iova_atomic_inc(a) atomic_long_inc(a)
@@ -134,8 +137,8 @@ typedef atomic_long_t iova_atomic_t;
 #define IOVA_ENV_LOCKLESS_LOOKUP 1
 #define iova_read_once(x) READ_ONCE(x)
 #define iova_write_once(x, v) WRITE_ONCE(x, v)
-#define iova_smp_rmb() smp_rmb()
-#define iova_smp_wmb() smp_wmb()
+#define iova_smp_rmb() smp_rmb()	/* pairs with iova_smp_wmb() */
+#define iova_smp_wmb() smp_wmb()	/* pairs with iova_smp_rmb() */
 #define iova_relax(spins) ((void)(spins), cpu_relax())
 /* Reads the count check makes safe (a race by design, as in seqcount). */
 #define iova_racy_begin() ((void)0)

@@ -51,12 +51,12 @@
 #endif
 
 /* The public defaults and limits (include/iova/cache.h) as the code needs them. */
-_Static_assert(IOVA_CACHE_DEFAULT_MAX_ORDER <= IOVA_CACHE_MAX_ORDER,
-	       "default orders within the limit");
-_Static_assert(IOVA_CACHE_MAX_ORDER < 64, "2^order fits in a pfn");
-_Static_assert(((8 + 8 * IOVA_CACHE_DEFAULT_MAG_SIZE) &
-		(8 + 8 * IOVA_CACHE_DEFAULT_MAG_SIZE - 1)) == 0,
-	       "the default magazine is a power of two bytes (1024)");
+static_assert(IOVA_CACHE_DEFAULT_MAX_ORDER <= IOVA_CACHE_MAX_ORDER,
+	      "default orders within the limit");
+static_assert(IOVA_CACHE_MAX_ORDER < 64, "2^order fits in a pfn");
+static_assert(((8 + 8 * IOVA_CACHE_DEFAULT_MAG_SIZE) &
+	       (8 + 8 * IOVA_CACHE_DEFAULT_MAG_SIZE - 1)) == 0,
+	      "the default magazine is a power of two bytes (1024)");
 
 /*
  * A magazine: a stack of pfns of one order.  In a CPU slot, n is the count
@@ -126,7 +126,7 @@ struct cache_cpu_tail {
  * trims) == nr_full.
  */
 struct cache_depot {
-	_Alignas(IOVA_CACHE_LINE) iova_spin_t lock;
+	iova_aligned(IOVA_CACHE_LINE) iova_spin_t lock;
 	unsigned int nr_full, nr_empty, cap;
 	void *arr;			/* NULL while cap == 0 */
 	uint64_t pushes, pops;
@@ -274,7 +274,7 @@ struct iova_rcache {
 	 * Read-only after init; the directory entries are written once,
 	 * NULL to a chunk (so they are read-mostly too).
 	 */
-	_Alignas(IOVA_CACHE_LINE) unsigned int max_order;
+	iova_aligned(IOVA_CACHE_LINE) unsigned int max_order;
 	unsigned int mag_size, nr_cpus;
 	unsigned int chunk_mask;	/* slots per chunk - 1 */
 	uint8_t chunk_shift, cpu_shift;	/* log2 slots per chunk, log2 stride */
@@ -294,13 +294,13 @@ static inline struct cache_depot *cache_depot_at(const struct iova_rcache *rc,
 }
 
 /* Derived facts the code relies on. */
-_Static_assert(sizeof(size_t) == sizeof(void *),
-	       "a magazine's first word is a count or a link");
-_Static_assert(sizeof(iova_spin_t) > 4 ||
-	       sizeof(struct cache_depot) == IOVA_CACHE_LINE,
-	       "a depot is one line (userspace locks)");
-_Static_assert(offsetof(struct iova_rcache, dir) < IOVA_CACHE_LINE,
-	       "what the fast paths read, then the directory, from line 0");
+static_assert(sizeof(size_t) == sizeof(void *),
+	      "a magazine's first word is a count or a link");
+static_assert(sizeof(iova_spin_t) > 4 ||
+	      sizeof(struct cache_depot) == IOVA_CACHE_LINE,
+	      "a depot is one line (userspace locks)");
+static_assert(offsetof(struct iova_rcache, dir) < IOVA_CACHE_LINE,
+	      "what the fast paths read, then the directory, from line 0");
 
 /*
  * The slot of CPU (slot number) i, or NULL if its chunk does not exist.
@@ -400,7 +400,6 @@ static inline unsigned int cache_this_cpu(const struct iova_rcache *rc)
 
 	return iova_likely(u < rc->nr_cpus) ? u : u % rc->nr_cpus;
 }
-
 
 /*
  * ceil(log2 size) for 1 <= size <= 2^63, without a branch: the order the

@@ -53,10 +53,10 @@
 #define HALF_SPACE (ULONG_MAX / 2 + 1)
 
 /* The Linux constants are the caches' defaults: one home for each. */
-_Static_assert(IOVA_RANGE_CACHE_MAX_SIZE == IOVA_CACHE_DEFAULT_MAX_ORDER,
-	       "Linux caches orders 0..5");
-_Static_assert(IOVA_MAG_SIZE == IOVA_CACHE_DEFAULT_MAG_SIZE,
-	       "a Linux magazine holds 127 pfns");
+static_assert(IOVA_RANGE_CACHE_MAX_SIZE == IOVA_CACHE_DEFAULT_MAX_ORDER,
+	      "Linux caches orders 0..5");
+static_assert(IOVA_MAG_SIZE == IOVA_CACHE_DEFAULT_MAG_SIZE,
+	      "a Linux magazine holds 127 pfns");
 
 /* A slab chunk: a header, then objects (16-byte aligned). */
 #define SLAB_CHUNK_BYTES 4096u
@@ -71,8 +71,8 @@ struct slab_chunk {
 
 #define SLAB_OBJS \
 	((SLAB_CHUNK_BYTES - sizeof(struct slab_chunk)) / sizeof(struct iova))
-_Static_assert(sizeof(struct slab_chunk) % 16 == 0 && SLAB_OBJS >= 64,
-	       "a slab chunk holds many aligned structs");
+static_assert(sizeof(struct slab_chunk) % 16 == 0 && SLAB_OBJS >= 64,
+	      "a slab chunk holds many aligned structs");
 
 /* Under the native domain lock. */
 struct struct_slab {
@@ -266,7 +266,8 @@ static iova_noinline int slab_grow(struct iova_linux_priv *p)
 		s->chunk[k] = c;
 		s->nr++;
 		c->free = NULL;
-		c->used = c->fresh = 0;
+		c->used = 0;
+		c->fresh = 0;
 		partial_push(s, c);
 		c = NULL;
 	}
@@ -292,8 +293,11 @@ static void slab_destroy(struct iova_linux_priv *p)
 	if (s->chunk)
 		iova__mem_free(p->nd, s->chunk, s->cap * sizeof(s->chunk[0]));
 	s->chunk = NULL;
-	s->nr = s->cap = 0;
-	s->partial = s->spare = s->last = NULL;
+	s->nr = 0;
+	s->cap = 0;
+	s->partial = NULL;
+	s->spare = NULL;
+	s->last = NULL;
 }
 
 /* An object with nd->lock held on return; NULL (unlocked): memory is short. */
@@ -411,7 +415,8 @@ static struct iova_linux_priv *priv_create(const struct iova_domain *iovad)
 		goto fail;
 	p->nd = nd;
 	p->rsv = NULL;
-	p->nr_rsv = p->cap_rsv = 0;
+	p->nr_rsv = 0;
+	p->cap_rsv = 0;
 	p->slab = (struct struct_slab){ NULL, 0, 0, NULL, NULL, NULL };
 	iova_atomic_init(&p->bad_frees, 0);
 	if (iova_lock_init(&p->lock)) {
@@ -467,8 +472,9 @@ void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 	iovad->start_pfn = start_pfn;
 	iovad->_priv = NULL;
 	if (!iova_is_pow2(granule) || granule > (1UL << 31)) {
-		iova_env_misuse("init_iova_domain() with a bad granule");
-		iovad->dma_32bit_pfn = iovad->max32_alloc_size = 0;
+		iova_env_misuse("with a bad granule");
+		iovad->dma_32bit_pfn = 0;
+		iovad->max32_alloc_size = 0;
 		iovad->_magic = MAGIC_BAD;
 		return;
 	}
@@ -478,7 +484,7 @@ void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 	iovad->_magic = MAGIC_LIVE;
 	(void)domain_priv(iovad);	/* on failure, the next call retries */
 }
-IOVA_EXPORT(init_iova_domain);
+EXPORT_SYMBOL_GPL(init_iova_domain);
 
 void put_iova_domain(struct iova_domain *iovad)
 {
@@ -500,7 +506,7 @@ void put_iova_domain(struct iova_domain *iovad)
 	iovad->_priv = NULL;
 	iovad->_magic = MAGIC_DEAD;
 }
-IOVA_EXPORT(put_iova_domain);
+EXPORT_SYMBOL_GPL(put_iova_domain);
 
 struct iova_ndomain *iova_linux_native(struct iova_domain *iovad)
 {
@@ -532,7 +538,7 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	int ret;
 
 	if (!size)
-		iova_env_misuse("alloc_iova() of size 0");
+		iova_env_misuse("of size 0");
 	if (!p || !size || limit_pfn < iovad->start_pfn)
 		return NULL;
 	if (size_aligned) {
@@ -562,7 +568,7 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	chunk_release(p, c);
 	return NULL;
 }
-IOVA_EXPORT(alloc_iova);
+EXPORT_SYMBOL_GPL(alloc_iova);
 
 /*
  * Free the live range containing pfn, and its struct, in one hold of the
@@ -620,7 +626,7 @@ void __free_iova(struct iova_domain *iovad, struct iova *iova)
 		return;
 	}
 }
-IOVA_EXPORT(__free_iova);
+EXPORT_SYMBOL_GPL(__free_iova);
 
 void free_iova(struct iova_domain *iovad, unsigned long pfn)
 {
@@ -642,7 +648,7 @@ void free_iova(struct iova_domain *iovad, unsigned long pfn)
 		return;
 	}
 }
-IOVA_EXPORT(free_iova);
+EXPORT_SYMBOL_GPL(free_iova);
 
 /* --- lookup --------------------------------------------------------- */
 
@@ -715,7 +721,7 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 		struct_free(p, fresh);
 	return it;
 }
-IOVA_EXPORT(find_iova);
+EXPORT_SYMBOL_GPL(find_iova);
 
 /* --- reservations --------------------------------------------------- */
 
@@ -778,7 +784,7 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 		return NULL;
 	top = top_pfn(iovad);
 	if (pfn_lo > pfn_hi || pfn_hi > top) {
-		iova_env_misuse("reserve_iova() of an inverted or too high range");
+		iova_env_misuse("of an inverted or too high range");
 		return NULL;
 	}
 	iova_lock(&p->lock);
@@ -818,7 +824,7 @@ fail:
 	iova_unlock(&p->lock);
 	return NULL;
 }
-IOVA_EXPORT(reserve_iova);
+EXPORT_SYMBOL_GPL(reserve_iova);
 
 /* --- the fast path ---------------------------------------------------- */
 
@@ -860,7 +866,7 @@ int iova_domain_init_rcaches(struct iova_domain *iovad)
 {
 	return iova_linux_init_rcaches(iovad, 0, 0);
 }
-IOVA_EXPORT(iova_domain_init_rcaches);
+EXPORT_SYMBOL_GPL(iova_domain_init_rcaches);
 
 unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache)
@@ -872,7 +878,7 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 	if (iova_unlikely(!p || !size || size > HALF_SPACE ||
 			  limit_pfn < iovad->start_pfn)) {
 		if (!size)
-			iova_env_misuse("alloc_iova_fast() of size 0");
+			iova_env_misuse("of size 0");
 		return 0;
 	}
 	fsize = fast_size(size);
@@ -884,7 +890,7 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 		return 0;
 	return (unsigned long)pfn;
 }
-IOVA_EXPORT(alloc_iova_fast);
+EXPORT_SYMBOL_GPL(alloc_iova_fast);
 
 void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		    unsigned long size)
@@ -910,7 +916,7 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 	if (iova_unlikely(iova_free_fast(p->nd, pfn, fsize)))
 		bad_free(iovad, p, pfn, "not the start of a live fast range of that size");
 }
-IOVA_EXPORT(free_iova_fast);
+EXPORT_SYMBOL_GPL(free_iova_fast);
 
 /* --- process-wide --------------------------------------------------- */
 
@@ -919,7 +925,7 @@ int iova_cache_get(void)
 	iova_atomic_inc(&cache_users);
 	return 0;
 }
-IOVA_EXPORT(iova_cache_get);
+EXPORT_SYMBOL_GPL(iova_cache_get);
 
 void iova_cache_put(void)
 {
@@ -927,4 +933,4 @@ void iova_cache_put(void)
 	if (iova_atomic_read(&cache_users))
 		iova_atomic_dec(&cache_users);
 }
-IOVA_EXPORT(iova_cache_put);
+EXPORT_SYMBOL_GPL(iova_cache_put);
