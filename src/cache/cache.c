@@ -9,10 +9,10 @@
  * Hot path (a hit): the CPU number (iova_this_cpu()), a trylock of that
  * CPU's slot, a pop from or a push to the loaded magazine, an unlock: the
  * inlined cache_fast_get() / cache_fast_put() of mag.h, used by the native
- * and the Linux entry points and by nothing else.  Everything else is out of line and redoes the call.
+ * and the Linux entry points and by nothing else.  Everything else is out
+ * of line and redoes the call.
  */
 #include "mag.h"
-
 
 /* --- memory -------------------------------------------------------- */
 
@@ -162,7 +162,8 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 	if (!rc)
 		return -ENOMEM;
 	rc->depot = (struct cache_depot *)(void *)((char *)rc + head_bytes);
-	rc->cold = cold = (struct cache_cold *)(void *)((char *)rc->depot + depot_bytes);
+	cold = (struct cache_cold *)(void *)((char *)rc->depot + depot_bytes);
+	rc->cold = cold;
 	cold->self_raw = raw;
 	cold->self_raw_bytes = raw_bytes;
 	iova_atomic_init(&cold->bytes, (unsigned long)raw_bytes);
@@ -581,7 +582,7 @@ cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 		cache_yield();
 		if (r == ROOM_NEED_MAG && !spare) {
 			spare = iova__mag_alloc(d, rc);
-			ok = spare != NULL;
+			ok = spare;
 		} else if (r == ROOM_NEED_ARR) {
 			unsigned int cap = iova_load_acquire(&dp->cap);
 			unsigned int max = rc->cold->depot_max;
@@ -597,12 +598,12 @@ cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 				grow.cap = cap < max ? cap : max;
 				grow.arr = iova__cache_mem_alloc(d, rc,
 								 depot_arr_bytes(grow.cap));
-				ok = grow.arr != NULL;
+				ok = grow.arr;
 			}
 		}
 		if (ok) {
 			c = cpu_lock_make(d, rc);	/* maybe another CPU */
-			ok = c != NULL;
+			ok = c;
 		}
 		if (!ok) {
 			count_fallback(dp);

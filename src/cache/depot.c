@@ -103,8 +103,10 @@ static void slot_release(struct iova_ndomain *d, struct cache_cpu *c, bool take,
 				*list = m[i];
 			}
 		}
-		if (take)
-			s->loaded = s->prev = NULL;
+		if (take) {
+			s->loaded = NULL;
+			s->prev = NULL;
+		}
 	}
 	iova_unlock(&d->lock);
 }

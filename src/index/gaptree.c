@@ -86,8 +86,12 @@ void *iova_index_pool_get(struct iova_index *t, bool is_leaf)
 static inline void leaf_forget_thresholds(struct iova_index_leaf *l)
 {
 	l->hmask = UINT64_MAX;
-	l->th[0] = l->th[1] = l->th[2] = 0;
-	l->cnt[0] = l->cnt[1] = l->cnt[2] = 0;
+	l->th[0] = 0;
+	l->th[1] = 0;
+	l->th[2] = 0;
+	l->cnt[0] = 0;
+	l->cnt[1] = 0;
+	l->cnt[2] = 0;
 }
 
 static void *take_node(struct iova_index *t, bool is_leaf)
@@ -402,12 +406,14 @@ static void inner_summary(const struct iova_index_inner *in, struct iova_index_s
 
 static uint64_t node_last(const void *node, bool is_leaf)
 {
+	const struct iova_index_inner *in = node;
+
 	if (is_leaf) {
 		const struct iova_index_leaf *l = node;
 
 		return l->hi[l->n - 1];
 	}
-	return ((const struct iova_index_inner *)node)->key[((const struct iova_index_inner *)node)->n - 1];
+	return in->key[in->n - 1];
 }
 
 static void node_summary(void *node, bool is_leaf, uint64_t pred,
@@ -900,7 +906,10 @@ static void inner_insert_slot(struct iova_index_inner *in, unsigned int i, void 
 	iova_memmove(&in->tkey[i + 1], &in->tkey[i], cnt * sizeof(uint64_t));
 	iova_memmove(&in->child[i + 1], &in->child[i], cnt * sizeof(void *));
 	in->child[i] = c;
-	in->key[i] = in->gap[i] = in->akey[i] = in->tkey[i] = 0;
+	in->key[i] = 0;
+	in->gap[i] = 0;
+	in->akey[i] = 0;
+	in->tkey[i] = 0;
 	in->n++;
 }
 
@@ -1223,7 +1232,7 @@ void iova_index_insert_at(struct iova_index *t, struct iova_index_cursor *c, uin
 		iova_index_insert(t, lo, hi, rsv, udata);
 		return;
 	}
-	iova_assert(c->height == t->height, "iova_index_insert_at: stale cursor");
+	iova_assert(c->height == t->height, "insert at a stale cursor");
 	c->valid = false;
 	iova_index_write_begin(t);
 	insert_path(t, c, c->pos, lo, hi, rsv ? RB_RSV : 0, udata);
@@ -1771,7 +1780,9 @@ static const char *validate_node(struct vstate *v, const void *node,
 			return "3) inner node over capacity";
 		if (in->n < 1 || (is_root && in->n < 2))
 			return "3) inner node with too few children";
-		sum->gap = sum->akey = sum->tkey = 0;
+		sum->gap = 0;
+		sum->akey = 0;
+		sum->tkey = 0;
 		for (i = 0; i < in->n; i++) {
 			struct iova_index_sum cs;
 			uint64_t cl;
