@@ -108,14 +108,14 @@ static inline bool iova_spin_trylock(iova_spin_t *l)
 }
 
 /*
- * Wait until l looks free, without taking it (the core then retries a
- * trylock, possibly on another CPU's slot).  Not an assertion: lockdep has
- * nothing to check here.
+ * Pause before the core looks its slot up again and retries the trylock
+ * (possibly on another CPU's slot): the retries are the wait, without
+ * taking l.  A spin_trylock() that fails on a held queued spinlock only
+ * reads the lock word, as a spin_is_locked() poll would.
  */
 static inline void iova_spin_wait(iova_spin_t *l)
 {
-	while (spin_is_locked(&l->s))
-		cpu_relax();
+	cpu_relax();
 }
 
 #define iova_spin_lock(l) iova_lock(l)
