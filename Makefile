@@ -6,7 +6,7 @@
 #   make check      every test: debug-full, ASan+UBSan, TSan stress
 #   make kernel-check   boot test under QEMU, stock vs the series, with dma_map_benchmark (kernel/check.sh)
 #   make kernel-patch   the kernel change as a 3-patch series, each patch built (kernel/patch.sh)
-#   make kernel-patch-check   the series applies to pristine 6.12 (no kernel build; CI)
+#   make kernel-patch-check   the series applies to pristine 6.12, checkpatch --strict clean (CI)
 #   make bench-kernel   the benchmark with the real iova.c and maple tree (bench/kernel/run.sh)
 #   make fuzz / coverage / soak   assurance runs (docs/assurance.md)
 #   make install PREFIX=/usr/local   install the release build

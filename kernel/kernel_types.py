@@ -7,8 +7,9 @@
 The C99 fixed-width type names are spelled the kernel's way (uint64_t -> u64,
 int32_t -> s32, ...: <linux/types.h> defines each name as the very type it is
 renamed to, so the compiled code does not change), and a continuation line
-aligned with an open parenthesis whose column the renaming moved is moved with
-it, so the copy keeps the kernel's alignment rule.  Nothing else changes.
+aligned with an open parenthesis, or with the "/*" of a block comment, whose
+column the renaming moved is moved with it, so the copy keeps the kernel's
+alignment rules.  Nothing else changes.
 """
 import re
 import sys
@@ -37,20 +38,40 @@ def indent_width(ws):
     return col
 
 
+def column_of(line, i):
+    """The display column of line[i]."""
+    return indent_width(line[:i])
+
+
+def reindent(width, body):
+    return "\t" * (width // 8) + " " * (width % 8) + body
+
+
 def convert(lines):
     stack = []  # (old column, new column) of each open parenthesis
+    comment = None  # (old, new) column of an open block comment's "/*"
     for old in lines:
         new = TYPES.sub(kernel_name, old)
         body = old.lstrip(" \t")
         ws = old[: len(old) - len(body)]
+        if comment:
+            # a comment line aligned with its opening "/*" moves with it
+            if body.startswith("*") and indent_width(ws) == comment[0] + 1:
+                new = reindent(comment[1] + 1, TYPES.sub(kernel_name, body))
+            if "*/" in old:
+                comment = None
+            yield new
+            continue
         if stack and body.strip() and indent_width(ws) == stack[-1][0] + 1:
-            want = stack[-1][1] + 1
-            new = "\t" * (want // 8) + " " * (want % 8) + TYPES.sub(kernel_name, body)
+            new = reindent(stack[-1][1] + 1, TYPES.sub(kernel_name, body))
         for (c, oc), (_, nc) in zip(columns(old), columns(new)):
             if c == "(":
                 stack.append((oc, nc))
             elif stack:
                 stack.pop()
+        o, n = old.rfind("/*"), new.rfind("/*")
+        if o >= 0 and "*/" not in old[o:]:
+            comment = (column_of(old, o), column_of(new, n))
         yield new
 
 

@@ -31,10 +31,12 @@
  *   iova_this_cpu_nocall(): iova_this_cpu() if it needs no call, else
  *                     UINT_MAX (the hot paths then take their slow path)
  *   iova_env_panic(msg), iova_env_count(event), iova_env_misuse(msg)
+ *                     (msg follows the caller's name: "of size 0")
  *   iova_env_caches_up(iovad), iova_env_domain_down(iovad): a Linux-API
  *                     domain got its caches / goes away (CPU hotplug)
- *   iova_noinline, iova_always_inline, IOVA_EXPORT(fn) (after a Linux-API
- *                     function)
+ *   iova_noinline, iova_always_inline, EXPORT_SYMBOL_GPL(fn) (after a
+ *                     Linux-API function)
+ *   static_assert(c, msg), iova_aligned(n) (before a member: C11 _Alignas)
  *   IOVA_ENV_LINUX_H  the header with the Linux API's struct iova and
  *                     struct iova_domain (src/linux/ only)
  *   iova__default_mem, iova__linux_mem: the memory hooks of a native domain
@@ -88,15 +90,16 @@ enum iova_event {
 #endif
 #endif
 
+/* A check that is off is still compiled, but not evaluated. */
 #if IOVA_DEBUG >= 1
 #define iova_assert(c, m) iova_env_check(c, m)
 #else
-#define iova_assert(c, m) ((void)0)
+#define iova_assert(c, m) ((void)sizeof(!(c)), (void)sizeof(m))
 #endif
 #if IOVA_DEBUG >= 2
 #define iova_assert_internal(c, m) iova_env_check(c, m)
 #else
-#define iova_assert_internal(c, m) ((void)0)
+#define iova_assert_internal(c, m) ((void)sizeof(!(c)), (void)sizeof(m))
 #endif
 #if IOVA_DEBUG >= 3
 #define IOVA_EXPENSIVE 1

@@ -7,6 +7,7 @@
 #ifndef IOVA_ENV_USER_H
 #define IOVA_ENV_USER_H
 
+#include <assert.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -40,7 +41,9 @@ void iova__assert_fail(const char *expr, const char *msg, const char *file,
 #define iova_always_inline inline __attribute__((__always_inline__))
 /* The kernel exports the Linux API after each function; userspace needs
  * nothing (the public headers mark it IOVA_API). */
-#define IOVA_EXPORT(fn) _Static_assert(1, #fn)
+#define EXPORT_SYMBOL_GPL(fn) _Static_assert(1, #fn)
+/* Before a member or a variable; static_assert comes from <assert.h>. */
+#define iova_aligned(n) _Alignas(n)
 #define iova_memset __builtin_memset
 
 /* Userspace counts per domain (struct iova_stats), not per event. */

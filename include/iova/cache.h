@@ -45,16 +45,19 @@ extern "C" {
 /* Cache flags (struct iova_cache_config.flags). */
 #define IOVA_CACHE_CHECK_FREES 0x1u /* full check of every iova_free_fast()
 				     * against the index and the cached set,
-				     * in any build (see iova_free_fast) */
+				     * in any build (see iova_free_fast)
+				     */
 
 struct iova_cache_config {
 	unsigned int max_order;	/* cache orders 0..max_order-1; 0 = 6 (max 32) */
 	unsigned int mag_size;	/* pfns per magazine; 0 = 127 (max 65535) */
 	unsigned int nr_cpus;	/* CPU slots; 0 = the configured CPUs.
 				 * CPU n uses slot n % nr_cpus (1 = one slot,
-				 * fully deterministic) */
+				 * fully deterministic)
+				 */
 	unsigned int depot_max;	/* full depot magazines kept per order;
-				 * 0 = nr_cpus */
+				 * 0 = nr_cpus
+				 */
 	unsigned int flags;	/* IOVA_CACHE_* */
 };
 
@@ -69,7 +72,7 @@ struct iova_cache_config {
  * d; nothing changed).
  */
 IOVA_API int iova_domain_init_caches(struct iova_ndomain *d,
-			    const struct iova_cache_config *cfg);
+				     const struct iova_cache_config *cfg);
 
 /*
  * Allocate a size-aligned range of size pfns at or below max_pfn (and at or
@@ -85,7 +88,7 @@ IOVA_API int iova_domain_init_caches(struct iova_ndomain *d,
  * Errors: -EINVAL (d or pfn_out NULL, size 0 or above 2^63), -ENOMEM.
  */
 IOVA_API int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
-		    bool flush_retry, uint64_t *pfn_out);
+			     bool flush_retry, uint64_t *pfn_out);
 
 /*
  * Free a range obtained from iova_alloc_fast() with the same size (the
@@ -106,13 +109,17 @@ IOVA_API int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max
  */
 IOVA_API int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size);
 
-/* Give the ranges in CPU slot cpu's magazines back to the index, and the
+/*
+ * Give the ranges in CPU slot cpu's magazines back to the index, and the
  * magazines back to the memory hooks (what a dead CPU's caches need; the
- * slot itself stays, empty).  A cpu without a slot, or no caches: no-op. */
+ * slot itself stays, empty).  A cpu without a slot, or no caches: no-op.
+ */
 IOVA_API void iova_cache_flush_cpu(struct iova_ndomain *d, unsigned int cpu);
 
-/* Flush every CPU slot (its magazines stay, empty), then give every depot
- * magazine back to the index. */
+/*
+ * Flush every CPU slot (its magazines stay, empty), then give every depot
+ * magazine back to the index.
+ */
 IOVA_API void iova_cache_flush_all(struct iova_ndomain *d);
 
 /*
@@ -135,26 +142,33 @@ struct iova_cache_stats {
 	uint64_t depot_mags;	/* full magazines in the depot now */
 	uint64_t flushes;	/* CPU slot flushes (flush_cpu; flush_all
 				 * counts one per slot in use); domain-wide:
-				 * the same in every order */
+				 * the same in every order
+				 */
 	uint64_t trims;		/* full magazines given back to the index by
-				 * the depot bound or iova_cache_trim() */
+				 * the depot bound or iova_cache_trim()
+				 */
 	uint64_t cached_ranges;	/* ranges of this order in caches now */
 	uint64_t depot_pushes, depot_pops; /* full magazines in / out */
 	uint64_t flushed_ranges; /* ranges given back by flushes and idle
-				  * trims */
+				  * trims
+				  */
 	uint64_t put_fallbacks;	/* frees that went to the index because no
 				 * CPU slot, magazine or depot array could
-				 * be allocated */
+				 * be allocated
+				 */
 	uint64_t mag_bytes;	/* magazine memory of this order now (CPU
-				 * slots and depot) */
+				 * slots and depot)
+				 */
 	/* Domain-wide (the same in every order): */
 	uint64_t cpu_slots;	/* CPU slots allocated (whole chunks) */
 	uint64_t idle_trims;	/* CPU slots whose magazines
-				 * iova_cache_trim() gave back as idle */
+				 * iova_cache_trim() gave back as idle
+				 */
 	uint64_t cache_bytes;	/* all memory of the caches now, as asked of
 				 * the hooks: the set-up block, slot chunks,
 				 * magazines, depot arrays (and the checked
-				 * frees' set) */
+				 * frees' set)
+				 */
 };
 
 /*
@@ -162,13 +176,15 @@ struct iova_cache_stats {
  * order not cached), -ENOENT (no caches).
  */
 IOVA_API int iova_cache_get_stats(struct iova_ndomain *d, unsigned int order,
-			 struct iova_cache_stats *st);
+				  struct iova_cache_stats *st);
 
-/* The configuration in force (defaults filled in; IOVA_CACHE_CHECK_FREES
+/*
+ * The configuration in force (defaults filled in; IOVA_CACHE_CHECK_FREES
  * set whenever frees are fully checked, as in debug builds).  -ENOENT: no
- * caches. */
+ * caches.
+ */
 IOVA_API int iova_cache_get_config(struct iova_ndomain *d,
-			  struct iova_cache_config *cfg);
+				   struct iova_cache_config *cfg);
 
 #ifdef __cplusplus
 }

@@ -194,7 +194,8 @@ struct iova_stats {
 	uint64_t reserved_ranges, reserved_pages;
 	uint64_t free_gaps;	/* maximal free runs inside the domain */
 	uint64_t index_bytes;	/* bytes held by the index: spare nodes and
-				 * nodes waiting for lockless readers too */
+				 * nodes waiting for lockless readers too
+				 */
 	uint64_t index_nodes;
 	uint32_t index_height;	/* 1 = the root is a leaf */
 	uint64_t allocs, frees, reserves;

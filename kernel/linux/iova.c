@@ -74,11 +74,11 @@ static u64 iova_event_sum(unsigned int ev)
 /* The KUnit suite sets this around deliberate misuse, so it does not WARN. */
 static bool iova_expect_misuse;
 
-void iova_env_misuse_report(const char *msg)
+void iova_env_misuse_report(const char *func, const char *msg)
 {
 	this_cpu_inc(iova_events.v[IOVA_EV_MISUSE]);
 	if (!READ_ONCE(iova_expect_misuse))
-		WARN_ONCE(1, "iova: %s\n", msg);
+		WARN_ONCE(1, "iova: %s() %s\n", func, msg);
 }
 
 void iova__report_bad_free(struct iova_domain *iovad, unsigned long pfn, const char *what)
@@ -153,7 +153,7 @@ unsigned long iova_rcache_range(void)
 }
 EXPORT_SYMBOL_GPL(iova_rcache_range);
 
-/* The other exports stand after their functions in libiova/src/linux/linux.c (IOVA_EXPORT). */
+/* The other exports stand after their functions in libiova/src/linux/linux.c. */
 
 /* ------------------------------------------------------------------ debugfs */
 #ifdef CONFIG_DEBUG_FS

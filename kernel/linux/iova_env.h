@@ -13,6 +13,7 @@
 
 #include <linux/types.h>
 #include <linux/bug.h>
+#include <linux/build_bug.h>
 #include <linux/bitops.h>
 #include <linux/string.h>
 #include <linux/limits.h>
@@ -40,9 +41,9 @@
 
 #define IOVA_TEST_HOOKS 0
 
-#define IOVA_EXPORT(fn) EXPORT_SYMBOL_GPL(fn)
 #define iova_noinline noinline
 #define iova_always_inline __always_inline
+#define iova_aligned(n) __aligned(n)	/* before a member, as C11 _Alignas */
 
 #define iova_env_panic(msg) WARN(1, "libiova: %s\n", msg)
 #define iova_env_check(c, m) WARN_ONCE(!(c), "libiova: %s\n", (m))
@@ -52,18 +53,20 @@
 /* Counted per CPU for /sys/kernel/debug/iova/stats (drivers/iommu/iova.c). */
 void iova_env_count_event(unsigned int ev);
 #define iova_env_count(ev) iova_env_count_event(ev)
-void iova_env_misuse_report(const char *msg);
-#define iova_env_misuse(msg) iova_env_misuse_report(msg)
+void iova_env_misuse_report(const char *func, const char *msg);
+#define iova_env_misuse(msg) iova_env_misuse_report(__func__, (msg))
 
 /* CPU hotplug: a dead CPU's magazines go back to the index (iova.c). */
 struct iova_domain;
 void iova_env_caches_up(struct iova_domain *iovad);
 void iova_env_domain_down(struct iova_domain *iovad);
 
-typedef struct {
+struct iova_irqsave_lock {
 	spinlock_t s;		/* protects what the core says it does */
 	unsigned long flags;	/* written only by the holder */
-} iova_lock_t;
+};
+
+#define iova_lock_t struct iova_irqsave_lock
 
 static inline int iova_lock_init(iova_lock_t *l)
 {
@@ -88,7 +91,7 @@ static inline void iova_unlock(iova_lock_t *l)
 	spin_unlock_irqrestore(&l->s, l->flags);
 }
 
-typedef iova_lock_t iova_spin_t;
+#define iova_spin_t struct iova_irqsave_lock
 
 static inline void iova_spin_init(iova_spin_t *l)
 {
@@ -106,20 +109,20 @@ static inline bool iova_spin_trylock(iova_spin_t *l)
 }
 
 /*
- * Wait until l looks free, without taking it (the core then retries a
- * trylock, possibly on another CPU's slot).  Not an assertion: lockdep has
- * nothing to check here.
+ * Pause before the core looks its slot up again and retries the trylock
+ * (possibly on another CPU's slot): the retries are the wait, without
+ * taking l.  A spin_trylock() that fails on a held queued spinlock only
+ * reads the lock word, as a spin_is_locked() poll would.
  */
 static inline void iova_spin_wait(iova_spin_t *l)
 {
-	while (spin_is_locked(&l->s))
-		cpu_relax();
+	cpu_relax();
 }
 
 #define iova_spin_lock(l) iova_lock(l)
 #define iova_spin_unlock(l) iova_unlock(l)
 
-typedef atomic_long_t iova_atomic_t;
+#define iova_atomic_t atomic_long_t
 #define iova_atomic_init(a, v) atomic_long_set((a), (v))
 #define iova_atomic_read(a) ((unsigned long)atomic_long_read(a))
 #define iova_atomic_inc(a) atomic_long_inc(a)
@@ -135,8 +138,8 @@ typedef atomic_long_t iova_atomic_t;
 #define IOVA_ENV_LOCKLESS_LOOKUP 1
 #define iova_read_once(x) READ_ONCE(x)
 #define iova_write_once(x, v) WRITE_ONCE(x, v)
-#define iova_smp_rmb() smp_rmb()
-#define iova_smp_wmb() smp_wmb()
+#define iova_smp_rmb() smp_rmb()	/* pairs with iova_smp_wmb() */
+#define iova_smp_wmb() smp_wmb()	/* pairs with iova_smp_rmb() */
 #define iova_relax(spins) ((void)(spins), cpu_relax())
 /* Reads the count check makes safe (a race by design, as in seqcount). */
 #define iova_racy_begin() ((void)0)

@@ -9,10 +9,10 @@
  * Hot path (a hit): the CPU number (iova_this_cpu()), a trylock of that
  * CPU's slot, a pop from or a push to the loaded magazine, an unlock: the
  * inlined cache_fast_get() / cache_fast_put() of mag.h, used by the native
- * and the Linux entry points and by nothing else.  Everything else is out of line and redoes the call.
+ * and the Linux entry points and by nothing else.  Everything else is out
+ * of line and redoes the call.
  */
 #include "mag.h"
-
 
 /* --- memory -------------------------------------------------------- */
 
@@ -111,8 +111,10 @@ static const struct iova__domain_ext cache_ext = {
 	.destroy = iova__cache_destroy,
 };
 
-/* log2 of the slots per chunk: at most CACHE_DIR_ENTRIES entries up to 256
- * CPUs (1 slot per chunk up to 32 CPUs), chunks of 8 above. */
+/*
+ * log2 of the slots per chunk: at most CACHE_DIR_ENTRIES entries up to 256
+ * CPUs (1 slot per chunk up to 32 CPUs), chunks of 8 above.
+ */
 static unsigned int chunk_shift_for(unsigned int nr_cpus)
 {
 	unsigned int sh = 0;
@@ -145,8 +147,10 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 	if (ret)
 		return ret;
 
-	/* The block: header + directory, depots, cold part (with a counter
-	 * per order).  Nothing per CPU: slots come in chunks, later. */
+	/*
+	 * The block: header + directory, depots, cold part (with a counter
+	 * per order).  Nothing per CPU: slots come in chunks, later.
+	 */
 	sh = chunk_shift_for(c.nr_cpus);
 	nr_chunks = (c.nr_cpus + (1u << sh) - 1) >> sh;
 	head_bytes = (sizeof(*rc) + nr_chunks * sizeof(rc->dir[0]) +
@@ -158,7 +162,8 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 	if (!rc)
 		return -ENOMEM;
 	rc->depot = (struct cache_depot *)(void *)((char *)rc + head_bytes);
-	rc->cold = cold = (struct cache_cold *)(void *)((char *)rc->depot + depot_bytes);
+	cold = (struct cache_cold *)(void *)((char *)rc->depot + depot_bytes);
+	rc->cold = cold;
 	cold->self_raw = raw;
 	cold->self_raw_bytes = raw_bytes;
 	iova_atomic_init(&cold->bytes, (unsigned long)raw_bytes);
@@ -177,8 +182,10 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 	rc->start = d->tree.start;
 	rc->room = d->tree.end - d->tree.start;
 	cold->mag_bytes = sizeof(struct iova_mag) + (size_t)c.mag_size * sizeof(uint64_t);
-	/* The slot, then its tail; a power of two (a shift on the hot path),
-	 * at least a line. */
+	/*
+	 * The slot, then its tail; a power of two (a shift on the hot path),
+	 * at least a line.
+	 */
 	tail_off = (unsigned int)((sizeof(struct cache_cpu) +
 				   c.max_order * sizeof(struct cache_slot) + 7) & ~(size_t)7);
 	slot_bytes = tail_off + sizeof(struct cache_cpu_tail);
@@ -275,8 +282,10 @@ static inline struct cache_cpu *cpu_lock(const struct iova_rcache *rc)
 	return c ? cpu_lock_slow(rc, c) : NULL;
 }
 
-/* Lock the slot of the CPU we run on, making its chunk if need be (no
- * lock held); NULL if the hooks cannot provide it. */
+/*
+ * Lock the slot of the CPU we run on, making its chunk if need be (no
+ * lock held); NULL if the hooks cannot provide it.
+ */
 static struct cache_cpu *cpu_lock_make(struct iova_ndomain *d,
 				       struct iova_rcache *rc)
 {
@@ -534,8 +543,10 @@ static void count_fallback(struct cache_depot *dp)
 	iova_spin_unlock(&dp->lock);
 }
 
-/* A cached free that cache_try_put() could not serve; false: no memory (a
- * slot, a magazine or a depot array could not be had). */
+/*
+ * A cached free that cache_try_put() could not serve; false: no memory (a
+ * slot, a magazine or a depot array could not be had).
+ */
 static iova_noinline bool
 cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 	  uint64_t pfn)
@@ -554,8 +565,10 @@ cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 	for (;;) {
 		struct cache_slot *s = &c->slot[order];
 
-		/* A plain push shows in the slot's pfn count; anything else
-		 * (a swap, a magazine in or out) counts as an op (idle). */
+		/*
+		 * A plain push shows in the slot's pfn count; anything else
+		 * (a swap, a magazine in or out) counts as an op (idle).
+		 */
 		if (!s->loaded || s->loaded->n >= rc->mag_size)
 			cache_cpu_tail(rc, c)->ops++;
 		r = slot_room(d, rc, order, c, &spare, &grow, &trimmed);
@@ -569,7 +582,7 @@ cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 		cache_yield();
 		if (r == ROOM_NEED_MAG && !spare) {
 			spare = iova__mag_alloc(d, rc);
-			ok = spare != NULL;
+			ok = spare;
 		} else if (r == ROOM_NEED_ARR) {
 			unsigned int cap = iova_load_acquire(&dp->cap);
 			unsigned int max = rc->cold->depot_max;
@@ -584,13 +597,13 @@ cache_put(struct iova_ndomain *d, struct iova_rcache *rc, unsigned int order,
 			if (!grow.arr) {
 				grow.cap = cap < max ? cap : max;
 				grow.arr = iova__cache_mem_alloc(d, rc,
-						depot_arr_bytes(grow.cap));
-				ok = grow.arr != NULL;
+								 depot_arr_bytes(grow.cap));
+				ok = grow.arr;
 			}
 		}
 		if (ok) {
 			c = cpu_lock_make(d, rc);	/* maybe another CPU */
-			ok = c != NULL;
+			ok = c;
 		}
 		if (!ok) {
 			count_fallback(dp);

@@ -103,8 +103,10 @@ static void slot_release(struct iova_ndomain *d, struct cache_cpu *c, bool take,
 				*list = m[i];
 			}
 		}
-		if (take)
-			s->loaded = s->prev = NULL;
+		if (take) {
+			s->loaded = NULL;
+			s->prev = NULL;
+		}
 	}
 	iova_unlock(&d->lock);
 }
@@ -572,8 +574,10 @@ static const char *validate_all_locked(struct iova_ndomain *d, uint64_t *all,
 	return NULL;
 }
 
-/* Lock (or unlock) every slot of the chunks in snap, in ascending order
- * (unlocking in descending order). */
+/*
+ * Lock (or unlock) every slot of the chunks in snap, in ascending order
+ * (unlocking in descending order).
+ */
 static void lock_snapshot(struct iova_rcache *rc, struct cache_cpu *const *snap,
 			  bool lock)
 {
@@ -620,9 +624,11 @@ int iova__cache_validate(struct iova_ndomain *d, const char **why)
 	all = cold->scratch ? cold->scratch : iova__mem_alloc(d, bytes);
 	if (!all)
 		return -ENOMEM;
-	/* Chunks that appear later are not looked at (their slots hold what
+	/*
+	 * Chunks that appear later are not looked at (their slots hold what
 	 * users freed; nothing moves between them and the depot or the index
-	 * while the depot and domain locks below are held). */
+	 * while the depot and domain locks below are held).
+	 */
 	snap = (struct cache_cpu **)(void *)(all + cap);
 	for (k = 0; k < cold->nr_chunks; k++)
 		snap[k] = iova_load_acquire(&rc->dir[k]);

@@ -51,12 +51,12 @@
 #endif
 
 /* The public defaults and limits (include/iova/cache.h) as the code needs them. */
-_Static_assert(IOVA_CACHE_DEFAULT_MAX_ORDER <= IOVA_CACHE_MAX_ORDER,
-	       "default orders within the limit");
-_Static_assert(IOVA_CACHE_MAX_ORDER < 64, "2^order fits in a pfn");
-_Static_assert(((8 + 8 * IOVA_CACHE_DEFAULT_MAG_SIZE) &
-		(8 + 8 * IOVA_CACHE_DEFAULT_MAG_SIZE - 1)) == 0,
-	       "the default magazine is a power of two bytes (1024)");
+static_assert(IOVA_CACHE_DEFAULT_MAX_ORDER <= IOVA_CACHE_MAX_ORDER,
+	      "default orders within the limit");
+static_assert(IOVA_CACHE_MAX_ORDER < 64, "2^order fits in a pfn");
+static_assert(((8 + 8 * IOVA_CACHE_DEFAULT_MAG_SIZE) &
+	       (8 + 8 * IOVA_CACHE_DEFAULT_MAG_SIZE - 1)) == 0,
+	      "the default magazine is a power of two bytes (1024)");
 
 /*
  * A magazine: a stack of pfns of one order.  In a CPU slot, n is the count
@@ -75,9 +75,11 @@ struct iova_mag {
 /* One order of one CPU slot.  Written only under the slot's lock. */
 struct cache_slot {
 	struct iova_mag *loaded;	/* allocations pop here first; NULL:
-					 * this CPU has no magazine of the order */
+					 * this CPU has no magazine of the order
+					 */
 	struct iova_mag *prev;		/* swapped in when loaded runs dry/full;
-					 * NULL: not had yet (NULL if loaded is) */
+					 * NULL: not had yet (NULL if loaded is)
+					 */
 	uint64_t hits, misses;
 };
 
@@ -124,7 +126,7 @@ struct cache_cpu_tail {
  * trims) == nr_full.
  */
 struct cache_depot {
-	_Alignas(IOVA_CACHE_LINE) iova_spin_t lock;
+	iova_aligned(IOVA_CACHE_LINE) iova_spin_t lock;
 	unsigned int nr_full, nr_empty, cap;
 	void *arr;			/* NULL while cap == 0 */
 	uint64_t pushes, pops;
@@ -227,8 +229,10 @@ struct cached_set {
 	size_t bytes;
 };
 
-/* The directory has at most this many entries when nr_cpus <= 256
- * (chunks of up to 8 slots); above, chunks of 8 (1 entry per 8 CPUs). */
+/*
+ * The directory has at most this many entries when nr_cpus <= 256
+ * (chunks of up to 8 slots); above, chunks of 8 (1 entry per 8 CPUs).
+ */
 #define CACHE_DIR_ENTRIES 32u
 #define CACHE_CHUNK_MAX_SHIFT 3u
 
@@ -241,19 +245,22 @@ struct cache_cold {
 	iova_atomic_t slots;		/* CPU slots allocated (in chunks) */
 	iova_atomic_t flushes;		/* CPU slot flushes */
 	iova_atomic_t idle_trims;	/* slots whose magazines an idle trim
-					 * gave back */
+					 * gave back
+					 */
 	unsigned int depot_max, flags;
 	unsigned int nr_chunks, tail_off;
 	size_t mag_bytes;		/* 8 + 8 * mag_size */
 	size_t cpu_stride;		/* 1 << rc->cpu_shift */
 	struct cached_set set;		/* checked frees only */
 	uint64_t *scratch;		/* checked frees only: validation's
-					 * array (validate allocates nothing) */
+					 * array (validate allocates nothing)
+					 */
 	size_t scratch_bytes;
 	void *self_raw;			/* the block, as allocated */
 	size_t self_raw_bytes;
 	uint64_t orphan_misses[];	/* per order, under d->lock: misses of
-					 * CPUs without a slot */
+					 * CPUs without a slot
+					 */
 };
 
 /*
@@ -263,9 +270,11 @@ struct cache_cold {
  * (one directory entry) and, per order it frees, its magazines.
  */
 struct iova_rcache {
-	/* Read-only after init; the directory entries are written once,
-	 * NULL to a chunk (so they are read-mostly too). */
-	_Alignas(IOVA_CACHE_LINE) unsigned int max_order;
+	/*
+	 * Read-only after init; the directory entries are written once,
+	 * NULL to a chunk (so they are read-mostly too).
+	 */
+	iova_aligned(IOVA_CACHE_LINE) unsigned int max_order;
 	unsigned int mag_size, nr_cpus;
 	unsigned int chunk_mask;	/* slots per chunk - 1 */
 	uint8_t chunk_shift, cpu_shift;	/* log2 slots per chunk, log2 stride */
@@ -274,7 +283,8 @@ struct iova_rcache {
 	struct cache_depot *depot;	/* max_order of them */
 	struct cache_cold *cold;
 	struct cache_cpu *dir[];	/* nr_chunks: chunk k holds slots
-					 * k << chunk_shift.. (NULL: none yet) */
+					 * k << chunk_shift.. (NULL: none yet)
+					 */
 };
 
 static inline struct cache_depot *cache_depot_at(const struct iova_rcache *rc,
@@ -284,13 +294,13 @@ static inline struct cache_depot *cache_depot_at(const struct iova_rcache *rc,
 }
 
 /* Derived facts the code relies on. */
-_Static_assert(sizeof(size_t) == sizeof(void *),
-	       "a magazine's first word is a count or a link");
-_Static_assert(sizeof(iova_spin_t) > 4 ||
-	       sizeof(struct cache_depot) == IOVA_CACHE_LINE,
-	       "a depot is one line (userspace locks)");
-_Static_assert(offsetof(struct iova_rcache, dir) < IOVA_CACHE_LINE,
-	       "what the fast paths read, then the directory, from line 0");
+static_assert(sizeof(size_t) == sizeof(void *),
+	      "a magazine's first word is a count or a link");
+static_assert(sizeof(iova_spin_t) > 4 ||
+	      sizeof(struct cache_depot) == IOVA_CACHE_LINE,
+	      "a depot is one line (userspace locks)");
+static_assert(offsetof(struct iova_rcache, dir) < IOVA_CACHE_LINE,
+	      "what the fast paths read, then the directory, from line 0");
 
 /*
  * The slot of CPU (slot number) i, or NULL if its chunk does not exist.
@@ -370,8 +380,10 @@ void iova__cached_set_remove(struct cached_set *s, uint64_t pfn);
 /* Turn the random handoff yields on or off (test-hooks library only). */
 void iova__cache_set_debug_yield(struct iova_ndomain *d, bool on);
 
-/* Counts of CPU slot cpu, order: loaded n, prev n (0 for a missing slot
- * or magazine).  -ENOENT/-EINVAL. */
+/*
+ * Counts of CPU slot cpu, order: loaded n, prev n (0 for a missing slot
+ * or magazine).  -ENOENT/-EINVAL.
+ */
 int iova__cache_slot_counts(struct iova_ndomain *d, unsigned int cpu,
 			    unsigned int order, unsigned int *loaded,
 			    unsigned int *prev);
@@ -402,7 +414,6 @@ static inline struct cache_cpu *cache_cpu_here(const struct iova_rcache *rc)
 		return NULL;
 	return cache_cpu_find(rc, u);
 }
-
 
 /*
  * ceil(log2 size) for 1 <= size <= 2^63, without a branch: the order the
@@ -482,7 +493,7 @@ static inline bool cache_try_put(struct iova_rcache *rc, unsigned int order,
  * ends.
  */
 static inline bool cache_bad_geometry(const struct iova_rcache *rc, uint64_t pfn,
-				uint64_t span)
+				      uint64_t span)
 {
 	return (pfn & span) || span > rc->room ||
 	       pfn - rc->start > rc->room - span;

@@ -77,8 +77,8 @@ struct dead_node {
 	size_t size;
 };
 
-_Static_assert(sizeof(struct dead_node) <= sizeof(struct iova_index_inner),
-	       "a dead node's record fits in the smallest node");
+static_assert(sizeof(struct dead_node) <= sizeof(struct iova_index_inner),
+	      "a dead node's record fits in the smallest node");
 
 static void dead_node_free(struct iova_rcu_head *h)
 {

@@ -34,8 +34,10 @@ struct iova_rcache;
 
 /* An upper layer attached to a domain (the per-CPU caches). */
 struct iova__domain_ext {
-	/* Give every range the layer holds back to the index (the domain
-	 * calls it without d->lock when a request found no room). */
+	/*
+	 * Give every range the layer holds back to the index (the domain
+	 * calls it without d->lock when a request found no room).
+	 */
 	void (*flush)(struct iova_ndomain *d);
 	/* Check the layer's invariants; called without d->lock. */
 	int (*validate)(struct iova_ndomain *d, const char **why);
@@ -57,12 +59,16 @@ struct iova_ndomain {
 	/* The caches (src/cache/): set once under the lock, read without it. */
 	struct iova_rcache *rcache;
 	const struct iova__domain_ext *ext;
-	/* Called (under d->lock) for the user pointer of a range that an
-	 * upper layer gives back to the index (iova__release_locked()). */
+	/*
+	 * Called (under d->lock) for the user pointer of a range that an
+	 * upper layer gives back to the index (iova__release_locked()).
+	 */
 	void (*udata_release)(struct iova_ndomain *d, void *udata);
 	void *udata_release_ctx;	/* for udata_release */
-	/* Bytes of nodes handed to iova_call_rcu() whose free has not run
-	 * yet (counted in the index's bytes). */
+	/*
+	 * Bytes of nodes handed to iova_call_rcu() whose free has not run
+	 * yet (counted in the index's bytes).
+	 */
 	iova_atomic_t rcu_pending;
 };
 

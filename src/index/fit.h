@@ -130,7 +130,6 @@ static inline uint64_t iova_run_key_bound(uint64_t len)
 	return (uint64_t)(iova_flog2(len) + 2) << IOVA_KEY_SHIFT;
 }
 
-
 /* Pfns in [a, b], a <= b, saturating at UINT64_MAX. */
 static inline uint64_t iova_span(uint64_t a, uint64_t b)
 {

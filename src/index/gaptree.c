@@ -86,8 +86,12 @@ void *iova_index_pool_get(struct iova_index *t, bool is_leaf)
 static inline void leaf_forget_thresholds(struct iova_index_leaf *l)
 {
 	l->hmask = UINT64_MAX;
-	l->th[0] = l->th[1] = l->th[2] = 0;
-	l->cnt[0] = l->cnt[1] = l->cnt[2] = 0;
+	l->th[0] = 0;
+	l->th[1] = 0;
+	l->th[2] = 0;
+	l->cnt[0] = 0;
+	l->cnt[1] = 0;
+	l->cnt[2] = 0;
 }
 
 static void *take_node(struct iova_index *t, bool is_leaf)
@@ -402,12 +406,14 @@ static void inner_summary(const struct iova_index_inner *in, struct iova_index_s
 
 static uint64_t node_last(const void *node, bool is_leaf)
 {
+	const struct iova_index_inner *in = node;
+
 	if (is_leaf) {
 		const struct iova_index_leaf *l = node;
 
 		return l->hi[l->n - 1];
 	}
-	return ((const struct iova_index_inner *)node)->key[((const struct iova_index_inner *)node)->n - 1];
+	return in->key[in->n - 1];
 }
 
 static void node_summary(void *node, bool is_leaf, uint64_t pred,
@@ -558,7 +564,7 @@ static inline void prefetch_bytes(const void *p, size_t len)
 
 /* Descend towards pfn: in each inner node, the first child with key >= pfn. */
 static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
-			       struct iova_index_cursor *p)
+				       struct iova_index_cursor *p)
 {
 	void *node = t->root;
 	uint64_t pred = t->start;
@@ -598,7 +604,7 @@ static unsigned int leaf_lower_bound(const struct iova_index_leaf *l, uint64_t p
 /* Setup                                                               */
 
 void iova_index_init(struct iova_index *t, uint64_t start, uint64_t end, bool has_udata,
-	     void *root)
+		     void *root)
 {
 	struct iova_index_leaf *l = root;
 
@@ -634,8 +640,8 @@ static void free_subtree(struct iova_index *t, void *node, uint32_t depth,
 }
 
 void iova_index_destroy(struct iova_index *t,
-		void (*free_node)(void *node, size_t size, void *ctx),
-		void *ctx)
+			void (*free_node)(void *node, size_t size, void *ctx),
+			void *ctx)
 {
 	void *n;
 
@@ -715,9 +721,11 @@ void iova_index_write_end(struct iova_index *t)
 	iova_assert_internal(t->wdepth > 0, "gaptree: unbalanced write section");
 	if (--t->wdepth)
 		return;
-	/* Every change before the even count (a release: what the writer
+	/*
+	 * Every change before the even count (a release: what the writer
 	 * made before, user structs included, is visible to a reader that
-	 * samples this count). */
+	 * samples this count).
+	 */
 	iova_store_release(&t->seq, t->seq + 1);
 }
 
@@ -855,8 +863,8 @@ static inline uint64_t nonempty(uint64_t a, uint64_t b)
  * the new left leaf.
  */
 static struct iova_index_leaf *split_leaf(struct iova_index *t, struct iova_index_leaf *l,
-				  unsigned int pos, uint64_t lo, uint64_t hi,
-				  unsigned int rb, void *udata)
+					  unsigned int pos, uint64_t lo, uint64_t hi,
+					  unsigned int rb, void *udata)
 {
 	struct iova_index_leaf *left = take_node(t, true);
 	unsigned int n = l->n, nleft;
@@ -898,7 +906,10 @@ static void inner_insert_slot(struct iova_index_inner *in, unsigned int i, void 
 	iova_memmove(&in->tkey[i + 1], &in->tkey[i], cnt * sizeof(uint64_t));
 	iova_memmove(&in->child[i + 1], &in->child[i], cnt * sizeof(void *));
 	in->child[i] = c;
-	in->key[i] = in->gap[i] = in->akey[i] = in->tkey[i] = 0;
+	in->key[i] = 0;
+	in->gap[i] = 0;
+	in->akey[i] = 0;
+	in->tkey[i] = 0;
 	in->n++;
 }
 
@@ -1203,7 +1214,7 @@ static void insert_path(struct iova_index *t, struct iova_index_cursor *p, unsig
 }
 
 void iova_index_insert(struct iova_index *t, uint64_t lo, uint64_t hi, bool rsv,
-	       void *udata)
+		       void *udata)
 {
 	struct iova_index_cursor p;
 	struct iova_index_leaf *l = descend(t, lo, &p);
@@ -1215,13 +1226,13 @@ void iova_index_insert(struct iova_index *t, uint64_t lo, uint64_t hi, bool rsv,
 }
 
 void iova_index_insert_at(struct iova_index *t, struct iova_index_cursor *c, uint64_t lo,
-		  uint64_t hi, bool rsv, void *udata)
+			  uint64_t hi, bool rsv, void *udata)
 {
 	if (!c->valid) {
 		iova_index_insert(t, lo, hi, rsv, udata);
 		return;
 	}
-	iova_assert(c->height == t->height, "iova_index_insert_at: stale cursor");
+	iova_assert(c->height == t->height, "insert at a stale cursor");
 	c->valid = false;
 	iova_index_write_begin(t);
 	insert_path(t, c, c->pos, lo, hi, rsv ? RB_RSV : 0, udata);
@@ -1355,7 +1366,7 @@ bool iova_index_find_at(struct iova_index *t, uint64_t pfn,
 }
 
 bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool rsv,
-	      struct iova_index_range *out)
+		      struct iova_index_range *out)
 {
 	struct iova_index_cursor c;
 	struct iova_index_range r;
@@ -1560,7 +1571,7 @@ static inline int search_child(struct search *s, const struct iova_index_inner *
 		return 1;
 	/* Only an edge child or an inexact test may come back empty. */
 	iova_assert_internal(f == IOVA_FIT_MAYBE || cp < r->min ||
-				     in->key[i] - 1 > r->max,
+			     in->key[i] - 1 > r->max,
 			     "gaptree: exact summary led nowhere");
 	s->t->search_backtracks++;
 	return 0;
@@ -1611,7 +1622,7 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 }
 
 bool iova_index_search(struct iova_index *t, const struct iova_req *req, bool top_down,
-	       uint64_t *pfn, struct iova_index_cursor *c)
+		       uint64_t *pfn, struct iova_index_cursor *c)
 {
 	struct search s = { .t = t, .r = req, .top = top_down, .c = c };
 
@@ -1720,7 +1731,7 @@ static int walk_node(const struct iova_index *t, const void *node, uint32_t d,
 }
 
 int iova_index_walk(const struct iova_index *t,
-	    int (*fn)(const struct iova_index_range *r, void *arg), void *arg)
+		    int (*fn)(const struct iova_index_range *r, void *arg), void *arg)
 {
 	return walk_node(t, t->root, 0, fn, arg);
 }
@@ -1818,7 +1829,9 @@ static const char *validate_node(struct vstate *v, const void *node,
 			return "3) inner node over capacity";
 		if (in->n < 1 || (is_root && in->n < 2))
 			return "3) inner node with too few children";
-		sum->gap = sum->akey = sum->tkey = 0;
+		sum->gap = 0;
+		sum->akey = 0;
+		sum->tkey = 0;
 		for (i = 0; i < in->n; i++) {
 			struct iova_index_sum cs;
 			uint64_t cl;
@@ -1845,7 +1858,7 @@ static const char *validate_node(struct vstate *v, const void *node,
 }
 
 const char *iova_index_validate(const struct iova_index *t, uint64_t *pages_live,
-			uint64_t *pages_rsv, uint64_t *ranges_rsv)
+				uint64_t *pages_rsv, uint64_t *ranges_rsv)
 {
 	struct vstate v = { .t = t, .next = t->start };
 	struct iova_index_sum sum;

@@ -123,16 +123,16 @@ size_t iova_index_leaf_size(bool has_udata);
 
 /* Set up an empty tree; root must be a zeroed node of iova_index_leaf_size(). */
 void iova_index_init(struct iova_index *t, uint64_t start, uint64_t end, bool has_udata,
-	     void *root);
+		     void *root);
 
 /* Release every node (tree and pool) through free_node. */
 void iova_index_destroy(struct iova_index *t,
-		void (*free_node)(void *node, size_t size, void *ctx),
-		void *ctx);
+			void (*free_node)(void *node, size_t size, void *ctx),
+			void *ctx);
 
 /* Nodes an insert may need: a leaf and one inner node per level. */
 static inline void iova_index_insert_need(const struct iova_index *t, uint32_t *leaves,
-				  uint32_t *inners)
+					  uint32_t *inners)
 {
 	*leaves = 1;
 	*inners = t->height;
@@ -156,7 +156,7 @@ static inline size_t iova_index_inner_size(void)
  * pool must be ready (iova_index_pool_ready()).  Cannot fail.
  */
 void iova_index_insert(struct iova_index *t, uint64_t lo, uint64_t hi, bool rsv,
-	       void *udata);
+		       void *udata);
 
 /*
  * Erase the range containing pfn.  Returns false (nothing changed) if pfn is
@@ -165,7 +165,7 @@ void iova_index_insert(struct iova_index *t, uint64_t lo, uint64_t hi, bool rsv,
  * Never allocates.
  */
 bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool rsv,
-	      struct iova_index_range *out);
+		      struct iova_index_range *out);
 
 /* The range containing pfn (false if pfn is free). */
 bool iova_index_find(const struct iova_index *t, uint64_t pfn, struct iova_index_range *out);
@@ -217,11 +217,11 @@ bool iova_index_set_udata(struct iova_index *t, uint64_t pfn, void *udata);
  * NULL it records where the placement goes, for iova_index_insert_at().
  */
 bool iova_index_search(struct iova_index *t, const struct iova_req *req, bool top_down,
-	       uint64_t *pfn, struct iova_index_cursor *c);
+		       uint64_t *pfn, struct iova_index_cursor *c);
 
 /* iova_index_insert() of the range iova_index_search() just placed through cursor c. */
 void iova_index_insert_at(struct iova_index *t, struct iova_index_cursor *c, uint64_t lo,
-		  uint64_t hi, bool rsv, void *udata);
+			  uint64_t hi, bool rsv, void *udata);
 
 /* True if [lo, hi] (inside the domain) is entirely free. */
 bool iova_index_range_free(const struct iova_index *t, uint64_t lo, uint64_t hi);
@@ -231,7 +231,7 @@ uint64_t iova_index_largest_gap(struct iova_index *t, uint64_t min, uint64_t max
 
 /* Visit ranges in order; a non-zero return from fn stops and is returned. */
 int iova_index_walk(const struct iova_index *t,
-	    int (*fn)(const struct iova_index_range *r, void *arg), void *arg);
+		    int (*fn)(const struct iova_index_range *r, void *arg), void *arg);
 
 /* Node bytes held by the tree and its pool. */
 uint64_t iova_index_bytes(const struct iova_index *t);
@@ -241,6 +241,6 @@ uint64_t iova_index_bytes(const struct iova_index *t);
  * the first broken one.  *pages_rsv and *pages_live receive the page counts.
  */
 const char *iova_index_validate(const struct iova_index *t, uint64_t *pages_live,
-			uint64_t *pages_rsv, uint64_t *ranges_rsv);
+				uint64_t *pages_rsv, uint64_t *ranges_rsv);
 
 #endif /* IOVA_INDEX_GAPTREE_H */

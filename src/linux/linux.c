@@ -53,10 +53,10 @@
 #define HALF_SPACE (ULONG_MAX / 2 + 1)
 
 /* The Linux constants are the caches' defaults: one home for each. */
-_Static_assert(IOVA_RANGE_CACHE_MAX_SIZE == IOVA_CACHE_DEFAULT_MAX_ORDER,
-	       "Linux caches orders 0..5");
-_Static_assert(IOVA_MAG_SIZE == IOVA_CACHE_DEFAULT_MAG_SIZE,
-	       "a Linux magazine holds 127 pfns");
+static_assert(IOVA_RANGE_CACHE_MAX_SIZE == IOVA_CACHE_DEFAULT_MAX_ORDER,
+	      "Linux caches orders 0..5");
+static_assert(IOVA_MAG_SIZE == IOVA_CACHE_DEFAULT_MAG_SIZE,
+	      "a Linux magazine holds 127 pfns");
 
 /* A slab chunk: a header, then objects (16-byte aligned). */
 #define SLAB_CHUNK_BYTES 4096u
@@ -71,8 +71,8 @@ struct slab_chunk {
 
 #define SLAB_OBJS \
 	((SLAB_CHUNK_BYTES - sizeof(struct slab_chunk)) / sizeof(struct iova))
-_Static_assert(sizeof(struct slab_chunk) % 16 == 0 && SLAB_OBJS >= 64,
-	       "a slab chunk holds many aligned structs");
+static_assert(sizeof(struct slab_chunk) % 16 == 0 && SLAB_OBJS >= 64,
+	      "a slab chunk holds many aligned structs");
 
 /* Under the native domain lock. */
 struct struct_slab {
@@ -266,7 +266,8 @@ static iova_noinline int slab_grow(struct iova_linux_priv *p)
 		s->chunk[k] = c;
 		s->nr++;
 		c->free = NULL;
-		c->used = c->fresh = 0;
+		c->used = 0;
+		c->fresh = 0;
 		partial_push(s, c);
 		c = NULL;
 	}
@@ -292,8 +293,11 @@ static void slab_destroy(struct iova_linux_priv *p)
 	if (s->chunk)
 		iova__mem_free(p->nd, s->chunk, s->cap * sizeof(s->chunk[0]));
 	s->chunk = NULL;
-	s->nr = s->cap = 0;
-	s->partial = s->spare = s->last = NULL;
+	s->nr = 0;
+	s->cap = 0;
+	s->partial = NULL;
+	s->spare = NULL;
+	s->last = NULL;
 }
 
 /* An object with nd->lock held on return; NULL (unlocked): memory is short. */
@@ -396,8 +400,10 @@ static struct iova_linux_priv *priv_create(const struct iova_domain *iovad)
 	struct iova_linux_priv *p;
 	struct iova_ndomain *nd;
 
-	/* A start_pfn above the pfn space leaves nothing to hand out: the
-	 * native domain is its last pfn, reserved. */
+	/*
+	 * A start_pfn above the pfn space leaves nothing to hand out: the
+	 * native domain is its last pfn, reserved.
+	 */
 	if (empty)
 		cfg.start_pfn = cfg.end_pfn;
 	if (iova__domain_create(&cfg, &nd))
@@ -409,7 +415,8 @@ static struct iova_linux_priv *priv_create(const struct iova_domain *iovad)
 		goto fail;
 	p->nd = nd;
 	p->rsv = NULL;
-	p->nr_rsv = p->cap_rsv = 0;
+	p->nr_rsv = 0;
+	p->cap_rsv = 0;
 	p->slab = (struct struct_slab){ NULL, 0, 0, NULL, NULL, NULL };
 	iova_atomic_init(&p->bad_frees, 0);
 	if (iova_lock_init(&p->lock)) {
@@ -465,8 +472,9 @@ void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 	iovad->start_pfn = start_pfn;
 	iovad->_priv = NULL;
 	if (!iova_is_pow2(granule) || granule > (1UL << 31)) {
-		iova_env_misuse("init_iova_domain() with a bad granule");
-		iovad->dma_32bit_pfn = iovad->max32_alloc_size = 0;
+		iova_env_misuse("with a bad granule");
+		iovad->dma_32bit_pfn = 0;
+		iovad->max32_alloc_size = 0;
 		iovad->_magic = MAGIC_BAD;
 		return;
 	}
@@ -476,7 +484,7 @@ void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 	iovad->_magic = MAGIC_LIVE;
 	(void)domain_priv(iovad);	/* on failure, the next call retries */
 }
-IOVA_EXPORT(init_iova_domain);
+EXPORT_SYMBOL_GPL(init_iova_domain);
 
 void put_iova_domain(struct iova_domain *iovad)
 {
@@ -489,14 +497,16 @@ void put_iova_domain(struct iova_domain *iovad)
 	if (p) {
 		if (p->nd->rcache)
 			iova_env_domain_down(iovad);
-		/* Every struct (cached ranges' and reservations' included)
-		 * goes with the slab; the caches go with the domain. */
+		/*
+		 * Every struct (cached ranges' and reservations' included)
+		 * goes with the slab; the caches go with the domain.
+		 */
 		priv_destroy(p);
 	}
 	iovad->_priv = NULL;
 	iovad->_magic = MAGIC_DEAD;
 }
-IOVA_EXPORT(put_iova_domain);
+EXPORT_SYMBOL_GPL(put_iova_domain);
 
 struct iova_ndomain *iova_linux_native(struct iova_domain *iovad)
 {
@@ -528,7 +538,7 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	int ret;
 
 	if (!size)
-		iova_env_misuse("alloc_iova() of size 0");
+		iova_env_misuse("of size 0");
 	if (!p || !size || limit_pfn < iovad->start_pfn)
 		return NULL;
 	if (size_aligned) {
@@ -536,9 +546,11 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 			return NULL;
 		align = UINT64_C(1) << iova_clog2(size);
 	}
-	/* The struct first, and the lock with it: a failure here leaves the
+	/*
+	 * The struct first, and the lock with it: a failure here leaves the
 	 * index untouched.  One lock hold: the range never shows a
-	 * half-filled struct. */
+	 * half-filled struct.
+	 */
 	it = struct_get_lock(p);
 	if (!it)
 		return NULL;
@@ -556,7 +568,7 @@ struct iova *alloc_iova(struct iova_domain *iovad, unsigned long size,
 	chunk_release(p, c);
 	return NULL;
 }
-IOVA_EXPORT(alloc_iova);
+EXPORT_SYMBOL_GPL(alloc_iova);
 
 /*
  * Free the live range containing pfn, and its struct, in one hold of the
@@ -615,7 +627,7 @@ void __free_iova(struct iova_domain *iovad, struct iova *iova)
 		return;
 	}
 }
-IOVA_EXPORT(__free_iova);
+EXPORT_SYMBOL_GPL(__free_iova);
 
 void free_iova(struct iova_domain *iovad, unsigned long pfn)
 {
@@ -637,7 +649,7 @@ void free_iova(struct iova_domain *iovad, unsigned long pfn)
 		return;
 	}
 }
-IOVA_EXPORT(free_iova);
+EXPORT_SYMBOL_GPL(free_iova);
 
 /* --- lookup --------------------------------------------------------- */
 
@@ -710,7 +722,7 @@ struct iova *find_iova(struct iova_domain *iovad, unsigned long pfn)
 		struct_free(p, fresh);
 	return it;
 }
-IOVA_EXPORT(find_iova);
+EXPORT_SYMBOL_GPL(find_iova);
 
 /* --- reservations --------------------------------------------------- */
 
@@ -773,7 +785,7 @@ struct iova *reserve_iova(struct iova_domain *iovad, unsigned long pfn_lo,
 		return NULL;
 	top = top_pfn(iovad);
 	if (pfn_lo > pfn_hi || pfn_hi > top) {
-		iova_env_misuse("reserve_iova() of an inverted or too high range");
+		iova_env_misuse("of an inverted or too high range");
 		return NULL;
 	}
 	iova_lock(&p->lock);
@@ -813,7 +825,7 @@ fail:
 	iova_unlock(&p->lock);
 	return NULL;
 }
-IOVA_EXPORT(reserve_iova);
+EXPORT_SYMBOL_GPL(reserve_iova);
 
 /* --- the fast path ---------------------------------------------------- */
 
@@ -855,7 +867,7 @@ int iova_domain_init_rcaches(struct iova_domain *iovad)
 {
 	return iova_linux_init_rcaches(iovad, 0, 0);
 }
-IOVA_EXPORT(iova_domain_init_rcaches);
+EXPORT_SYMBOL_GPL(iova_domain_init_rcaches);
 
 /* Everything but a cache hit (see alloc_iova_fast()). */
 static iova_noinline unsigned long
@@ -864,9 +876,7 @@ alloc_fast_miss(struct iova_domain *iovad, struct iova_linux_priv *p,
 {
 	uint64_t pfn = 0;
 
-	if (!size)
-		iova_env_misuse("alloc_iova_fast() of size 0");
-	if (!p || !size || size > HALF_SPACE || limit_pfn < iovad->start_pfn)
+	if (!p || size > HALF_SPACE || limit_pfn < iovad->start_pfn)
 		return 0;
 	if (iova_alloc_fast(p->nd, fast_size(size), limit_pfn, flush_rcache, &pfn))
 		return 0;
@@ -876,7 +886,8 @@ alloc_fast_miss(struct iova_domain *iovad, struct iova_linux_priv *p,
 /*
  * A cache hit is inlined as the native entry point has it, and calls
  * nothing: anything else is one tail call to alloc_fast_miss(), so a hit
- * needs no stack frame.
+ * needs no stack frame (a size of 0 is reported here, where the kernel's
+ * report names the function).
  */
 unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache)
@@ -884,7 +895,11 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 	struct iova_linux_priv *p = domain_priv(iovad);
 	uint64_t pfn;
 
-	if (iova_likely(p && size && size <= HALF_SPACE &&
+	if (iova_unlikely(!size)) {
+		iova_env_misuse("of size 0");
+		return 0;
+	}
+	if (iova_likely(p && size <= HALF_SPACE &&
 			limit_pfn >= iovad->start_pfn) &&
 	    iova_likely(cache_fast_get(iova_load_acquire(&p->nd->rcache),
 				       cache_size_order(fast_size(size)),
@@ -892,7 +907,7 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 		return (unsigned long)pfn;
 	return alloc_fast_miss(iovad, p, size, limit_pfn, flush_rcache);
 }
-IOVA_EXPORT(alloc_iova_fast);
+EXPORT_SYMBOL_GPL(alloc_iova_fast);
 
 /* Everything but a push to this CPU's magazine (see free_iova_fast()). */
 static iova_noinline void free_fast_miss(struct iova_domain *iovad,
@@ -922,7 +937,7 @@ void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		return;
 	free_fast_miss(iovad, p, pfn, size);
 }
-IOVA_EXPORT(free_iova_fast);
+EXPORT_SYMBOL_GPL(free_iova_fast);
 
 /* --- process-wide --------------------------------------------------- */
 
@@ -931,7 +946,7 @@ int iova_cache_get(void)
 	iova_atomic_inc(&cache_users);
 	return 0;
 }
-IOVA_EXPORT(iova_cache_get);
+EXPORT_SYMBOL_GPL(iova_cache_get);
 
 void iova_cache_put(void)
 {
@@ -939,4 +954,4 @@ void iova_cache_put(void)
 	if (iova_atomic_read(&cache_users))
 		iova_atomic_dec(&cache_users);
 }
-IOVA_EXPORT(iova_cache_put);
+EXPORT_SYMBOL_GPL(iova_cache_put);
