@@ -42,7 +42,7 @@ uint64_t bench_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t cpu_now(void)
+uint64_t bench_cpu_now(void)
 {
 	struct timespec ts;
 
@@ -54,7 +54,7 @@ static uint64_t cpu_now(void)
 
 void bench_cpu_begin(struct bench_stat *s)
 {
-	s->cpu_t0 = cpu_now();
+	s->cpu_t0 = bench_cpu_now();
 }
 
 /* Cost of one thread-CPU clock read that lands inside a begin/end pair. */
@@ -62,7 +62,7 @@ static uint64_t cpu_read_ns;
 
 void bench_cpu_end(struct bench_stat *s)
 {
-	uint64_t d = cpu_now() - s->cpu_t0;
+	uint64_t d = bench_cpu_now() - s->cpu_t0;
 
 	s->cpu_ns += d > cpu_read_ns ? d - cpu_read_ns : 0;
 }
@@ -98,9 +98,9 @@ static void calibrate_timer(void)
 	qsort(s, 1001, sizeof(s[0]), cmp_u64);
 	bench_timer_ns = s[500];
 	for (i = 0; i < 101; i++) {
-		uint64_t t0 = cpu_now();
+		uint64_t t0 = bench_cpu_now();
 
-		s[i] = cpu_now() - t0;
+		s[i] = bench_cpu_now() - t0;
 	}
 	qsort(s, 101, sizeof(s[0]), cmp_u64);
 	cpu_read_ns = s[50];

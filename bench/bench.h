@@ -88,6 +88,8 @@ struct bench_run {
 };
 
 uint64_t bench_now(void);
+/* This thread's CPU time in ns (0 in callgrind mode). */
+uint64_t bench_cpu_now(void);
 /* Timer cost subtracted from each measured op. */
 extern uint64_t bench_timer_ns;
 

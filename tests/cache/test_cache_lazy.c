@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cache_dump.h"
+#include "pin.h"
 #include "tap.h"
 
 #define L 0xFFFFFu	/* the 32-bit limit at 4 KiB */
@@ -161,31 +162,6 @@ static uint64_t live(struct iova_ndomain *d)
 	return st.live_ranges;
 }
 
-static bool move_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
-		return false;
-	iova__cpu_hint_drop();	/* where rseq is missing */
-	sched_yield();
-	return sched_getcpu() == cpu;
-}
-
-static void unpin(void)
-{
-	cpu_set_t all;
-	long i, n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	CPU_ZERO(&all);
-	for (i = 0; i < n && i < CPU_SETSIZE; i++)
-		CPU_SET((int)i, &all);
-	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
-	iova__cpu_hint_drop();	/* where rseq is missing */
-}
-
 /* Slot bytes of a chunk of n default slots, as allocated (line slack). */
 static long chunk_bytes(unsigned int n)
 {
@@ -204,7 +180,7 @@ static void test_first_use(void)
 	unsigned int o, l = 99, pv = 99;
 	int cpu, i;
 
-	if (!move_to(0)) {
+	if (!pin_to(0)) {
 		ok(1, "# SKIP first-use test: cannot run on CPU 0");
 		return;
 	}
@@ -252,7 +228,7 @@ static void test_first_use(void)
 	iova_domain_destroy(d);
 	is_u64((uint64_t)atomic_load(&live_blocks), 0, "destroy frees every block");
 	is_u64((uint64_t)atomic_load(&size_mismatches), 0, "every free had its size");
-	unpin();
+	pin_none();
 }
 
 /* --- failures ------------------------------------------------------- */
@@ -393,7 +369,7 @@ static void test_get_side_slot(void)
 	long base;
 	int i;
 
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || !move_to(1)) {
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || !pin_to(1)) {
 		ok(1, "# SKIP get-side slot test: needs CPUs 0 and 1");
 		return;
 	}
@@ -403,7 +379,7 @@ static void test_get_side_slot(void)
 	for (i = 0; i < 16; i++)	/* CPU 1: 8 in its magazines, 2 in the depot */
 		iova_free_fast(d, p[i], 1);
 	is_u64(cst(d, 0).depot_mags, 2, "CPU 1 filled 2 depot magazines");
-	move_to(0);
+	pin_to(0);
 	is_u64(cst(d, 0).cpu_slots, 1, "only CPU 1 has a slot");
 	iova__fault_inject(1);
 	q = A(d, 1);
@@ -418,7 +394,7 @@ static void test_get_side_slot(void)
 	iova_free_fast(d, r, 1);
 	check_valid(d, "get-side slot");
 	iova_domain_destroy(d);
-	unpin();
+	pin_none();
 }
 
 /* --- idle trim ------------------------------------------------------- */
@@ -503,7 +479,7 @@ static void test_cpu_dead(void)
 	long base, h0, h1;
 	unsigned int l = 9, pv = 9;
 
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || !move_to(1)) {
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || !pin_to(1)) {
 		ok(1, "# SKIP CPU-dead test: needs CPUs 0 and 1");
 		return;
 	}
@@ -512,7 +488,7 @@ static void test_cpu_dead(void)
 	traffic(d, 32, p);		/* CPU 1: 32 cached, none in the depot */
 	h1 = heap(d) - base;
 	is_u64(cst(d, 0).cpu_slots, 2, "CPUs 0 and 1 share a chunk");
-	move_to(0);
+	pin_to(0);
 	iova_cache_flush_cpu(d, 0);	/* never used: nothing to do */
 	is_u64(heap(d) - base, (uint64_t)h1, "flushing an unused slot: no change");
 	iova_cache_flush_cpu(d, 1);	/* CPU 1 died (from CPU 0) */
@@ -526,13 +502,13 @@ static void test_cpu_dead(void)
 	iova_cache_flush_cpu(d, 63);	/* a slot whose chunk was never made */
 	iova_cache_flush_cpu(d, 64);	/* no such slot */
 	check_valid(d, "CPU-dead flush");
-	move_to(1);			/* the CPU comes back */
+	pin_to(1);			/* the CPU comes back */
 	traffic(d, 32, p);
 	ok(mag_bytes_all(d) > 0 && cached_all(d) == 32, "it caches again");
-	move_to(0);
+	pin_to(0);
 	check_valid(d, "CPU back");
 	iova_domain_destroy(d);
-	unpin();
+	pin_none();
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cache_dump.h"
+#include "pin.h"
 #include "tap.h"
 
 #define L 0xFFFFFu	/* the 32-bit limit at 4 KiB */
@@ -283,20 +284,6 @@ static void test_linux_depot(void)
 	iova_domain_destroy(d);
 }
 
-/* Run on CPU cpu only; false if that is not possible here. */
-static bool move_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
-		return false;
-	iova__cpu_hint_drop();	/* where rseq is missing */
-	sched_yield();
-	return sched_getcpu() == cpu;
-}
-
 /* Two slots: a slot takes back its own depot magazine before the newest. */
 static void test_depot_owner(void)
 {
@@ -307,7 +294,7 @@ static void test_depot_owner(void)
 	unsigned int f = 0, e = 0;
 	int i;
 
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || !move_to(0)) {
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || !pin_to(0)) {
 		ok(1, "# SKIP two-slot test: needs CPUs 0 and 1");
 		return;
 	}
@@ -316,7 +303,7 @@ static void test_depot_owner(void)
 		p[i] = A(d, 1, L);
 	for (i = 0; i < 5; i++)	/* CPU 0: [p4], [p0 p1], depot [p2 p3] */
 		iova_free_fast(d, p[i], 1);
-	if (!move_to(1)) {
+	if (!pin_to(1)) {
 		ok(1, "# SKIP two-slot test: cannot move to CPU 1");
 		iova_domain_destroy(d);
 		return;
@@ -325,30 +312,21 @@ static void test_depot_owner(void)
 		iova_free_fast(d, p[i], 1);
 	iova__cache_depot_counts(d, 0, &f, &e);
 	is_int(f, 2, "two full magazines in the depot, CPU 1's the newest");
-	move_to(0);
+	pin_to(0);
 	for (i = 0; i < 3; i++)	/* drain CPU 0's loaded and prev */
 		A(d, 1, L);
 	got[0] = A(d, 1, L);
 	got[1] = A(d, 1, L);
 	ok(got[0] == p[3] && got[1] == p[2],
 	   "CPU 0 takes back its own magazine [p2 p3], not the newest");
-	move_to(1);
+	pin_to(1);
 	for (i = 0; i < 3; i++)
 		A(d, 1, L);
 	is_u64(A(d, 1, L), p[8], "CPU 1 gets its own, p8...");
 	is_u64(A(d, 1, L), p[7], "...and p7");
 	check_valid(d, "two slots");
 	iova_domain_destroy(d);
-	{
-		cpu_set_t all;
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		CPU_ZERO(&all);
-		for (i = 0; i < n && i < CPU_SETSIZE; i++)
-			CPU_SET(i, &all);
-		pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
-		iova__cpu_hint_drop();	/* where rseq is missing */
-	}
+	pin_none();
 }
 
 /* A failed allocation flushes every cache and retries once. */
