@@ -79,6 +79,7 @@ enum iova_event {
 	IOVA_EV_FLUSH,		/* every cache flushed to find room */
 	IOVA_EV_MISUSE,		/* an invalid argument (refused) */
 	IOVA_EV_CPU_DEAD,	/* a dead CPU's magazines given back (kernel) */
+	IOVA_EV_TRIM,		/* a periodic trim of a domain's caches (kernel) */
 	IOVA_EV_NR
 };
 

@@ -48,6 +48,7 @@ static const char * const iova_event_names[IOVA_EV_NR] = {
 	[IOVA_EV_FLUSH] = "flushes",
 	[IOVA_EV_MISUSE] = "misuse",
 	[IOVA_EV_CPU_DEAD] = "cpu_dead_flushes",
+	[IOVA_EV_TRIM] = "cache_trims",
 };
 
 struct iova_events {
@@ -125,8 +126,30 @@ static int iova_cpuhp_dead(unsigned int cpu, struct hlist_node *node)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ idle trim */
+/*
+ * Every IOVA_TRIM_PERIOD a domain with caches gives back what sits idle
+ * (iova_cache_trim()): the depot's full magazines go back to the tree, and a CPU
+ * that made no cache call during a whole period gives its magazines back, so a
+ * quiet CPU costs a domain nothing after at most two periods.  Mainline's depot
+ * worker does the first part for its own depot.
+ */
+#define IOVA_TRIM_PERIOD	HZ
+
+static void iova_trim_work(struct work_struct *work)
+{
+	struct iova_domain *iovad = container_of(to_delayed_work(work),
+						 struct iova_domain, trim_work);
+
+	iova_cache_trim(iova_linux_native(iovad));
+	this_cpu_inc(iova_events.v[IOVA_EV_TRIM]);
+	schedule_delayed_work(&iovad->trim_work, IOVA_TRIM_PERIOD);
+}
+
 void iova_env_caches_up(struct iova_domain *iovad)
 {
+	INIT_DELAYED_WORK(&iovad->trim_work, iova_trim_work);
+	schedule_delayed_work(&iovad->trim_work, IOVA_TRIM_PERIOD);
 	mutex_lock(&iova_cpuhp_mutex);
 	if (!iova_cpuhp_ready &&
 	    !cpuhp_setup_state_multi(CPUHP_IOMMU_IOVA_DEAD, "iommu/iova:dead", NULL,
@@ -142,6 +165,7 @@ void iova_env_caches_up(struct iova_domain *iovad)
 
 void iova_env_domain_down(struct iova_domain *iovad)
 {
+	cancel_delayed_work_sync(&iovad->trim_work);	/* it requeues itself */
 	if (iova_cpuhp_ready && !hlist_unhashed(&iovad->cpuhp_dead))
 		cpuhp_state_remove_instance_nocalls(CPUHP_IOMMU_IOVA_DEAD, &iovad->cpuhp_dead);
 }

@@ -15,6 +15,7 @@
 #include <linux/kernel.h>
 #include <linux/spinlock.h>
 #include <linux/dma-mapping.h>
+#include <linux/workqueue.h>
 
 /* A range handed out by alloc_iova() or described by reserve_iova()/find_iova(). */
 struct iova {
@@ -40,6 +41,7 @@ struct iova_domain {
 	struct iova_linux_priv *_priv;	/* private: the native domain and its state */
 	unsigned long	_magic;		/* private: initialised, destroyed */
 	struct hlist_node cpuhp_dead;	/* on the CPU-hotplug list while it has caches */
+	struct delayed_work trim_work;	/* gives idle cached memory back, while it has caches */
 };
 
 static inline unsigned long iova_size(struct iova *iova)

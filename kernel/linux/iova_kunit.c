@@ -407,6 +407,33 @@ static void kt_cpu_dead(struct kunit *test)
 	kt_put(test, d);
 }
 
+/* The periodic trim gives a quiet CPU's magazines and their ranges back. */
+static void kt_trim(struct kunit *test)
+{
+	struct iova_domain *d = kt_domain(test, 1);
+	struct iova_cache_stats st;
+	unsigned long pfn[8];
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, iova_domain_init_rcaches(d), 0);
+	for (i = 0; i < 8; i++)
+		pfn[i] = alloc_iova_fast(d, 1, KT_D32, false);
+	for (i = 0; i < 8; i++)
+		free_iova_fast(d, pfn[i], 1);
+	KUNIT_ASSERT_EQ(test, iova_cache_get_stats(iova_linux_native(d), 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.cached_ranges, 8ULL);
+	/* no cache call from here on: after two trims every slot was idle once */
+	iova_trim_work(&d->trim_work.work);
+	iova_trim_work(&d->trim_work.work);
+	KUNIT_ASSERT_EQ(test, iova_cache_get_stats(iova_linux_native(d), 0, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.cached_ranges, 0ULL);
+	KUNIT_EXPECT_GE(test, st.idle_trims, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.mag_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, kt_live(d, false), 0UL);
+	KUNIT_EXPECT_EQ(test, kt_alloc(test, d, 1, KT_D32, false), KT_D32);
+	kt_put(test, d);	/* cancels the (requeued) work */
+}
+
 static struct kunit_case libiova_cases[] = {
 	KUNIT_CASE(kt_top_down),
 	KUNIT_CASE(kt_alignment),
@@ -419,6 +446,7 @@ static struct kunit_case libiova_cases[] = {
 	KUNIT_CASE(kt_rcache),
 	KUNIT_CASE(kt_rcache_flush),
 	KUNIT_CASE(kt_cpu_dead),
+	KUNIT_CASE(kt_trim),
 	KUNIT_CASE(kt_random),
 	{}
 };
