@@ -261,9 +261,13 @@ unsigned int iova_nr_cpus(void);
 #endif
 #endif
 
-/* Each thread's CPU hint where rseq is missing (env_user.c). */
-#define IOVA_ENV_TLS __thread __attribute__((__tls_model__("initial-exec"), \
-					       __visibility__("hidden")))
+/*
+ * Each thread's CPU hint where rseq is missing (env_user.c).  Thread-locals
+ * of the default model, so that the shared library can be dlopen()ed; the
+ * build asks for TLS descriptors where the compiler has them, whose access
+ * clobbers no register, so the hit paths stay free of a frame.
+ */
+#define IOVA_ENV_TLS __thread __attribute__((__visibility__("hidden")))
 extern IOVA_ENV_TLS unsigned int iova__cpu_hint, iova__cpu_hint_left;
 
 /*
