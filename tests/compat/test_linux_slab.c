@@ -22,6 +22,7 @@
 #include "iova/linux.h"
 
 #include "tap.h"
+#include "env.h"	/* iova_rcu_barrier(): the index's deferred node frees */
 
 #define N 8000u
 #define CHURN 8000u
@@ -204,6 +205,8 @@ int main(void)
 		live++;
 	}
 	iova_cache_flush_all(iova_linux_native(&d));
+	/* Freed index nodes wait for a grace period (lockless readers): let it pass. */
+	iova_rcu_barrier();
 	h_free = heap() - hb;
 	ok(bad == 0, "%u live ranges freed, no bad free", live);
 	if (glibc_heap)
