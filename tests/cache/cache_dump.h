@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Print the caches' state (config, per order the depot and every non-empty
- * slot), taking each lock in turn: for the reports of failed checks. */
+ * slot), taking each lock in turn: for the reports of failed checks; and the
+ * validity check the cache tests make after each scenario. */
 #ifndef TESTS_CACHE_DUMP_H
 #define TESTS_CACHE_DUMP_H
 
@@ -8,6 +9,7 @@
 #include <stdio.h>
 
 #include "cache/mag.h"
+#include "tap.h"
 
 static void cache_dump(struct iova_ndomain *d, void *file)
 {
@@ -51,6 +53,23 @@ static void cache_dump(struct iova_ndomain *d, void *file)
 			iova_spin_unlock(&c->lock);
 		}
 	}
+}
+
+/* One TAP check: the domain and its caches pass their validators (else
+ * the reasons, and the caches' state). */
+static inline void check_valid(struct iova_ndomain *d, const char *what)
+{
+	const char *why = NULL;
+	int r1 = iova_domain_validate(d, &why), r2;
+
+	if (r1)
+		diag("domain: %s", why);
+	r2 = iova__cache_validate(d, &why);
+	if (r2) {
+		diag("cache: %s", why);
+		cache_dump(d, stdout);
+	}
+	ok(r1 == 0 && r2 == 0, "valid after %s", what);
 }
 
 #endif

@@ -87,21 +87,6 @@ static long checked_extra(struct iova_ndomain *d)
 
 /* --- helpers ---------------------------------------------------------- */
 
-static void check_valid(struct iova_ndomain *d, const char *what)
-{
-	const char *why = NULL;
-	int r1 = iova_domain_validate(d, &why), r2;
-
-	if (r1)
-		diag("domain: %s", why);
-	r2 = iova__cache_validate(d, &why);
-	if (r2) {
-		diag("cache: %s", why);
-		cache_dump(d, stdout);
-	}
-	ok(r1 == 0 && r2 == 0, "valid after %s", what);
-}
-
 static struct iova_ndomain *mk(const struct iova_cache_config *cc, long *base)
 {
 	struct iova_domain_config c = { .start_pfn = 1, .mem = &counting };

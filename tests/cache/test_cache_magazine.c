@@ -17,21 +17,6 @@
 
 #define L 0xFFFFFu	/* the 32-bit limit at 4 KiB */
 
-static void check_valid(struct iova_ndomain *d, const char *what)
-{
-	const char *why = NULL;
-	int r1 = iova_domain_validate(d, &why), r2;
-
-	if (r1)
-		diag("domain: %s", why);
-	r2 = iova__cache_validate(d, &why);
-	if (r2) {
-		diag("cache: %s", why);
-		cache_dump(d, stdout);
-	}
-	ok(r1 == 0 && r2 == 0, "valid after %s", what);
-}
-
 static struct iova_ndomain *mk(uint64_t start, uint64_t end,
 			      const struct iova_cache_config *cc)
 {
