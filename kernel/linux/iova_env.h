@@ -27,6 +27,19 @@
 #include <linux/compiler.h>
 #include <linux/rcupdate.h>
 
+/*
+ * Debug level 1 (src/env.h), as a kernel build without NDEBUG always had it:
+ * the cheap iova_assert() checks as WARN_ONCE, and checked cached frees, so a
+ * free_iova_fast() that is not exactly a live range or is already cached is
+ * refused under the domain lock instead of being cached (a double free never
+ * becomes a double hand-out).  The price is that lock on every cached free
+ * (docs/caches.md, "Checked frees and what they cost"); 0 would give
+ * mainline's unchecked caches.
+ */
+#ifndef IOVA_DEBUG
+#define IOVA_DEBUG 1
+#endif
+
 #ifndef UINT64_MAX
 #define UINT64_MAX U64_MAX
 #endif
