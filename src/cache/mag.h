@@ -402,16 +402,19 @@ static inline unsigned int cache_this_cpu(const struct iova_rcache *rc)
 }
 
 /*
- * The slot of the CPU we run on, found without a call (so that a hit
- * needs no stack frame): NULL if it has none yet, or if finding the CPU
- * takes a call (the slow path then does both).
+ * The slot of the CPU we run on (cache_this_cpu()), found without a call,
+ * so that a hit needs no stack frame: NULL if it has none yet, or if
+ * finding the CPU takes a call (the slow path then does both).
  */
 static inline struct cache_cpu *cache_cpu_here(const struct iova_rcache *rc)
 {
 	unsigned int u = iova_this_cpu_nocall();
 
-	if (iova_unlikely(u >= rc->nr_cpus))
-		return NULL;
+	if (iova_unlikely(u >= rc->nr_cpus)) {
+		if (u == UINT_MAX)
+			return NULL;
+		u %= rc->nr_cpus;
+	}
 	return cache_cpu_find(rc, u);
 }
 
