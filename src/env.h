@@ -34,8 +34,7 @@
  *                     (msg follows the caller's name: "of size 0")
  *   iova_env_caches_up(iovad), iova_env_domain_down(iovad): a Linux-API
  *                     domain got its caches / goes away (CPU hotplug)
- *   iova_noinline, iova_always_inline, EXPORT_SYMBOL_GPL(fn) (after a
- *                     Linux-API function)
+ *   iova_noinline, EXPORT_SYMBOL_GPL(fn) (after a Linux-API function)
  *   static_assert(c, msg), iova_aligned(n) (before a member: C11 _Alignas)
  *   IOVA_ENV_LINUX_H  the header with the Linux API's struct iova and
  *                     struct iova_domain (src/linux/ only)

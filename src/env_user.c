@@ -170,15 +170,11 @@ void iova__cpu_hint_drop(void)
 	iova__cpu_hint_left = 0;
 }
 
+/* iova_this_cpu() without rseq once the hint is spent: ask again. */
 unsigned int iova__cpu_slow(void)
 {
-	int c;
+	int c = sched_getcpu();
 
-	if (iova__cpu_hint_left) {
-		iova__cpu_hint_left--;
-		return iova__cpu_hint;
-	}
-	c = sched_getcpu();
 	iova__cpu_hint = c < 0 ? 0u : (unsigned int)c;
 	iova__cpu_hint_left = CPU_HINT_USES - 1;
 	return iova__cpu_hint;

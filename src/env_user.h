@@ -38,7 +38,6 @@ void iova__assert_fail(const char *expr, const char *msg, const char *file,
 	((c) ? (void)0 : iova__assert_fail(#c, m, __FILE__, __LINE__))
 #define iova_memmove __builtin_memmove
 #define iova_noinline __attribute__((__noinline__))
-#define iova_always_inline inline __attribute__((__always_inline__))
 /* The kernel exports the Linux API after each function; userspace needs
  * nothing (the public headers mark it IOVA_API). */
 #define EXPORT_SYMBOL_GPL(fn) _Static_assert(1, #fn)

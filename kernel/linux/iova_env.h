@@ -55,7 +55,6 @@
 #define IOVA_TEST_HOOKS 0
 
 #define iova_noinline noinline
-#define iova_always_inline __always_inline
 #define iova_aligned(n) __aligned(n)	/* before a member, as C11 _Alignas */
 
 #define iova_env_panic(msg) WARN(1, "libiova: %s\n", msg)

@@ -394,11 +394,16 @@ int iova__cache_depot_counts(struct iova_ndomain *d, unsigned int order,
 
 /* --- the hot path (inlined by both APIs' entry points) ---------------- */
 
+/* The slot number of CPU u (CPU numbers past nr_cpus share slots). */
+static inline unsigned int cache_slot_of(const struct iova_rcache *rc,
+					 unsigned int u)
+{
+	return iova_likely(u < rc->nr_cpus) ? u : u % rc->nr_cpus;
+}
+
 static inline unsigned int cache_this_cpu(const struct iova_rcache *rc)
 {
-	unsigned int u = iova_this_cpu();
-
-	return iova_likely(u < rc->nr_cpus) ? u : u % rc->nr_cpus;
+	return cache_slot_of(rc, iova_this_cpu());
 }
 
 /*
@@ -410,10 +415,10 @@ static inline struct cache_cpu *cache_cpu_here(const struct iova_rcache *rc)
 {
 	unsigned int u = iova_this_cpu_nocall();
 
-	if (iova_unlikely(u >= rc->nr_cpus)) {
+	if (iova_unlikely(u >= rc->nr_cpus)) {	/* one compare on a hit */
 		if (u == UINT_MAX)
 			return NULL;
-		u %= rc->nr_cpus;
+		u = cache_slot_of(rc, u);
 	}
 	return cache_cpu_find(rc, u);
 }

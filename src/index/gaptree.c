@@ -1338,32 +1338,22 @@ static void refresh_at(struct iova_index *t, uint64_t pfn)
 	fix_up(t, &p, (int)t->height - 1);
 }
 
-/* The range containing pfn into *r, and its path into c. */
-static inline bool locate(struct iova_index *t, uint64_t pfn,
-			  struct iova_index_range *r, struct iova_index_cursor *c)
+bool iova_index_find_at(struct iova_index *t, uint64_t pfn,
+			struct iova_index_range *out, struct iova_index_cursor *c)
 {
 	struct iova_index_leaf *l = descend(t, pfn, c);
 	unsigned int j = leaf_lower_bound(l, pfn);
 
 	c->height = t->height;
-	c->valid = false;
 	if (j == l->n || l->lo[j] > pfn)
 		return false;
-	leaf_get(t, l, j, r);
+	leaf_get(t, l, j, out);
 	c->pos = j;
-	c->valid = true;
 	return true;
 }
 
-static iova_always_inline void
-erase_found(struct iova_index *t, struct iova_index_cursor *p,
-	    const struct iova_index_range *found);
-
-bool iova_index_find_at(struct iova_index *t, uint64_t pfn,
-			struct iova_index_range *out, struct iova_index_cursor *c)
-{
-	return locate(t, pfn, out, c);
-}
+static void erase_found(struct iova_index *t, struct iova_index_cursor *p,
+			const struct iova_index_range *found);
 
 bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool rsv,
 		      struct iova_index_range *out)
@@ -1371,7 +1361,8 @@ bool iova_index_erase(struct iova_index *t, uint64_t pfn, bool must_start, bool 
 	struct iova_index_cursor c;
 	struct iova_index_range r;
 
-	if (!locate(t, pfn, &r, &c) || (must_start && r.lo != pfn) || r.rsv != rsv)
+	if (!iova_index_find_at(t, pfn, &r, &c) || (must_start && r.lo != pfn) ||
+	    r.rsv != rsv)
 		return false;
 	if (out)
 		*out = r;
@@ -1384,25 +1375,23 @@ void iova_index_erase_at(struct iova_index *t, struct iova_index_cursor *c,
 {
 	struct iova_index_range r;
 
-	iova_assert(c->valid && c->height == t->height &&
+	iova_assert(c->height == t->height &&
 		    c->pos < ((struct iova_index_leaf *)c->node[t->height - 1])->n,
-		    "erase_at: a cursor iova_index_find_at() did not just fill");
-	c->valid = false;	/* the tree changes: the path is spent */
+		    "erase at a cursor iova_index_find_at() did not just fill");
 	leaf_get(t, c->node[t->height - 1], c->pos, &r);
 	if (out)
 		*out = r;
 	erase_found(t, c, &r);
 }
 
-/* Erase found, the range at p's leaf position (in both erase entry points). */
-static iova_always_inline void
-erase_found(struct iova_index *t, struct iova_index_cursor *p,
-	    const struct iova_index_range *found)
+/* Erase found, the range at p's leaf position, which iova_index_find_at() filled. */
+static void erase_found(struct iova_index *t, struct iova_index_cursor *p,
+			const struct iova_index_range *found)
 {
 	uint32_t ld = t->height - 1;
 	struct iova_index_leaf *l = p->node[ld];
 	unsigned int j = p->pos;
-	struct iova_index_range r = *found;
+	const struct iova_index_range r = *found;
 	uint64_t a;
 	bool last_in_leaf, next_exists;
 
