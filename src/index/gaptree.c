@@ -20,7 +20,8 @@
  *     pred_end for i = 0): leaves need no "previous" field.
  *  5) gap[i] is the largest gap owned by a range below child i; akey[i] and
  *     tkey[i] the largest aligned-run and aligned-point keys (fit.h) of
- *     those gaps, 0 for none.
+ *     those gaps, 0 for none; bit i of gmask says gap[i] != 0, so searches
+ *     and summaries skip full children (a fill leaves most of them full).
  *  6) count, free_gaps, nr_leaves and nr_inners match the tree.
  *  7) Leaf candidates: a non-empty gap whose hmask bit is clear has its
  *     length, aligned-run key and aligned-point key at or below th[0..2],
@@ -45,6 +46,8 @@
  */
 #include "gaptree.h"
 #include "fit.h"
+
+static_assert(IOVA_INDEX_INNER_CAP <= 32, "an inner node's gap bits fit a uint32_t");
 
 #define MERGE_LEAF (IOVA_INDEX_LEAF_CAP - IOVA_INDEX_LEAF_CAP / 8)
 #define MERGE_INNER (IOVA_INDEX_INNER_CAP - IOVA_INDEX_INNER_CAP / 8)
@@ -108,6 +111,7 @@ static void *take_node(struct iova_index *t, bool is_leaf)
 		t->nr_leaves++;
 	} else {
 		((struct iova_index_inner *)node)->n = 0;
+		((struct iova_index_inner *)node)->gmask = 0;
 		t->nr_inners++;
 	}
 	return node;
@@ -391,12 +395,30 @@ static void leaf_summary(struct iova_index_leaf *l, uint64_t pred,
 		leaf_rebuild(l, pred, sum);
 }
 
+/* The children of in that own a non-empty gap (the others summarise to 0). */
+static inline uint32_t inner_gaps(const struct iova_index_inner *in)
+{
+	return in->gmask & (uint32_t)low_bits(in->n);
+}
+
 static void inner_summary(const struct iova_index_inner *in, struct iova_index_sum *sum)
 {
 	struct iova_index_sum acc = { 0, 0, 0 };
-	unsigned int i;
+	uint32_t m = inner_gaps(in);
+	unsigned int i, end;
 
-	for (i = 0; i < in->n; i++) {
+	/*
+	 * Only the span between the first and the last child with a gap: a
+	 * fill leaves the children on one side full.  Inside the span a plain
+	 * loop beats visiting the bits one by one, as most children there
+	 * have gaps.
+	 */
+	if (!m) {
+		*sum = acc;
+		return;
+	}
+	end = iova_flog2(m);
+	for (i = iova_ctz64(m); i <= end; i++) {
 		acc.gap = iova_max64(acc.gap, in->gap[i]);
 		acc.akey = iova_max64(acc.akey, in->akey[i]);
 		acc.tkey = iova_max64(acc.tkey, in->tkey[i]);
@@ -441,6 +463,8 @@ static bool set_slot(struct iova_index_inner *in, unsigned int i, void *child,
 	struct iova_index_sum sum;
 
 	node_summary(child, child_leaf, pred, &sum);
+	/* Always: a slot past the old n may hold stale values that match. */
+	in->gmask = (in->gmask & ~(UINT32_C(1) << i)) | (uint32_t)(sum.gap != 0) << i;
 	if (in->key[i] == key && in->gap[i] == sum.gap &&
 	    in->akey[i] == sum.akey && in->tkey[i] == sum.tkey)
 		return false;
@@ -494,6 +518,7 @@ static void bump_up(struct iova_index_cursor *p, int d, const struct iova_index_
 		parent->gap[i] = cur.gap;
 		parent->akey[i] = cur.akey;
 		parent->tkey[i] = cur.tkey;
+		parent->gmask |= UINT32_C(1) << i;	/* the run is not empty */
 	}
 }
 
@@ -895,32 +920,35 @@ static struct iova_index_leaf *split_leaf(struct iova_index *t, struct iova_inde
 	return left;
 }
 
-/* Insert child c (already summarised by the caller) at slot i of in. */
-static void inner_insert_slot(struct iova_index_inner *in, unsigned int i, void *c)
-{
-	unsigned int cnt = in->n - i;
-
-	iova_memmove(&in->key[i + 1], &in->key[i], cnt * sizeof(uint64_t));
-	iova_memmove(&in->gap[i + 1], &in->gap[i], cnt * sizeof(uint64_t));
-	iova_memmove(&in->akey[i + 1], &in->akey[i], cnt * sizeof(uint64_t));
-	iova_memmove(&in->tkey[i + 1], &in->tkey[i], cnt * sizeof(uint64_t));
-	iova_memmove(&in->child[i + 1], &in->child[i], cnt * sizeof(void *));
-	in->child[i] = c;
-	in->key[i] = 0;
-	in->gap[i] = 0;
-	in->akey[i] = 0;
-	in->tkey[i] = 0;
-	in->n++;
-}
-
+/* Copy cnt child slots src[si..] to dst[di..]; overlapping copies are fine. */
 static void inner_copy(struct iova_index_inner *dst, unsigned int di,
 		       struct iova_index_inner *src, unsigned int si, unsigned int cnt)
 {
+	uint32_t bits, keep;
+
+	if (!cnt)
+		return;
+	bits = (src->gmask >> si) & (uint32_t)low_bits(cnt);
+	keep = ~((uint32_t)low_bits(cnt) << di);
 	iova_memmove(&dst->key[di], &src->key[si], cnt * sizeof(uint64_t));
 	iova_memmove(&dst->gap[di], &src->gap[si], cnt * sizeof(uint64_t));
 	iova_memmove(&dst->akey[di], &src->akey[si], cnt * sizeof(uint64_t));
 	iova_memmove(&dst->tkey[di], &src->tkey[si], cnt * sizeof(uint64_t));
 	iova_memmove(&dst->child[di], &src->child[si], cnt * sizeof(void *));
+	dst->gmask = (dst->gmask & keep) | bits << di;
+}
+
+/* Insert child c (already summarised by the caller) at slot i of in. */
+static void inner_insert_slot(struct iova_index_inner *in, unsigned int i, void *c)
+{
+	inner_copy(in, i + 1, in, i, in->n - i);
+	in->child[i] = c;
+	in->key[i] = 0;
+	in->gap[i] = 0;
+	in->akey[i] = 0;
+	in->tkey[i] = 0;
+	in->gmask &= ~(UINT32_C(1) << i);
+	in->n++;
 }
 
 /* Is p->node[d] the leftmost (or rightmost) node of its level? */
@@ -1572,7 +1600,8 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 	const struct iova_index_inner *in = node;
 	const struct iova_req *r = s->r;
 	uint64_t size = r->size;
-	unsigned int n, i;
+	unsigned int n, i, end;
+	uint32_t m;
 	int got;
 
 	s->t->search_nodes++;
@@ -1585,22 +1614,30 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 	 * every request) before anything else.
 	 */
 	n = in->n;
+	m = inner_gaps(in);	/* children without a gap cannot fit */
 	if (s->top) {
 		i = n - 1;
 		if (n > 1 && in->key[n - 2] >= r->max)
 			i = inner_lower_bound(in, r->max);
-		for (;; i--) {
+		m &= (uint32_t)low_bits(i + 1);
+		if (!m)
+			return false;
+		/* From the last child with a gap down to the first one. */
+		for (i = iova_flog2(m), end = iova_ctz64(m);; i--) {
 			if (in->gap[i] >= size) {
 				got = search_child(s, in, i, d, pred);
 				if (got)
 					return got > 0;
 			}
-			if (!i)
+			if (i == end)
 				return false;
 		}
 	}
 	i = r->min == UINT64_MAX ? n : inner_lower_bound(in, r->min + 1);
-	for (; i < n; i++) {
+	m &= ~(uint32_t)low_bits(i);
+	if (!m)
+		return false;
+	for (i = iova_ctz64(m), end = iova_flog2(m); i <= end; i++) {
 		if (in->gap[i] < size)
 			continue;
 		got = search_child(s, in, i, d, pred);
@@ -1663,8 +1700,10 @@ static uint64_t largest_node(struct iova_index *t, const void *node, uint32_t d,
 	}
 	{
 		const struct iova_index_inner *in = node;
+		uint32_t m = inner_gaps(in);
+		unsigned int end = m ? iova_flog2(m) : 0;
 
-		for (i = 0; i < in->n; i++) {
+		for (i = m ? iova_ctz64(m) : 1; i <= end; i++) {
 			uint64_t cp = child_pred(in, i, pred);
 
 			if (in->key[i] <= min || cp > max || in->gap[i] <= best)
@@ -1835,6 +1874,8 @@ static const char *validate_node(struct vstate *v, const void *node,
 				return "4) key differs from the child's last hi";
 			if (in->gap[i] != cs.gap)
 				return "5) gap summary differs from a recompute";
+			if (((in->gmask >> i) & 1) != !!cs.gap)
+				return "5) an inner gap bit differs from its gap";
 			if (in->akey[i] != cs.akey)
 				return "5) aligned-run key differs from a recompute";
 			if (in->tkey[i] != cs.tkey)

@@ -59,7 +59,7 @@ struct iova_index_leaf {
 
 struct iova_index_inner {
 	uint32_t n;		/* children in use, [1, IOVA_INDEX_INNER_CAP] */
-	uint32_t _pad;
+	uint32_t gmask;		/* bit i: child i owns a non-empty gap (gap[i] != 0) */
 	uint64_t key[IOVA_INDEX_INNER_CAP];	/* hi of the last range of child i */
 	uint64_t gap[IOVA_INDEX_INNER_CAP];	/* largest gap owned by child i */
 	uint64_t akey[IOVA_INDEX_INNER_CAP];	/* largest aligned-run key in child i */
