@@ -380,14 +380,27 @@ static void leaf_summary(struct iova_index_leaf *l, uint64_t pred,
 	for (; m; m &= m - 1) {
 		unsigned int j = iova_ctz64(m);
 		uint64_t a = leaf_gap_lo(l, j, pred), b = l->lo[j] - 1;
+		uint64_t vg = b - a + 1, va = iova_run_key(a, b), vt = iova_point_key(a, b);
 
 		if (++c > LEAF_SCAN_MAX) {
 			leaf_rebuild(l, pred, sum);
 			return;
 		}
-		g = iova_max64(g, b - a + 1);
-		ak = iova_max64(ak, iova_run_key(a, b));
-		tk = iova_max64(tk, iova_point_key(a, b));
+		g = iova_max64(g, vg);
+		ak = iova_max64(ak, va);
+		tk = iova_max64(tk, vt);
+		/*
+		 * A candidate at or below every threshold needs no rescan: it
+		 * becomes a counted gap (invariant 7), so that a leaf whose
+		 * gaps keep changing (holes filled one by one) does not scan
+		 * the same small gaps again on every change.
+		 */
+		if (vg <= l->th[0] && va <= l->th[1] && vt <= l->th[2]) {
+			l->hmask &= ~(UINT64_C(1) << j);
+			l->cnt[0] += vg == l->th[0];
+			l->cnt[1] += va == l->th[1];
+			l->cnt[2] += vt == l->th[2];
+		}
 	}
 	if (!leaf_part(g, l->th[0], l->cnt[0], &sum->gap) ||
 	    !leaf_part(ak, l->th[1], l->cnt[1], &sum->akey) ||
@@ -496,6 +509,64 @@ static void fix_up(struct iova_index *t, struct iova_index_cursor *p, int d)
 		if (!set_slot(parent, p->idx[d - 1], p->node[d],
 			      (uint32_t)d == leaf_depth, p->pred[d]))
 			return;
+	}
+}
+
+/*
+ * One part of a node's summary after one of its children's slots went from
+ * old to new: the new maximum, or false if only a rescan can tell (the old
+ * value was the maximum and shrank).
+ */
+static inline bool part_after(uint64_t cur, uint64_t old, uint64_t new,
+			      uint64_t *out)
+{
+	*out = new >= cur ? new : cur;
+	return new >= cur || old < cur;
+}
+
+/*
+ * fix_up() for a leaf p->node[d] that changed in place (an insert or erase
+ * without a split, a shift or a merge below), so that at each level up only
+ * one slot changed: the summaries of each ancestor follow from its slot's
+ * old and new values, and an ancestor is rescanned only where its maximum
+ * came from that slot and shrank.
+ */
+static void fix_up_leaf(struct iova_index_cursor *p, int d)
+{
+	struct iova_index_inner *parent;
+	struct iova_index_sum old, new, cur, next;
+	unsigned int i;
+
+	if (d == 0)
+		return;
+	parent = p->node[d - 1];
+	i = p->idx[d - 1];
+	slot_get(parent, i, &old);
+	if (!set_slot(parent, i, p->node[d], true, p->pred[d]))
+		return;
+	slot_get(parent, i, &new);
+	for (d--; d > 0; d--) {
+		struct iova_index_inner *in = p->node[d];
+		uint64_t key = in->key[in->n - 1];
+
+		parent = p->node[d - 1];
+		i = p->idx[d - 1];
+		slot_get(parent, i, &cur);
+		if (!part_after(cur.gap, old.gap, new.gap, &next.gap) ||
+		    !part_after(cur.akey, old.akey, new.akey, &next.akey) ||
+		    !part_after(cur.tkey, old.tkey, new.tkey, &next.tkey))
+			inner_summary(in, &next);
+		if (parent->key[i] == key && sum_covers(&cur, &next) &&
+		    sum_covers(&next, &cur))
+			return;
+		parent->key[i] = key;
+		parent->gap[i] = next.gap;
+		parent->akey[i] = next.akey;
+		parent->tkey[i] = next.tkey;
+		parent->gmask = (parent->gmask & ~(UINT32_C(1) << i)) |
+				(uint32_t)!!next.gap << i;
+		old = cur;
+		new = next;
 	}
 }
 
@@ -1233,7 +1304,7 @@ static void insert_path(struct iova_index *t, struct iova_index_cursor *p, unsig
 
 		leaf_insert_at(t, l, pos, lo, hi, rb, udata);
 		if (!same)	/* else neither key nor summaries changed */
-			fix_up(t, p, (int)ld);
+			fix_up_leaf(p, (int)ld);
 		return;
 	}
 	if (ld > 0 && shift_to_sibling(t, p, l, pos, lo, hi, rb, udata))
@@ -1363,7 +1434,7 @@ static void refresh_at(struct iova_index *t, uint64_t pfn)
 	leaf_uncount(l, j, leaf_gap_lo(l, j, p.pred[t->height - 1]), l->lo[j] - 1);
 	l->gmask |= UINT64_C(1) << j;
 	l->hmask |= UINT64_C(1) << j;
-	fix_up(t, &p, (int)t->height - 1);
+	fix_up_leaf(&p, (int)t->height - 1);
 }
 
 bool iova_index_find_at(struct iova_index *t, uint64_t pfn,
@@ -1475,7 +1546,7 @@ static void erase_found(struct iova_index *t, struct iova_index_cursor *p,
 		run_sum(a, l->lo[j] - 1, &run);
 		bump_up(p, (int)ld, &run);
 	} else if (l->n) {
-		fix_up(t, p, (int)ld);
+		fix_up_leaf(p, (int)ld);
 	}
 	if (ld > 0)
 		rebalance(t, p, (int)ld);
@@ -1524,6 +1595,13 @@ static bool search_leaf(struct search *s, const struct iova_index_leaf *l,
 		j0 = r->min == UINT64_MAX ? n : leaf_lower_bound(l, r->min + 1);
 		m = l->gmask & ~low_bits(j0);
 	}
+	/*
+	 * The gaps that are not candidates are at or below the thresholds in
+	 * every part (invariant 7), and the test only grows with them: if
+	 * the thresholds cannot fit the request, only candidates can.
+	 */
+	if (iova_req_test(r, l->th[0], l->th[1], l->th[2]) == IOVA_FIT_NO)
+		m &= l->hmask;
 	while (m) {
 		unsigned int j = s->top ? iova_flog2(m) : iova_ctz64(m);
 		uint64_t a = leaf_gap_lo(l, j, pred), b = l->lo[j] - 1;
