@@ -31,7 +31,7 @@ static void free_node_cb(void *node, size_t size, void *ctx)
  * With d->lock held: make sure the next insert cannot run out of nodes.
  * The nodes are allocated with the lock dropped (hooks may sleep).
  */
-static int pool_fill(struct iova_ndomain *d)
+static iova_noinline int pool_refill(struct iova_ndomain *d)
 {
 	struct iova_index *t = &d->tree;
 
@@ -65,6 +65,12 @@ static int pool_fill(struct iova_ndomain *d)
 			iova_index_pool_put(t, got[i], i < want_l);
 	}
 	return 0;
+}
+
+/* pool_refill() where the pool is short: the check inline, as it rarely is. */
+static inline int pool_fill(struct iova_ndomain *d)
+{
+	return iova_likely(iova_index_pool_ready(&d->tree)) ? 0 : pool_refill(d);
 }
 
 /*
