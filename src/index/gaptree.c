@@ -282,9 +282,10 @@ static void leaf_summary_full(const struct iova_index_leaf *l, uint64_t pred,
 
 /*
  * Candidates kept per summary part when the thresholds are rebuilt, and the
- * most candidates worth scanning before a rebuild.
+ * most candidates worth scanning before a rebuild (tuned with callgrind on
+ * the fills, churn, reserve and mixed workloads: docs/PERFORMANCE.md).
  */
-enum { LEAF_TOPK = 6, LEAF_SCAN_MAX = 28 };
+enum { LEAF_TOPK = 3, LEAF_SCAN_MAX = 16 };
 
 /* Insert v into the descending top-LEAF_TOPK list top (v > top[last]). */
 static inline void topk_add(uint64_t *top, uint64_t v)
