@@ -1678,7 +1678,8 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 {
 	const struct iova_index_inner *in = node;
 	const struct iova_req *r = s->r;
-	uint64_t size = r->size;
+	const uint64_t *v;	/* the summary the loops scan, against thr */
+	uint64_t thr;
 	unsigned int n, i, end;
 	uint32_t m;
 	int got;
@@ -1690,8 +1691,18 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 	 * Start at the child that holds the near bound: for top-down, every
 	 * child after the first one with key >= max starts above max.  The
 	 * loops skip children whose largest gap is too short (necessary for
-	 * every request) before anything else.
+	 * every request) before anything else; for a size-aligned request,
+	 * whose aligned-run key answers exactly (Cond A) and implies
+	 * gap >= size, they skip on the key, so long but misaligned gaps
+	 * cost no call either.
 	 */
+	if (r->mode == IOVA_REQ_KEY) {
+		v = in->akey;
+		thr = r->q;
+	} else {
+		v = in->gap;
+		thr = r->size;
+	}
 	n = in->n;
 	m = inner_gaps(in);	/* children without a gap cannot fit */
 	if (s->top) {
@@ -1703,7 +1714,7 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 			return false;
 		/* From the last child with a gap down to the first one. */
 		for (i = iova_flog2(m), end = iova_ctz64(m);; i--) {
-			if (in->gap[i] >= size) {
+			if (v[i] >= thr) {
 				got = search_child(s, in, i, d, pred);
 				if (got)
 					return got > 0;
@@ -1717,7 +1728,7 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 	if (!m)
 		return false;
 	for (i = iova_ctz64(m), end = iova_flog2(m); i <= end; i++) {
-		if (in->gap[i] < size)
+		if (v[i] < thr)
 			continue;
 		got = search_child(s, in, i, d, pred);
 		if (got)
