@@ -409,6 +409,12 @@ static void leaf_summary(struct iova_index_leaf *l, uint64_t pred,
 		leaf_rebuild(l, pred, sum);
 }
 
+/* Bit i of an inner node's child mask. */
+static inline uint32_t bit32(unsigned int i)
+{
+	return (uint32_t)1 << i;
+}
+
 /* The children of in that own a non-empty gap (the others summarise to 0). */
 static inline uint32_t inner_gaps(const struct iova_index_inner *in)
 {
@@ -478,7 +484,7 @@ static bool set_slot(struct iova_index_inner *in, unsigned int i, void *child,
 
 	node_summary(child, child_leaf, pred, &sum);
 	/* Always: a slot past the old n may hold stale values that match. */
-	in->gmask = (in->gmask & ~(UINT32_C(1) << i)) | (uint32_t)(sum.gap != 0) << i;
+	in->gmask = (in->gmask & ~bit32(i)) | (uint32_t)(sum.gap != 0) << i;
 	if (in->key[i] == key && in->gap[i] == sum.gap &&
 	    in->akey[i] == sum.akey && in->tkey[i] == sum.tkey)
 		return false;
@@ -564,7 +570,7 @@ static void fix_up_leaf(struct iova_index_cursor *p, int d)
 		parent->gap[i] = next.gap;
 		parent->akey[i] = next.akey;
 		parent->tkey[i] = next.tkey;
-		parent->gmask = (parent->gmask & ~(UINT32_C(1) << i)) |
+		parent->gmask = (parent->gmask & ~bit32(i)) |
 				(uint32_t)!!next.gap << i;
 		old = cur;
 		new = next;
@@ -590,7 +596,7 @@ static void bump_up(struct iova_index_cursor *p, int d, const struct iova_index_
 		parent->gap[i] = cur.gap;
 		parent->akey[i] = cur.akey;
 		parent->tkey[i] = cur.tkey;
-		parent->gmask |= UINT32_C(1) << i;	/* the run is not empty */
+		parent->gmask |= bit32(i);	/* the run is not empty */
 	}
 }
 
@@ -1019,7 +1025,7 @@ static void inner_insert_slot(struct iova_index_inner *in, unsigned int i, void 
 	in->gap[i] = 0;
 	in->akey[i] = 0;
 	in->tkey[i] = 0;
-	in->gmask &= ~(UINT32_C(1) << i);
+	in->gmask &= ~bit32(i);
 	in->n++;
 }
 
