@@ -421,24 +421,31 @@ static inline uint32_t inner_gaps(const struct iova_index_inner *in)
 	return in->gmask & (uint32_t)low_bits(in->n);
 }
 
+/*
+ * The first and the last child of child mask m; false if m is empty.  The
+ * loops over an inner node visit this span with a plain loop: a fill
+ * leaves the children on one side full, and inside the span most children
+ * have gaps, where visiting the bits one by one costs more.
+ */
+static inline bool gap_span(uint32_t m, unsigned int *first, unsigned int *last)
+{
+	if (!m)
+		return false;
+	*first = iova_ctz64(m);
+	*last = iova_flog2(m);
+	return true;
+}
+
 static void inner_summary(const struct iova_index_inner *in, struct iova_index_sum *sum)
 {
 	struct iova_index_sum acc = { 0, 0, 0 };
-	uint32_t m = inner_gaps(in);
 	unsigned int i, end;
 
-	/*
-	 * Only the span between the first and the last child with a gap: a
-	 * fill leaves the children on one side full.  Inside the span a plain
-	 * loop beats visiting the bits one by one, as most children there
-	 * have gaps.
-	 */
-	if (!m) {
+	if (!gap_span(inner_gaps(in), &i, &end)) {
 		*sum = acc;
 		return;
 	}
-	end = iova_flog2(m);
-	for (i = iova_ctz64(m); i <= end; i++) {
+	for (; i <= end; i++) {
 		acc.gap = iova_max64(acc.gap, in->gap[i]);
 		acc.akey = iova_max64(acc.akey, in->akey[i]);
 		acc.tkey = iova_max64(acc.tkey, in->tkey[i]);
@@ -475,6 +482,29 @@ static inline void slot_get(const struct iova_index_inner *in, unsigned int i,
 	sum->tkey = in->tkey[i];
 }
 
+/*
+ * Does slot i of in already hold key and sum?  Its gap bit counts too: a
+ * slot past the old n may hold stale values that happen to match.
+ */
+static inline bool slot_same(const struct iova_index_inner *in, unsigned int i,
+			     uint64_t key, const struct iova_index_sum *sum)
+{
+	return in->key[i] == key && in->gap[i] == sum->gap &&
+	       in->akey[i] == sum->akey && in->tkey[i] == sum->tkey &&
+	       ((in->gmask >> i) & 1) == !!sum->gap;
+}
+
+/* Write key and sum into slot i of in, with its gap bit. */
+static inline void slot_put(struct iova_index_inner *in, unsigned int i,
+			    uint64_t key, const struct iova_index_sum *sum)
+{
+	in->key[i] = key;
+	in->gap[i] = sum->gap;
+	in->akey[i] = sum->akey;
+	in->tkey[i] = sum->tkey;
+	in->gmask = (in->gmask & ~bit32(i)) | (uint32_t)!!sum->gap << i;
+}
+
 /* Write child i's key and summaries into in; true if anything changed. */
 static bool set_slot(struct iova_index_inner *in, unsigned int i, void *child,
 		     bool child_leaf, uint64_t pred)
@@ -483,15 +513,9 @@ static bool set_slot(struct iova_index_inner *in, unsigned int i, void *child,
 	struct iova_index_sum sum;
 
 	node_summary(child, child_leaf, pred, &sum);
-	/* Always: a slot past the old n may hold stale values that match. */
-	in->gmask = (in->gmask & ~bit32(i)) | (uint32_t)(sum.gap != 0) << i;
-	if (in->key[i] == key && in->gap[i] == sum.gap &&
-	    in->akey[i] == sum.akey && in->tkey[i] == sum.tkey)
+	if (slot_same(in, i, key, &sum))
 		return false;
-	in->key[i] = key;
-	in->gap[i] = sum.gap;
-	in->akey[i] = sum.akey;
-	in->tkey[i] = sum.tkey;
+	slot_put(in, i, key, &sum);
 	return true;
 }
 
@@ -563,15 +587,9 @@ static void fix_up_leaf(struct iova_index_cursor *p, int d)
 		    !part_after(cur.akey, old.akey, new.akey, &next.akey) ||
 		    !part_after(cur.tkey, old.tkey, new.tkey, &next.tkey))
 			inner_summary(in, &next);
-		if (parent->key[i] == key && sum_covers(&cur, &next) &&
-		    sum_covers(&next, &cur))
+		if (slot_same(parent, i, key, &next))
 			return;
-		parent->key[i] = key;
-		parent->gap[i] = next.gap;
-		parent->akey[i] = next.akey;
-		parent->tkey[i] = next.tkey;
-		parent->gmask = (parent->gmask & ~bit32(i)) |
-				(uint32_t)!!next.gap << i;
+		slot_put(parent, i, key, &next);
 		old = cur;
 		new = next;
 	}
@@ -593,10 +611,7 @@ static void bump_up(struct iova_index_cursor *p, int d, const struct iova_index_
 		if (sum_covers(&cur, run))
 			return;
 		sum_max(&cur, run);
-		parent->gap[i] = cur.gap;
-		parent->akey[i] = cur.akey;
-		parent->tkey[i] = cur.tkey;
-		parent->gmask |= bit32(i);	/* the run is not empty */
+		slot_put(parent, i, parent->key[i], &cur);
 	}
 }
 
@@ -1715,11 +1730,10 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 		i = n - 1;
 		if (n > 1 && in->key[n - 2] >= r->max)
 			i = inner_lower_bound(in, r->max);
-		m &= (uint32_t)low_bits(i + 1);
-		if (!m)
-			return false;
 		/* From the last child with a gap down to the first one. */
-		for (i = iova_flog2(m), end = iova_ctz64(m);; i--) {
+		if (!gap_span(m & (uint32_t)low_bits(i + 1), &end, &i))
+			return false;
+		for (;; i--) {
 			if (v[i] >= thr) {
 				got = search_child(s, in, i, d, pred);
 				if (got)
@@ -1730,10 +1744,9 @@ static bool search_node(struct search *s, const void *node, uint32_t d,
 		}
 	}
 	i = r->min == UINT64_MAX ? n : inner_lower_bound(in, r->min + 1);
-	m &= ~(uint32_t)low_bits(i);
-	if (!m)
+	if (!gap_span(m & ~(uint32_t)low_bits(i), &i, &end))
 		return false;
-	for (i = iova_ctz64(m), end = iova_flog2(m); i <= end; i++) {
+	for (; i <= end; i++) {
 		if (v[i] < thr)
 			continue;
 		got = search_child(s, in, i, d, pred);
@@ -1796,10 +1809,11 @@ static uint64_t largest_node(struct iova_index *t, const void *node, uint32_t d,
 	}
 	{
 		const struct iova_index_inner *in = node;
-		uint32_t m = inner_gaps(in);
-		unsigned int end = m ? iova_flog2(m) : 0;
+		unsigned int end;
 
-		for (i = m ? iova_ctz64(m) : 1; i <= end; i++) {
+		if (!gap_span(inner_gaps(in), &i, &end))
+			return 0;
+		for (; i <= end; i++) {
 			uint64_t cp = child_pred(in, i, pred);
 
 			if (in->key[i] <= min || cp > max || in->gap[i] <= best)
