@@ -54,6 +54,7 @@ int main(void)
 	CORRUPT("a gap bit", "2)", l->gmask, l->gmask ^ 2);
 	CORRUPT("an inner key", "4)", in->key[0], in->key[0] + 1);
 	CORRUPT("a gap summary", "5)", in->gap[1], in->gap[1] + 1);
+	CORRUPT("an inner gap bit", "5)", in->gmask, in->gmask ^ 1);
 	CORRUPT("an aligned-run key", "5)", in->akey[1], in->akey[1] ^ 1);
 	CORRUPT("the range count", "6)", d->tree.count, d->tree.count + 1);
 	CORRUPT("the free-gap count", "6)", d->tree.free_gaps,
