@@ -74,10 +74,17 @@ struct slab_chunk {
 static_assert(sizeof(struct slab_chunk) % 16 == 0 && SLAB_OBJS >= 64,
 	      "a slab chunk holds many aligned structs");
 
-/* Under the native domain lock. */
+/*
+ * Under the native domain lock.  Every chunk is in tab[], an open-addressed
+ * hash set (linear probing, at most half full) keyed by the SLAB_CHUNK_BYTES
+ * frame its address starts in: two chunks cannot start in one frame, and an
+ * object lies in the chunk starting in its own frame or in the one before,
+ * so a free finds its chunk in one or two short probes whatever the number
+ * of chunks and wherever the hooks put them.
+ */
 struct struct_slab {
-	struct slab_chunk **chunk;	/* every chunk, by ascending address */
-	size_t nr, cap;
+	struct slab_chunk **tab;	/* cap slots (a power of two), NULL: empty */
+	size_t nr, cap;			/* chunks in tab[], its slots */
 	struct slab_chunk *partial;	/* chunks with an object to hand out */
 	struct slab_chunk *spare;	/* an empty chunk kept, or NULL */
 	struct slab_chunk *last;	/* where the last object came or went */
@@ -135,34 +142,78 @@ static bool chunk_holds(const struct slab_chunk *c, const struct iova *it)
 	return a >= b && a < b + SLAB_OBJS * sizeof(struct iova);
 }
 
-/* The position of the first chunk above address a in s->chunk[]. */
-static size_t chunk_rank(const struct struct_slab *s, uintptr_t a)
+static uintptr_t frame_of(const void *a)
 {
-	size_t lo = 0, hi = s->nr;
+	return (uintptr_t)a / SLAB_CHUNK_BYTES;
+}
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+/* Where a chunk starting in frame f is looked for first (cap > 1). */
+static size_t frame_home(size_t cap, uintptr_t f)
+{
+	return (size_t)(((uint64_t)f * UINT64_C(0x9e3779b97f4a7c15)) >> 32) &
+	       (cap - 1);
+}
 
-		if ((uintptr_t)s->chunk[mid] <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
+/* The chunk that starts in frame f, or NULL. */
+static struct slab_chunk *tab_find(const struct struct_slab *s, uintptr_t f)
+{
+	struct slab_chunk *c;
+	size_t i;
+
+	if (!s->cap)
+		return NULL;
+	i = frame_home(s->cap, f);
+	while ((c = s->tab[i]) && frame_of(c) != f)
+		i = (i + 1) & (s->cap - 1);
+	return c;
+}
+
+/* Into a table of cap slots with room (fewer than cap / 2 used). */
+static void tab_add(struct slab_chunk **tab, size_t cap, struct slab_chunk *c)
+{
+	size_t i = frame_home(cap, frame_of(c));
+
+	while (tab[i])
+		i = (i + 1) & (cap - 1);
+	tab[i] = c;
+}
+
+/*
+ * Take c out, moving back every later entry of its probe run that may
+ * take the freed slot (one whose home is not cyclically in (hole, j]), so
+ * that no lookup meets an empty slot before its chunk.
+ */
+static void tab_remove(struct struct_slab *s, struct slab_chunk *c)
+{
+	size_t mask = s->cap - 1, hole = frame_home(s->cap, frame_of(c)), j;
+
+	while (s->tab[hole] != c)
+		hole = (hole + 1) & mask;
+	for (j = (hole + 1) & mask; s->tab[j]; j = (j + 1) & mask) {
+		size_t home = frame_home(s->cap, frame_of(s->tab[j]));
+
+		if (((j - home) & mask) >= ((j - hole) & mask)) {
+			s->tab[hole] = s->tab[j];
+			hole = j;
+		}
 	}
-	return lo;
+	s->tab[hole] = NULL;
 }
 
 /* The chunk an object of this slab lies in (nd->lock held). */
 static struct slab_chunk *chunk_of(const struct struct_slab *s,
 				   const struct iova *it)
 {
-	size_t k;
+	struct slab_chunk *c = s->last;
 
-	if (iova_likely(s->last && chunk_holds(s->last, it)))
-		return s->last;
-	k = chunk_rank(s, (uintptr_t)it);
-	iova_assert(k > 0 && chunk_holds(s->chunk[k - 1], it),
+	if (iova_likely(c && chunk_holds(c, it)))
+		return c;
+	c = tab_find(s, frame_of(it));
+	if (!c || !chunk_holds(c, it))
+		c = tab_find(s, frame_of(it) - 1);
+	iova_assert(c && chunk_holds(c, it),
 		    "a struct iova that is not from its domain's slab");
-	return s->chunk[k - 1];
+	return c;
 }
 
 /* An object, or NULL when no chunk has one (nd->lock held). */
@@ -196,7 +247,6 @@ static struct slab_chunk *slab_put_locked(struct struct_slab *s,
 					  struct iova *it)
 {
 	struct slab_chunk *c = chunk_of(s, it);
-	size_t k;
 
 	*(void **)it = c->free;
 	c->free = it;
@@ -210,9 +260,7 @@ static struct slab_chunk *slab_put_locked(struct struct_slab *s,
 		return NULL;
 	}
 	partial_unlink(s, c);
-	k = chunk_rank(s, (uintptr_t)c->obj) - 1;
-	iova_memmove(&s->chunk[k], &s->chunk[k + 1],
-		     (s->nr - k - 1) * sizeof(s->chunk[0]));
+	tab_remove(s, c);
 	s->nr--;
 	s->last = NULL;
 	return c;
@@ -225,45 +273,45 @@ static void chunk_release(struct iova_linux_priv *p, struct slab_chunk *c)
 }
 
 /*
- * One more chunk (and a larger chunk array when it is full), allocated with
- * every lock dropped.  0 (the caller looks again: another thread may have
- * used the new objects meanwhile) or -ENOMEM.
+ * One more chunk (and a table twice as large when the chunk would fill
+ * the table past half), allocated with every lock dropped.  0 (the caller
+ * looks again: another thread may have used the new objects meanwhile) or
+ * -ENOMEM.
  */
 static iova_noinline int slab_grow(struct iova_linux_priv *p)
 {
 	struct iova_ndomain *nd = p->nd;
 	struct struct_slab *s = &p->slab;
-	struct slab_chunk **arr = NULL, **old = NULL, *c;
+	struct slab_chunk **tab = NULL, **old = NULL, *c;
 	size_t cap, old_cap = 0, k;
 
 	iova_lock(&nd->lock);
-	cap = s->nr < s->cap ? 0 : s->cap ? 2 * s->cap : 16;
+	cap = 2 * (s->nr + 1) <= s->cap ? 0 : s->cap ? 2 * s->cap : 16;
 	iova_unlock(&nd->lock);
 	c = iova__mem_alloc(nd, SLAB_CHUNK_BYTES);
 	if (!c)
 		return -ENOMEM;
 	if (cap) {
-		arr = iova__mem_alloc(nd, cap * sizeof(*arr));
-		if (!arr) {
+		tab = iova__mem_alloc(nd, cap * sizeof(*tab));
+		if (!tab) {
 			iova__mem_free(nd, c, SLAB_CHUNK_BYTES);
 			return -ENOMEM;
 		}
+		iova_memset(tab, 0, cap * sizeof(*tab));
 	}
 	iova_lock(&nd->lock);
-	if (arr && cap > s->cap) {
-		if (s->nr)
-			iova_memmove(arr, s->chunk, s->nr * sizeof(*arr));
-		old = s->chunk;
+	if (tab && cap > s->cap) {
+		for (k = 0; k < s->cap; k++)
+			if (s->tab[k])
+				tab_add(tab, cap, s->tab[k]);
+		old = s->tab;
 		old_cap = s->cap;
-		s->chunk = arr;
+		s->tab = tab;
 		s->cap = cap;
-		arr = NULL;
+		tab = NULL;
 	}
-	if (s->nr < s->cap) {
-		k = chunk_rank(s, (uintptr_t)c->obj);
-		iova_memmove(&s->chunk[k + 1], &s->chunk[k],
-			     (s->nr - k) * sizeof(s->chunk[0]));
-		s->chunk[k] = c;
+	if (2 * (s->nr + 1) <= s->cap) {
+		tab_add(s->tab, s->cap, c);
 		s->nr++;
 		c->free = NULL;
 		c->used = 0;
@@ -272,11 +320,11 @@ static iova_noinline int slab_grow(struct iova_linux_priv *p)
 		c = NULL;
 	}
 	iova_unlock(&nd->lock);
-	/* c: another thread filled the array meanwhile; look again. */
+	/* c: another thread filled the table meanwhile; look again. */
 	if (c)
 		iova__mem_free(nd, c, SLAB_CHUNK_BYTES);
-	if (arr)
-		iova__mem_free(nd, arr, cap * sizeof(*arr));
+	if (tab)
+		iova__mem_free(nd, tab, cap * sizeof(*tab));
 	if (old)
 		iova__mem_free(nd, old, old_cap * sizeof(*old));
 	return 0;
@@ -288,11 +336,12 @@ static void slab_destroy(struct iova_linux_priv *p)
 	struct struct_slab *s = &p->slab;
 	size_t k;
 
-	for (k = 0; k < s->nr; k++)
-		iova__mem_free(p->nd, s->chunk[k], SLAB_CHUNK_BYTES);
-	if (s->chunk)
-		iova__mem_free(p->nd, s->chunk, s->cap * sizeof(s->chunk[0]));
-	s->chunk = NULL;
+	for (k = 0; k < s->cap; k++)
+		if (s->tab[k])
+			iova__mem_free(p->nd, s->tab[k], SLAB_CHUNK_BYTES);
+	if (s->tab)
+		iova__mem_free(p->nd, s->tab, s->cap * sizeof(s->tab[0]));
+	s->tab = NULL;
 	s->nr = 0;
 	s->cap = 0;
 	s->partial = NULL;
@@ -417,7 +466,7 @@ static struct iova_linux_priv *priv_create(const struct iova_domain *iovad)
 	p->rsv = NULL;
 	p->nr_rsv = 0;
 	p->cap_rsv = 0;
-	p->slab = (struct struct_slab){ NULL, 0, 0, NULL, NULL, NULL };
+	p->slab = (struct struct_slab){ .tab = NULL };
 	iova_atomic_init(&p->bad_frees, 0);
 	if (iova_lock_init(&p->lock)) {
 		iova__mem_free(nd, p, sizeof(*p));
