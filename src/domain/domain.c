@@ -127,7 +127,7 @@ void iova__unlock_trim(struct iova_ndomain *d)
 		*(void **)n = leaves;
 		leaves = n;
 	}
-	while (t->pool.nr_inners > t->height + 1) {
+	while (t->pool.nr_inners > t->height + IOVA_INDEX_EXT_NEED + 1) {
 		n = iova_index_pool_get(t, false);
 		*(void **)n = inners;
 		inners = n;
@@ -721,7 +721,7 @@ int iova_get_stats(struct iova_ndomain *d, struct iova_stats *st)
 	st->free_gaps = d->tree.free_gaps;
 	st->index_bytes = iova_index_bytes(&d->tree) +
 			  iova_atomic_read(&d->rcu_pending);
-	st->index_nodes = d->tree.nr_leaves + d->tree.nr_inners;
+	st->index_nodes = d->tree.nr_leaves + d->tree.nr_inners + d->tree.nr_exts;
 	st->index_height = d->tree.height;
 	st->search_nodes = d->tree.search_nodes;
 	st->search_backtracks = d->tree.search_backtracks;

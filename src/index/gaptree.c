@@ -22,7 +22,7 @@
  *     tkey[i] the largest aligned-run and aligned-point keys (fit.h) of
  *     those gaps, 0 for none; bit i of gmask says gap[i] != 0, so searches
  *     and summaries skip full children (a fill leaves most of them full).
- *  6) count, free_gaps, nr_leaves and nr_inners match the tree.
+ *  6) count, free_gaps, nr_leaves, nr_inners and nr_exts match the tree.
  *  7) Leaf candidates: a non-empty gap whose hmask bit is clear has its
  *     length, aligned-run key and aligned-point key at or below th[0..2],
  *     and cnt[k] is the number of such gaps at th[k] (leaf_summary()).
@@ -34,20 +34,28 @@
  * on hope; at each level at most one child straddles each bound, so at most
  * two root-to-leaf paths are explored besides the one that succeeds.
  *
- * Memory.  A leaf is 1016 bytes: 60 ranges (16 B each), a reserved bitmap,
- * a non-empty-gap bitmap (so searches and summaries visit only real gaps)
- * and the candidate bitmap, thresholds and counts of invariant 7 (so a
- * summary rarely rescans the leaf).  A full node passes one entry to a sibling with room before it
- * splits (B*-style); a split at the tree's edge, where top-down and
- * bottom-up fills grow, is [new] + [old full node], elsewhere in halves.
- * So a top-down fill keeps leaves full (~16.9 B per range) and random churn
- * settles near 20.  Erase merges a node into a sibling when both fit in 7/8
- * of one node (hysteresis against split/merge flapping).
+ * Memory.  A leaf is 784 bytes: 60 ranges of 12 B (lo, and hi - lo in 32
+ * bits), a reserved bitmap, a non-empty-gap bitmap (so searches and
+ * summaries visit only real gaps) and the candidate bitmap, thresholds and
+ * counts of invariant 7 (so a summary rarely rescans the leaf).  A range of
+ * 2^32 pages or more keeps the high half of its length in a block of the
+ * leaf's (ext: an inner-sized node from the pool, taken by an insert that
+ * needs it, moved by a merge, released with the leaf), so a leaf without
+ * such ranges pays 8 bytes for the pointer.  A full node passes one entry
+ * to a sibling with room before it splits (B*-style); a split at the
+ * tree's edge, where top-down and bottom-up fills grow, is [new] + [old
+ * full node], elsewhere in halves.  So a top-down fill keeps leaves full
+ * (~13.1 B per range) and random churn settles near 14.5.  Erase merges a
+ * node into a sibling when both fit in 7/8 of one node (hysteresis against
+ * split/merge flapping).
  */
 #include "gaptree.h"
 #include "fit.h"
 
 static_assert(IOVA_INDEX_INNER_CAP <= 32, "an inner node's gap bits fit a uint32_t");
+static_assert(IOVA_INDEX_LEAF_CAP <= 64, "a leaf's bits fit a uint64_t");
+static_assert(sizeof(struct iova_index_inner) >= IOVA_INDEX_LEAF_CAP * sizeof(uint32_t),
+	      "a leaf's high halves fit an inner node");
 
 #define MERGE_LEAF (IOVA_INDEX_LEAF_CAP - IOVA_INDEX_LEAF_CAP / 8)
 #define MERGE_INNER (IOVA_INDEX_INNER_CAP - IOVA_INDEX_INNER_CAP / 8)
@@ -107,6 +115,7 @@ static void *take_node(struct iova_index *t, bool is_leaf)
 		((struct iova_index_leaf *)node)->n = 0;
 		((struct iova_index_leaf *)node)->rsv = 0;
 		((struct iova_index_leaf *)node)->gmask = 0;
+		((struct iova_index_leaf *)node)->ext = NULL;
 		leaf_forget_thresholds(node);
 		t->nr_leaves++;
 	} else {
@@ -119,11 +128,31 @@ static void *take_node(struct iova_index *t, bool is_leaf)
 
 static void drop_node(struct iova_index *t, void *node, bool is_leaf)
 {
-	if (is_leaf)
+	if (is_leaf) {
+		struct iova_index_leaf *l = node;
+
+		if (l->ext) {
+			iova_index_pool_put(t, l->ext, false);
+			l->ext = NULL;
+			t->nr_exts--;
+		}
 		t->nr_leaves--;
-	else
+	} else {
 		t->nr_inners--;
+	}
 	iova_index_pool_put(t, node, is_leaf);
+}
+
+/* Give l a block of high halves, all zero (inside an insert: from the pool). */
+static void leaf_add_ext(struct iova_index *t, struct iova_index_leaf *l)
+{
+	uint32_t *e = iova_index_pool_get(t, false);
+
+	if (!e)
+		iova_env_panic("gaptree: node pool empty during insert");
+	iova_memset(e, 0, IOVA_INDEX_LEAF_CAP * sizeof(uint32_t));
+	l->ext = e;
+	t->nr_exts++;
 }
 
 /* ------------------------------------------------------------------ */
@@ -140,8 +169,38 @@ static inline uint64_t low_bits(unsigned int n)
 	return n >= 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
 }
 
-/* Copy cnt ranges src[si..] to dst[di..]; overlapping copies are fine. */
-static void leaf_copy(const struct iova_index *t, struct iova_index_leaf *dst,
+/* hi - lo of range j of l. */
+static inline uint64_t leaf_len(const struct iova_index_leaf *l, unsigned int j)
+{
+	uint64_t len = l->len[j];
+
+	if (iova_unlikely(l->ext))
+		len |= (uint64_t)l->ext[j] << 32;
+	return len;
+}
+
+static inline uint64_t leaf_hi(const struct iova_index_leaf *l, unsigned int j)
+{
+	return l->lo[j] + leaf_len(l, j);
+}
+
+/* leaf_hi() with single loads, for the lockless readers. */
+static inline uint64_t leaf_hi_once(const struct iova_index_leaf *l, unsigned int j)
+{
+	const uint32_t *ext = iova_read_once(l->ext);
+	uint64_t len = iova_read_once(l->len[j]);
+
+	if (iova_unlikely(ext))
+		len |= (uint64_t)iova_read_once(ext[j]) << 32;
+	return iova_read_once(l->lo[j]) + len;
+}
+
+/*
+ * Copy cnt ranges src[si..] to dst[di..]; overlapping copies are fine.  A
+ * dst without high halves gets a block when src has one (only inserts copy
+ * between leaves: the pool has it); erase merges go through leaf_absorb().
+ */
+static void leaf_copy(struct iova_index *t, struct iova_index_leaf *dst,
 		      unsigned int di, struct iova_index_leaf *src, unsigned int si,
 		      unsigned int cnt)
 {
@@ -152,7 +211,17 @@ static void leaf_copy(const struct iova_index *t, struct iova_index_leaf *dst,
 	bits = (src->rsv >> si) & low_bits(cnt);
 	gbits = (src->gmask >> si) & low_bits(cnt);
 	iova_memmove(&dst->lo[di], &src->lo[si], cnt * sizeof(uint64_t));
-	iova_memmove(&dst->hi[di], &src->hi[si], cnt * sizeof(uint64_t));
+	iova_memmove(&dst->len[di], &src->len[si], cnt * sizeof(uint32_t));
+	if (iova_unlikely(src->ext || dst->ext)) {
+		if (!src->ext) {
+			iova_memset(&dst->ext[di], 0, cnt * sizeof(uint32_t));
+		} else {
+			if (!dst->ext)
+				leaf_add_ext(t, dst);
+			iova_memmove(&dst->ext[di], &src->ext[si],
+				     cnt * sizeof(uint32_t));
+		}
+	}
 	if (t->has_udata)
 		iova_memmove(&dst->udata[di], &src->udata[si],
 			     cnt * sizeof(void *));
@@ -204,12 +273,18 @@ static inline void set_bit_to(uint64_t *w, unsigned int j, bool v)
 /* Range flags as the insert path carries them. */
 enum { RB_RSV = 1, RB_GAP = 2 };	/* reserved; its gap is not empty */
 
-static void leaf_set(const struct iova_index *t, struct iova_index_leaf *l,
+static void leaf_set(struct iova_index *t, struct iova_index_leaf *l,
 		     unsigned int j, uint64_t lo, uint64_t hi, unsigned int rb,
 		     void *udata)
 {
+	uint64_t len = hi - lo;
+
 	l->lo[j] = lo;
-	l->hi[j] = hi;
+	l->len[j] = (uint32_t)len;
+	if (iova_unlikely(len >> 32) && !l->ext)
+		leaf_add_ext(t, l);
+	if (iova_unlikely(l->ext))
+		l->ext[j] = (uint32_t)(len >> 32);
 	set_bit_to(&l->rsv, j, rb & RB_RSV);
 	set_bit_to(&l->gmask, j, rb & RB_GAP);
 	l->hmask |= (uint64_t)(rb & RB_GAP ? 1 : 0) << j;	/* a new gap */
@@ -221,7 +296,7 @@ static void leaf_get(const struct iova_index *t, const struct iova_index_leaf *l
 		     unsigned int j, struct iova_index_range *r)
 {
 	r->lo = l->lo[j];
-	r->hi = l->hi[j];
+	r->hi = leaf_hi(l, j);
 	r->rsv = (l->rsv >> j) & 1;
 	r->udata = t->has_udata ? l->udata[j] : NULL;
 }
@@ -230,7 +305,7 @@ static void leaf_get(const struct iova_index *t, const struct iova_index_leaf *l
 static inline uint64_t leaf_gap_lo(const struct iova_index_leaf *l, unsigned int j,
 				   uint64_t pred)
 {
-	return j ? l->hi[j - 1] + 1 : pred;
+	return j ? leaf_hi(l, j - 1) + 1 : pred;
 }
 
 /* The summaries of one free run [a, b]. */
@@ -471,7 +546,7 @@ static uint64_t node_last(const void *node, bool is_leaf)
 	if (is_leaf) {
 		const struct iova_index_leaf *l = node;
 
-		return l->hi[l->n - 1];
+		return leaf_hi(l, l->n - 1);
 	}
 	return in->key[in->n - 1];
 }
@@ -718,15 +793,28 @@ static struct iova_index_leaf *descend(const struct iova_index *t, uint64_t pfn,
 		p->node[d] = node;
 		p->pred[d] = pred;
 	}
-	prefetch_bytes(((struct iova_index_leaf *)node)->hi,
-		       sizeof(((struct iova_index_leaf *)node)->hi));
+	prefetch_bytes(((struct iova_index_leaf *)node)->lo,
+		       sizeof(((struct iova_index_leaf *)node)->lo));
 	return node;
 }
 
-/* The first range j of l with hi >= pfn, or l->n. */
+/* The first of the n ranges of l with lo > pfn, or n. */
+static inline unsigned int leaf_upper_bound(const struct iova_index_leaf *l,
+					    unsigned int n, uint64_t pfn)
+{
+	return pfn == UINT64_MAX ? n : lower_bound(l->lo, n, pfn + 1);
+}
+
+/*
+ * The first range j of l with hi >= pfn, or l->n: the last range starting
+ * at or below pfn if it reaches pfn, else the next one (ranges are sorted
+ * and disjoint, so every earlier one ends below pfn).
+ */
 static unsigned int leaf_lower_bound(const struct iova_index_leaf *l, uint64_t pfn)
 {
-	return lower_bound(l->hi, l->n, pfn);
+	unsigned int k = leaf_upper_bound(l, l->n, pfn);
+
+	return k && leaf_hi(l, k - 1) >= pfn ? k - 1 : k;
 }
 
 /* ------------------------------------------------------------------ */
@@ -750,6 +838,7 @@ void iova_index_init(struct iova_index *t, uint64_t start, uint64_t end, bool ha
 	l->n = 0;
 	l->rsv = 0;
 	l->gmask = 0;
+	l->ext = NULL;
 	leaf_forget_thresholds(l);
 }
 
@@ -764,6 +853,10 @@ static void free_subtree(struct iova_index *t, void *node, uint32_t depth,
 			free_subtree(t, in->child[i], depth + 1, free_node, ctx);
 		free_node(node, sizeof(struct iova_index_inner), ctx);
 	} else {
+		struct iova_index_leaf *l = node;
+
+		if (l->ext)
+			free_node(l->ext, sizeof(struct iova_index_inner), ctx);
 		free_node(node, t->leaf_size, ctx);
 	}
 }
@@ -903,10 +996,12 @@ static int find_next_once(const struct iova_index *t, uint64_t pfn,
 	}
 	l = node;
 	n = clamp_n(iova_read_once(l->n), 0, IOVA_INDEX_LEAF_CAP);
-	lo = lower_bound(l->hi, n, pfn);
+	lo = leaf_upper_bound(l, n, pfn);
+	if (lo && leaf_hi_once(l, lo - 1) >= pfn)
+		lo--;
 	if (lo < n) {
 		out->lo = iova_read_once(l->lo[lo]);
-		out->hi = iova_read_once(l->hi[lo]);
+		out->hi = leaf_hi_once(l, lo);
 		out->rsv = (iova_read_once(l->rsv) >> lo) & 1;
 		out->udata = t->has_udata ? iova_read_once(l->udata[lo]) : NULL;
 	}
@@ -1227,7 +1322,7 @@ static void link_left(struct iova_index *t, struct iova_index_cursor *p, int d, 
 	}
 }
 
-static void leaf_insert_at(const struct iova_index *t, struct iova_index_leaf *l,
+static void leaf_insert_at(struct iova_index *t, struct iova_index_leaf *l,
 			   unsigned int pos, uint64_t lo, uint64_t hi, unsigned int rb,
 			   void *udata)
 {
@@ -1275,7 +1370,7 @@ static bool shift_to_sibling(struct iova_index *t, struct iova_index_cursor *p,
 		s = rs;
 		/* The right sibling takes the new range or l's last one. */
 		if (pos == l->n)	/* s's first gap shrinks to [hi + 1, ...) */
-			leaf_uncount(s, 0, l->hi[l->n - 1] + 1, s->lo[0] - 1);
+			leaf_uncount(s, 0, leaf_hi(l, l->n - 1) + 1, s->lo[0] - 1);
 		else		/* l's last range moves out */
 			leaf_uncount(l, l->n - 1,
 				     leaf_gap_lo(l, l->n - 1, p->pred[ld]),
@@ -1385,6 +1480,27 @@ static uint32_t node_count(const void *node, bool is_leaf)
 		       : ((const struct iova_index_inner *)node)->n;
 }
 
+/*
+ * Append the ranges of ls to ld (which has room) without taking a node: an
+ * erase cannot.  If only ls has high halves, its block moves to ld.
+ */
+static void leaf_absorb(struct iova_index *t, struct iova_index_leaf *ld,
+			struct iova_index_leaf *ls)
+{
+	if (ls->ext && !ld->ext) {
+		uint32_t *e = ls->ext;
+
+		ls->ext = NULL;
+		leaf_copy(t, ld, ld->n, ls, 0, ls->n);	/* neither has a block */
+		iova_memmove(&e[ld->n], &e[0], ls->n * sizeof(uint32_t));
+		iova_memset(&e[0], 0, ld->n * sizeof(uint32_t));
+		ld->ext = e;
+	} else {
+		leaf_copy(t, ld, ld->n, ls, 0, ls->n);
+	}
+	ld->n += ls->n;
+}
+
 static void rebalance(struct iova_index *t, struct iova_index_cursor *p, int d)
 {
 	for (; d > 0; d--) {
@@ -1418,10 +1534,7 @@ static void rebalance(struct iova_index *t, struct iova_index_cursor *p, int d)
 			dst = par->child[li];
 			src = par->child[li + 1];
 			if (is_leaf) {
-				struct iova_index_leaf *ld = dst, *ls = src;
-
-				leaf_copy(t, ld, ld->n, ls, 0, ls->n);
-				ld->n += ls->n;
+				leaf_absorb(t, dst, src);
 			} else {
 				struct iova_index_inner *id = dst, *is = src;
 
@@ -1888,7 +2001,8 @@ int iova_index_walk(const struct iova_index *t,
 uint64_t iova_index_bytes(const struct iova_index *t)
 {
 	return (t->nr_leaves + t->pool.nr_leaves) * (uint64_t)t->leaf_size +
-	       (t->nr_inners + t->pool.nr_inners) * (uint64_t)sizeof(struct iova_index_inner);
+	       (t->nr_inners + t->nr_exts + t->pool.nr_inners) *
+	       (uint64_t)sizeof(struct iova_index_inner);
 }
 
 struct vstate {
@@ -1896,7 +2010,7 @@ struct vstate {
 	uint64_t next;		/* pred_end expected for the next range */
 	bool any;		/* a range has been seen */
 	bool at_top;		/* the last range seen ends at UINT64_MAX */
-	uint64_t count, gaps, leaves, inners;
+	uint64_t count, gaps, leaves, inners, exts;
 	uint64_t pages_live, pages_rsv, ranges_rsv;
 };
 
@@ -1914,6 +2028,7 @@ static const char *validate_node(struct vstate *v, const void *node,
 		const struct iova_index_leaf *l = node;
 
 		v->leaves++;
+		v->exts += l->ext ? 1 : 0;
 		if (l->n > IOVA_INDEX_LEAF_CAP)
 			return "3) leaf over capacity";
 		if (!is_root && l->n == 0)
@@ -1921,7 +2036,8 @@ static const char *validate_node(struct vstate *v, const void *node,
 		if ((l->rsv | l->gmask) & ~low_bits(l->n))
 			return "1) a flag bit is set beyond the leaf's ranges";
 		for (i = 0; i < l->n; i++) {
-			uint64_t lo = l->lo[i], hi = l->hi[i], sz;
+			uint64_t lo = l->lo[i], hi = leaf_hi(l, i), sz;
+			bool gap = lo > leaf_gap_lo(l, i, pred);
 
 			if (lo > hi)
 				return "1) range with lo > hi";
@@ -1931,7 +2047,7 @@ static const char *validate_node(struct vstate *v, const void *node,
 				return "1) ranges overlap or are out of order";
 			if (lo > v->next)
 				v->gaps++;
-			if (((l->gmask >> i) & 1) != (lo > (i ? l->hi[i - 1] + 1 : pred)))
+			if (((l->gmask >> i) & 1) != gap)
 				return "2) a leaf's gap bit differs from its gap";
 			sz = hi - lo + 1;	/* page counts are mod 2^64 */
 			if ((l->rsv >> i) & 1) {
@@ -1950,7 +2066,7 @@ static const char *validate_node(struct vstate *v, const void *node,
 			unsigned int c0 = 0, c1 = 0, c2 = 0;
 
 			for (i = 0; i < l->n; i++) {
-				uint64_t a = i ? l->hi[i - 1] + 1 : pred;
+				uint64_t a = leaf_gap_lo(l, i, pred);
 				uint64_t b = l->lo[i] - 1, g, ak, tk;
 
 				if (!((l->gmask >> i) & 1) || ((l->hmask >> i) & 1))
@@ -1967,7 +2083,7 @@ static const char *validate_node(struct vstate *v, const void *node,
 			if (c0 != l->cnt[0] || c1 != l->cnt[1] || c2 != l->cnt[2])
 				return "7) a leaf's threshold counts differ";
 		}
-		*last = l->n ? l->hi[l->n - 1] : 0;
+		*last = l->n ? leaf_hi(l, l->n - 1) : 0;
 		return NULL;
 	}
 	{
@@ -2030,7 +2146,8 @@ const char *iova_index_validate(const struct iova_index *t, uint64_t *pages_live
 		return "6) range count differs";
 	if (v.gaps != t->free_gaps)
 		return "6) free gap count differs";
-	if (v.leaves != t->nr_leaves || v.inners != t->nr_inners)
+	if (v.leaves != t->nr_leaves || v.inners != t->nr_inners ||
+	    v.exts != t->nr_exts)
 		return "6) node counts differ";
 	if (pages_live)
 		*pages_live = v.pages_live;

@@ -24,7 +24,7 @@
 #include "../env.h"
 
 /*
- * Tunables: node capacities.  A leaf is 1 KiB, an inner node ~1 KiB.  Test
+ * Tunables: node capacities.  A leaf is 784 bytes, an inner node ~1 KiB.  Test
  * builds with IOVA_TEST_SMALL_NODES use tiny nodes so that a few hundred
  * ranges exercise every split, merge and root change.
  */
@@ -32,7 +32,7 @@
 enum { IOVA_INDEX_LEAF_CAP = 4, IOVA_INDEX_INNER_CAP = 4, IOVA_INDEX_MAX_HEIGHT = 48 };
 #else
 enum {
-	IOVA_INDEX_LEAF_CAP = 60,	/* ranges per leaf: 56 + 60 * 16 = 1016 bytes */
+	IOVA_INDEX_LEAF_CAP = 60,	/* ranges per leaf: 64 + 60 * 12 = 784 bytes */
 	IOVA_INDEX_INNER_CAP = 25,	/* children per inner node: 8 + 25 * 40 bytes */
 	IOVA_INDEX_MAX_HEIGHT = 16,	/* 62 * 25^15 ranges: more than 2^64 */
 };
@@ -52,8 +52,14 @@ struct iova_index_leaf {
 	 */
 	uint64_t hmask;
 	uint64_t th[3];
+	/*
+	 * A range j is [lo[j], lo[j] + len], len = len[j] + ext[j] * 2^32: a
+	 * leaf holds the high halves only while one of its ranges needs them
+	 * (2^32 pages or more), in a block from the pool's inner nodes.
+	 */
+	uint32_t *ext;		/* NULL, or IOVA_INDEX_LEAF_CAP high halves */
 	uint64_t lo[IOVA_INDEX_LEAF_CAP];
-	uint64_t hi[IOVA_INDEX_LEAF_CAP];
+	uint32_t len[IOVA_INDEX_LEAF_CAP];	/* hi - lo, low 32 bits */
 	void *udata[];		/* IOVA_INDEX_LEAF_CAP pointers if the tree has udata */
 };
 
@@ -90,6 +96,7 @@ struct iova_index {
 	uint64_t count;		/* ranges */
 	uint64_t free_gaps;	/* non-empty gaps, the tail gap included */
 	uint64_t nr_leaves, nr_inners;	/* nodes in the tree (not the pool) */
+	uint64_t nr_exts;	/* leaves' high-half blocks (inner-sized) */
 	size_t leaf_size;
 	struct iova_index_pool pool;
 	uint64_t search_nodes;	/* statistics: nodes visited by searches */
@@ -130,17 +137,24 @@ void iova_index_destroy(struct iova_index *t,
 			void (*free_node)(void *node, size_t size, void *ctx),
 			void *ctx);
 
-/* Nodes an insert may need: a leaf and one inner node per level. */
+/*
+ * Nodes an insert may need: a leaf, one inner node per level, and two
+ * inner-sized blocks for leaves that take a range of 2^32 pages or more
+ * (the one it goes into and a new sibling).
+ */
+enum { IOVA_INDEX_EXT_NEED = 2 };
+
 static inline void iova_index_insert_need(const struct iova_index *t, uint32_t *leaves,
 					  uint32_t *inners)
 {
 	*leaves = 1;
-	*inners = t->height;
+	*inners = t->height + IOVA_INDEX_EXT_NEED;
 }
 
 static inline bool iova_index_pool_ready(const struct iova_index *t)
 {
-	return t->pool.nr_leaves >= 1 && t->pool.nr_inners >= t->height;
+	return t->pool.nr_leaves >= 1 &&
+	       t->pool.nr_inners >= t->height + IOVA_INDEX_EXT_NEED;
 }
 
 void iova_index_pool_put(struct iova_index *t, void *node, bool is_leaf);

@@ -47,7 +47,8 @@ int main(void)
 	in = root_inner();
 
 	CORRUPT("ranges out of order", "1)", l->lo[1], l->lo[0]);
-	CORRUPT("lo > hi", "1)", l->hi[1], l->lo[1] - 1);
+	/* range 0 is the reservation [0x10, 0x1F]: its end wraps past 2^64 */
+	CORRUPT("lo > hi", "1)", l->lo[0], UINT64_MAX - 1);
 	CORRUPT("a range below start", "1)", l->lo[0], 0);
 	CORRUPT("a reserved bit past the end", "1)", l->rsv,
 		l->rsv | (UINT64_C(1) << (l->n)));
@@ -61,6 +62,8 @@ int main(void)
 		d->tree.free_gaps - 1);
 	CORRUPT("the leaf count", "6)", d->tree.nr_leaves,
 		d->tree.nr_leaves + 1);
+	CORRUPT("the high-half block count", "6)", d->tree.nr_exts,
+		d->tree.nr_exts + 1);
 	CORRUPT("the live page counter", "D1)", d->live_pages,
 		d->live_pages + 1);
 	CORRUPT("the reserved range counter", "D1)", d->reserved_ranges,
@@ -73,7 +76,7 @@ int main(void)
 		struct iova_index_leaf *l2 = ((struct iova_index_inner *)in->child[0])->child[1];
 
 		CORRUPT("a leaf's first range overlapping its predecessor",
-			"1)", l2->lo[0], l->hi[l->n - 1]);
+			"1)", l2->lo[0], l->lo[l->n - 1] + l->len[l->n - 1]);
 	}
 	{
 		/* Two reservations that touch must have been merged. */

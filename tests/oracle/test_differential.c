@@ -53,6 +53,7 @@ struct ctx {
 	uint64_t epoch_ops;
 	const char *geo;
 	bool udata;		/* domain keeps a user pointer per range */
+	bool long_sizes;	/* most sizes 2^32 pages or more */
 };
 
 /* The user pointer a live range carries in udata epochs. */
@@ -109,6 +110,10 @@ static uint64_t pick_size(struct ctx *x)
 	uint64_t span = x->o.end - x->o.start;	/* + 1, maybe wrapped */
 	unsigned w = (unsigned)below(100);
 
+	/* Around 2^32: the leaf keeps a length's high half apart (gaptree.h). */
+	if (x->long_sizes && w < 70)
+		return (UINT64_C(1) << (31 + below(6))) + below(5) - 2 +
+		       (chance(50) ? below(UINT64_C(1) << 33) : 0);
 	if (w < 50)
 		return 1 + below(8);
 	if (w < 80)
@@ -393,7 +398,8 @@ static void new_epoch(struct ctx *x)
 	int r;
 
 	iova_domain_destroy(x->d);
-	switch (below(5)) {
+	x->long_sizes = false;
+	switch (below(6)) {
 	case 0:
 		x->geo = "small";
 		cfg.start_pfn = below(3);
@@ -416,6 +422,12 @@ static void new_epoch(struct ctx *x)
 		x->geo = "32bit";
 		cfg.start_pfn = 1;
 		cfg.end_pfn = (UINT64_C(1) << (12 + below(9))) - 1;
+		break;
+	case 5:
+		x->geo = "long";
+		x->long_sizes = true;
+		cfg.start_pfn = below(UINT64_C(1) << 36);
+		cfg.end_pfn = cfg.start_pfn + (UINT64_C(1) << (42 + below(4)));
 		break;
 	default:
 		x->geo = "mid";

@@ -22,7 +22,13 @@
  *    reservation that starts there and ends inside what was reserved by
  *    the call's end (the merge is one write section).
  *
- * usage: test_lockless [READERS] [WRITER_OPS] [SEED]
+ * With SHIFT, every pfn above is a unit of 2^SHIFT pages (ranges, the
+ * reservation and the domain scaled by it; readers look up any page of a
+ * unit): SHIFT 32 makes every range 2^32 pages or more, whose lengths the
+ * index keeps in two halves (gaptree.h), so readers must never see one
+ * half of a length change without the other.
+ *
+ * usage: test_lockless [READERS] [WRITER_OPS] [SEED] [SHIFT]
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -53,6 +59,13 @@ static atomic_ulong clk = 1;	/* advanced around every writer step */
 static atomic_ulong rsv_hi = RSV_LO;	/* reserved [RSV_LO, rsv_hi] so far */
 static atomic_bool stop;
 static atomic_ulong violations, lookups, found, pinned_checks, rsv_checks;
+static unsigned int shift;	/* a test pfn is 2^shift pages */
+
+/* The first page of unit u. */
+static uint64_t U(uint64_t u)
+{
+	return u << shift;
+}
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -134,9 +147,19 @@ static void *reader(void *arg)
 			pfn = (rnd(&s) % (SPACE / PIN_EVERY)) * PIN_EVERY +
 			      rnd(&s) % 2;
 		c0 = atomic_load(&clk);
-		e = kind & 4 ? iova_find_next(d, pfn, &r) : iova_find(d, pfn, &r);
+		{
+			uint64_t q = U(pfn) + (rnd(&s) & (U(1) - 1));
+
+			e = kind & 4 ? iova_find_next(d, q, &r) : iova_find(d, q, &r);
+		}
 		c1 = atomic_load(&clk);
 		n++;
+		if (!e) {	/* back to units: every range covers whole ones */
+			if (r.lo & (U(1) - 1) || (r.hi + 1) & (U(1) - 1))
+				bad("range not made of whole units", pfn, &r);
+			r.lo >>= shift;
+			r.hi >>= shift;
+		}
 
 		if (pfn == RSV_LO && !(kind & 4)) {
 			atomic_fetch_add(&rsv_checks, 1);
@@ -191,7 +214,6 @@ int main(int argc, char **argv)
 	unsigned long ops = argc > 2 ? strtoul(argv[2], NULL, 0) : 200000;
 	uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 1, s;
 	struct iova_domain_config cfg = { .granule = 4096, .start_pfn = 0,
-					  .end_pfn = SPACE - 1,
 					  .flags = IOVA_DOMAIN_UDATA };
 	static uint64_t held[HELD];
 	unsigned long held_n = 0, i, allocs = 0, frees = 0;
@@ -199,8 +221,10 @@ int main(int argc, char **argv)
 	const char *why = NULL;
 	uint64_t p;
 
-	if (readers < 1 || readers > 16 || !ops)
+	shift = argc > 4 ? (unsigned int)atoi(argv[4]) : 0;
+	if (readers < 1 || readers > 16 || !ops || shift > 40)
 		return 2;
+	cfg.end_pfn = U(SPACE) - 1;
 	s = seed;
 	log_cap = ops + 1;
 	logv = calloc(log_cap, sizeof(*logv));
@@ -209,9 +233,9 @@ int main(int argc, char **argv)
 		return 1;
 	for (p = 0; p < SPACE; p += PIN_EVERY)
 		if (!in_rsv_window(p))
-			iova_alloc_udata(d, 2, 1, p, SPACE - 1, IOVA_EXACT,
+			iova_alloc_udata(d, U(2), 1, U(p), U(SPACE) - 1, IOVA_EXACT,
 					 PIN_TAG, &(uint64_t){ 0 });
-	iova_reserve(d, RSV_LO, RSV_LO);
+	iova_reserve(d, U(RSV_LO), U(RSV_LO + 1) - 1);
 
 	for (i = 0; i < readers; i++)
 		pthread_create(&th[i], NULL, reader,
@@ -225,7 +249,7 @@ int main(int argc, char **argv)
 			uint64_t hi = atomic_load(&rsv_hi) + 1;
 
 			atomic_store(&rsv_hi, hi);	/* before it can be seen */
-			iova_reserve(d, hi, hi);
+			iova_reserve(d, U(hi), U(hi + 1) - 1);
 		} else if (r < 55 && held_n < HELD) {
 			struct life *l = &logv[nlog];
 			uint64_t size = 1 + rnd(&s) % 8, lo;
@@ -237,8 +261,9 @@ int main(int argc, char **argv)
 			l->size = size;
 			atomic_store(&l->born, atomic_fetch_add(&clk, 1) + 1);
 			nlog++;
-			if (!iova_alloc_udata(d, size, 1, lo, SPACE - 1, IOVA_EXACT,
-					      gen_tag(nlog - 1), &lo)) {
+			if (!iova_alloc_udata(d, U(size), 1, U(lo), U(SPACE) - 1,
+					      IOVA_EXACT, gen_tag(nlog - 1),
+					      &(uint64_t){ 0 })) {
 				held[held_n++] = nlog - 1;
 				allocs++;
 			} else {
@@ -247,7 +272,7 @@ int main(int argc, char **argv)
 		} else if (held_n) {
 			unsigned long k = rnd(&s) % held_n, g = held[k];
 
-			if (iova_free(d, logv[g].lo))
+			if (iova_free(d, U(logv[g].lo)))
 				bad("writer: free of its own range failed", logv[g].lo,
 				    NULL);
 			atomic_store(&logv[g].died, atomic_fetch_add(&clk, 1) + 1);
