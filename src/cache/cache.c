@@ -181,6 +181,10 @@ int iova_domain_init_caches(struct iova_ndomain *d,
 	rc->checked = (c.flags & IOVA_CACHE_CHECK_FREES) || IOVA_DEBUG >= 1;
 	rc->start = d->tree.start;
 	rc->room = d->tree.end - d->tree.start;
+	rc->fast_orders = 0;
+	while (!rc->checked && rc->fast_orders < c.max_order &&
+	       ((uint64_t)1 << rc->fast_orders) - 1 <= rc->room)
+		rc->fast_orders++;
 	cold->mag_bytes = sizeof(struct iova_mag) + (size_t)c.mag_size * sizeof(uint64_t);
 	/*
 	 * The slot, then its tail; a power of two (a shift on the hot path),
@@ -664,11 +668,15 @@ static int index_alloc(struct iova_ndomain *d, uint64_t size, unsigned int order
 	return ret == -ENOSPC ? -ENOMEM : ret;
 }
 
-/* Everything but a hit on an uncontended slot (see iova_alloc_fast()). */
+/*
+ * Everything but a hit on an uncontended slot (see iova_alloc_fast()): the
+ * entry point's own arguments, so that its tail call moves none.
+ */
 static iova_noinline int
-alloc_fast_slow(struct iova_ndomain *d, uint64_t size, unsigned int order,
-		uint64_t max_pfn, bool flush_retry, uint64_t *pfn_out)
+alloc_fast_slow(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
+		bool flush_retry, uint64_t *pfn_out)
 {
+	unsigned int order = cache_size_order(size);
 	struct iova_rcache *rc;
 	bool orphan = false;
 
@@ -799,7 +807,7 @@ int iova_alloc_fast(struct iova_ndomain *d, uint64_t size, uint64_t max_pfn,
 		rc = iova_load_acquire(&d->rcache);
 	if (iova_likely(cache_fast_get(rc, order, max_pfn, pfn_out)))
 		return 0;
-	return alloc_fast_slow(d, size, order, max_pfn, flush_retry, pfn_out);
+	return alloc_fast_slow(d, size, max_pfn, flush_retry, pfn_out);
 }
 
 int iova_free_fast(struct iova_ndomain *d, uint64_t pfn, uint64_t size)

@@ -279,6 +279,12 @@ struct iova_rcache {
 	unsigned int chunk_mask;	/* slots per chunk - 1 */
 	uint8_t chunk_shift, cpu_shift;	/* log2 slots per chunk, log2 stride */
 	bool checked;			/* frees checked against the index */
+	/*
+	 * The orders the inlined paths serve: 0 with checked frees, else
+	 * max_order less any order whose span the domain cannot hold (so
+	 * that cache_misplaced() needs no span test).
+	 */
+	uint8_t fast_orders;
 	uint64_t start, room;		/* domain start, end - start */
 	struct cache_depot *depot;	/* max_order of them */
 	struct cache_cold *cold;
@@ -496,15 +502,21 @@ static inline bool cache_try_put(struct iova_rcache *rc, unsigned int order,
 }
 
 /*
- * The free's geometry: aligned to its order and inside the domain.  A pfn
- * below the start wraps pfn - start past room, so one compare covers both
- * ends.
+ * A free's placement, for span = 2^order - 1 <= room: misaligned to its
+ * order or not inside the domain.  A pfn below the start wraps pfn - start
+ * past room, so one compare covers both ends.
  */
+static inline bool cache_misplaced(const struct iova_rcache *rc, uint64_t pfn,
+				   uint64_t span)
+{
+	return (pfn & span) || pfn - rc->start > rc->room - span;
+}
+
+/* The same for any order (an order wider than the domain fits nowhere). */
 static inline bool cache_bad_geometry(const struct iova_rcache *rc, uint64_t pfn,
 				      uint64_t span)
 {
-	return (pfn & span) || span > rc->room ||
-	       pfn - rc->start > rc->room - span;
+	return span > rc->room || cache_misplaced(rc, pfn, span);
 }
 
 /*
@@ -516,7 +528,7 @@ static inline bool cache_fast_get(struct iova_rcache *rc, unsigned int order,
 {
 	uint64_t span;
 
-	if (iova_unlikely(!rc || order >= rc->max_order || rc->checked))
+	if (iova_unlikely(!rc || order >= rc->fast_orders))
 		return false;
 	span = ((uint64_t)1 << order) - 1;
 	if (iova_likely(max_pfn >= span) &&
@@ -536,10 +548,10 @@ static inline int cache_fast_put(struct iova_rcache *rc, unsigned int order,
 {
 	uint64_t span;
 
-	if (iova_unlikely(!rc || order >= rc->max_order || rc->checked))
+	if (iova_unlikely(!rc || order >= rc->fast_orders))
 		return 0;
 	span = ((uint64_t)1 << order) - 1;
-	if (iova_unlikely(cache_bad_geometry(rc, pfn, span)))
+	if (iova_unlikely(cache_misplaced(rc, pfn, span)))
 		return -ENOENT;
 	if (iova_likely(cache_try_put(rc, order, pfn))) {
 		iova_env_count(IOVA_EV_CACHE_PUT);

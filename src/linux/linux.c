@@ -512,6 +512,17 @@ static inline struct iova_linux_priv *domain_priv(struct iova_domain *iovad)
 	return domain_priv_create(iovad);
 }
 
+/*
+ * The same without creating it (NULL then too): for the inlined cache
+ * hits, which then call nothing and leave the creation to their miss path.
+ */
+static inline struct iova_linux_priv *domain_priv_made(struct iova_domain *iovad)
+{
+	if (iova_unlikely(!iovad || iovad->_magic != MAGIC_LIVE))
+		return NULL;
+	return iova_load_acquire(&iovad->_priv);
+}
+
 void init_iova_domain(struct iova_domain *iovad, unsigned long granule,
 		      unsigned long start_pfn)
 {
@@ -881,7 +892,8 @@ EXPORT_SYMBOL_GPL(reserve_iova);
 /*
  * The size the fast calls use, as mainline rounds it whether or not the
  * caches exist: below 2^(IOVA_RANGE_CACHE_MAX_SIZE - 1), up to a power of
- * two (the caches' own rounding then agrees: the same orders).
+ * two.  Rounding never changes the order the caches file a size under, so
+ * the inlined hits take cache_size_order(size) without it.
  */
 static inline uint64_t fast_size(unsigned long size)
 {
@@ -918,11 +930,15 @@ int iova_domain_init_rcaches(struct iova_domain *iovad)
 }
 EXPORT_SYMBOL_GPL(iova_domain_init_rcaches);
 
-/* Everything but a cache hit (see alloc_iova_fast()). */
+/*
+ * Everything but a cache hit (see alloc_iova_fast()): the entry point's
+ * own arguments, so that its tail call moves none.
+ */
 static iova_noinline unsigned long
-alloc_fast_miss(struct iova_domain *iovad, struct iova_linux_priv *p,
-		unsigned long size, unsigned long limit_pfn, bool flush_rcache)
+alloc_fast_miss(struct iova_domain *iovad, unsigned long size,
+		unsigned long limit_pfn, bool flush_rcache)
 {
+	struct iova_linux_priv *p = domain_priv(iovad);
 	uint64_t pfn = 0;
 
 	if (!p || size > HALF_SPACE || limit_pfn < iovad->start_pfn)
@@ -941,7 +957,7 @@ alloc_fast_miss(struct iova_domain *iovad, struct iova_linux_priv *p,
 unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 			      unsigned long limit_pfn, bool flush_rcache)
 {
-	struct iova_linux_priv *p = domain_priv(iovad);
+	struct iova_linux_priv *p = domain_priv_made(iovad);
 	uint64_t pfn;
 
 	if (iova_unlikely(!size)) {
@@ -951,18 +967,19 @@ unsigned long alloc_iova_fast(struct iova_domain *iovad, unsigned long size,
 	if (iova_likely(p && size <= HALF_SPACE &&
 			limit_pfn >= iovad->start_pfn) &&
 	    iova_likely(cache_fast_get(iova_load_acquire(&p->nd->rcache),
-				       cache_size_order(fast_size(size)),
+				       cache_size_order(size),
 				       limit_pfn, &pfn)))
 		return (unsigned long)pfn;
-	return alloc_fast_miss(iovad, p, size, limit_pfn, flush_rcache);
+	return alloc_fast_miss(iovad, size, limit_pfn, flush_rcache);
 }
 EXPORT_SYMBOL_GPL(alloc_iova_fast);
 
 /* Everything but a push to this CPU's magazine (see free_iova_fast()). */
 static iova_noinline void free_fast_miss(struct iova_domain *iovad,
-					 struct iova_linux_priv *p,
 					 unsigned long pfn, unsigned long size)
 {
+	struct iova_linux_priv *p = domain_priv(iovad);
+
 	if (!p || !size || size > HALF_SPACE)
 		bad_free(iovad, p, pfn, p ? "size 0 or above 2^63"
 					  : "domain not usable");
@@ -978,13 +995,13 @@ static iova_noinline void free_fast_miss(struct iova_domain *iovad,
 void free_iova_fast(struct iova_domain *iovad, unsigned long pfn,
 		    unsigned long size)
 {
-	struct iova_linux_priv *p = domain_priv(iovad);
+	struct iova_linux_priv *p = domain_priv_made(iovad);
 
 	if (iova_likely(p && size && size <= HALF_SPACE) &&
 	    iova_likely(cache_fast_put(iova_load_acquire(&p->nd->rcache),
-				       cache_size_order(fast_size(size)), pfn) > 0))
+				       cache_size_order(size), pfn) > 0))
 		return;
-	free_fast_miss(iovad, p, pfn, size);
+	free_fast_miss(iovad, pfn, size);
 }
 EXPORT_SYMBOL_GPL(free_iova_fast);
 

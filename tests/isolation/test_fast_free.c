@@ -379,9 +379,54 @@ static void linux_case(enum misuse m, int how)
 	       misuse_name[m]);
 }
 
+/*
+ * A domain narrower than the largest cached order (4 pfns, orders to 5):
+ * a fast free of an order wider than the domain is refused in every build,
+ * even at a pfn its alignment allows, and nothing of that order is ever
+ * handed out; the orders that fit are still cached.
+ */
+static void narrow_domain(unsigned int flags)
+{
+	struct iova_domain_config cfg = { .granule = 4096, .start_pfn = 0,
+					  .end_pfn = 3 };
+	struct iova_cache_config cc = { .nr_cpus = 1, .flags = flags };
+	struct iova_ndomain *d;
+	uint64_t pfn = 0, size;
+	bool refused = true, none = true;
+	int r;
+
+	if (iova_domain_create(&cfg, &d) || iova_domain_init_caches(d, &cc)) {
+		ok(0, "narrow: set-up");
+		return;
+	}
+	r = iova_alloc_fast(d, 4, 3, false, &pfn);
+	ok(r == 0 && pfn == 0, "narrow flags %u: the whole domain as order 2",
+	   flags);
+	/* This CPU's magazines now exist: the wide orders meet them too. */
+	ok(iova_free_fast(d, pfn, 4) == 0 && cached_total(d) == 1,
+	   "narrow flags %u: and back into the cache", flags);
+	for (size = 8; size <= 32; size *= 2)	/* misses may load magazines */
+		none &= iova_alloc_fast(d, size, 3, false, &pfn) != 0;
+	for (size = 8; size <= 32; size *= 2)
+		refused &= iova_free_fast(d, 0, size) == -ENOENT;
+	for (size = 8; size <= 32; size *= 2)
+		none &= iova_alloc_fast(d, size, 3, false, &pfn) != 0;
+	ok(refused && cached_total(d) == 1, "narrow flags %u: fast frees of "
+	   "orders wider than the domain are refused", flags);
+	ok(none, "narrow flags %u: nothing of those orders is handed out", flags);
+	r = iova_alloc_fast(d, 4, 3, false, &pfn);
+	ok(r == 0 && pfn == 0 && cached_total(d) == 0,
+	   "narrow flags %u: and out again", flags);
+	ok(iova_free_fast(d, pfn, 4) == 0, "narrow flags %u: freed", flags);
+	iova_domain_destroy(d);
+}
+
 int main(void)
 {
 	int m, k;
+
+	narrow_domain(0);
+	narrow_domain(IOVA_CACHE_CHECK_FREES);
 
 	iova_linux_set_bad_free_hook(bad_free_hook);
 	for (m = 0; m < M_COUNT; m++) {
