@@ -22,6 +22,10 @@
  *     tkey[i] the largest aligned-run and aligned-point keys (fit.h) of
  *     those gaps, 0 for none; bit i of gmask says gap[i] != 0, so searches
  *     and summaries skip full children (a fill leaves most of them full).
+ *     Where bit k of sec_ok is set, sec[k] is the second largest of part
+ *     k (gap, akey, tkey) over the children, a tie with the largest
+ *     counting (so most in-place changes update an ancestor without a
+ *     rescan, fix_up_leaf()).
  *  6) count, free_gaps, nr_leaves, nr_inners and nr_exts match the tree.
  *  7) Leaf candidates: a non-empty gap whose hmask bit is clear has its
  *     length, aligned-run key and aligned-point key at or below th[0..2],
@@ -121,6 +125,7 @@ static void *take_node(struct iova_index *t, bool is_leaf)
 	} else {
 		((struct iova_index_inner *)node)->n = 0;
 		((struct iova_index_inner *)node)->gmask = 0;
+		((struct iova_index_inner *)node)->sec_ok = 0;
 		t->nr_inners++;
 	}
 	return node;
@@ -539,6 +544,41 @@ static void inner_summary(const struct iova_index_inner *in, struct iova_index_s
 	*sum = acc;
 }
 
+/* The largest value so far in *m1, the second largest (ties count) in *m2. */
+static inline void top2_add(uint64_t *m1, uint64_t *m2, uint64_t v)
+{
+	if (v > *m2) {	/* rarely taken once the two have been seen */
+		if (v > *m1) {
+			*m2 = *m1;
+			*m1 = v;
+		} else {
+			*m2 = v;
+		}
+	}
+}
+
+/* inner_summary() that also records in's second-largest values. */
+static void inner_summary_sec(struct iova_index_inner *in, struct iova_index_sum *sum)
+{
+	uint64_t g = 0, a = 0, t = 0, g2 = 0, a2 = 0, t2 = 0;
+	unsigned int i, end;
+
+	if (gap_span(inner_gaps(in), &i, &end)) {
+		for (; i <= end; i++) {
+			top2_add(&g, &g2, in->gap[i]);
+			top2_add(&a, &a2, in->akey[i]);
+			top2_add(&t, &t2, in->tkey[i]);
+		}
+	}
+	sum->gap = g;
+	sum->akey = a;
+	sum->tkey = t;
+	in->sec[0] = g2;
+	in->sec[1] = a2;
+	in->sec[2] = t2;
+	in->sec_ok = 7;
+}
+
 static uint64_t node_last(const void *node, bool is_leaf)
 {
 	const struct iova_index_inner *in = node;
@@ -580,15 +620,26 @@ static inline bool slot_same(const struct iova_index_inner *in, unsigned int i,
 	       ((in->gmask >> i) & 1) == !!sum->gap;
 }
 
-/* Write key and sum into slot i of in, with its gap bit. */
-static inline void slot_put(struct iova_index_inner *in, unsigned int i,
-			    uint64_t key, const struct iova_index_sum *sum)
+/*
+ * Write key and sum into slot i of in, with its gap bit, leaving in's
+ * second-largest values to the caller (fix_up_leaf() keeps them).
+ */
+static inline void slot_write(struct iova_index_inner *in, unsigned int i,
+			      uint64_t key, const struct iova_index_sum *sum)
 {
 	in->key[i] = key;
 	in->gap[i] = sum->gap;
 	in->akey[i] = sum->akey;
 	in->tkey[i] = sum->tkey;
 	in->gmask = (in->gmask & ~bit32(i)) | (uint32_t)!!sum->gap << i;
+}
+
+/* slot_write(), forgetting in's second-largest values. */
+static inline void slot_put(struct iova_index_inner *in, unsigned int i,
+			    uint64_t key, const struct iova_index_sum *sum)
+{
+	slot_write(in, i, key, sum);
+	in->sec_ok = 0;
 }
 
 /* Write child i's key and summaries into in; true if anything changed. */
@@ -630,28 +681,74 @@ static void fix_up(struct iova_index *t, struct iova_index_cursor *p, int d)
 }
 
 /*
- * One part of a node's summary after one of its children's slots went from
- * old to new: the new maximum, or false if only a rescan can tell (the old
- * value was the maximum and shrank).
+ * Part k of node in's summary after one of its slots went from old to new,
+ * where cur was the part's maximum over in's slots (what in's parent
+ * holds for it): the new maximum into *out, keeping in->sec[k] (the
+ * maximum of the other slots when the changed one held the maximum).  False if only a
+ * rescan can tell: the slot held the maximum, shrank, and sec[k] is not
+ * known.
  */
-static inline bool part_after(uint64_t cur, uint64_t old, uint64_t new,
-			      uint64_t *out)
+static inline bool part_after(struct iova_index_inner *in, unsigned int k,
+			      uint64_t cur, uint64_t old, uint64_t new, uint64_t *out)
 {
-	*out = new >= cur ? new : cur;
-	return new >= cur || old < cur;
+	uint32_t bit = 1u << k;
+	uint64_t sec = in->sec[k];
+
+	if (old == cur) {
+		/* The others' maximum is sec[k]; their second is not known. */
+		if (new >= cur || ((in->sec_ok & bit) && new >= sec)) {
+			*out = new;	/* sec[k] stays */
+			return true;
+		}
+		if (!(in->sec_ok & bit))
+			return false;
+		*out = sec;
+		in->sec_ok &= ~bit;
+		return true;
+	}
+	/* old < cur: the maximum is among the other slots. */
+	if (new >= cur) {
+		*out = new;
+		in->sec[k] = cur;
+		in->sec_ok |= bit;
+		return true;
+	}
+	*out = cur;
+	if (old == sec && new < old)
+		in->sec_ok &= ~bit;	/* the second may have shrunk */
+	else
+		in->sec[k] = iova_max64(sec, new);
+	return true;
+}
+
+/* part_after() for a slot that grew (new >= old): never needs a rescan. */
+static inline void part_grew(struct iova_index_inner *in, unsigned int k,
+			     uint64_t cur, uint64_t old, uint64_t new)
+{
+	if (old == cur)
+		return;		/* the others' maximum, sec[k], stays second */
+	if (new >= cur) {
+		in->sec[k] = cur;
+		in->sec_ok |= 1u << k;
+	} else {
+		in->sec[k] = iova_max64(in->sec[k], new);
+	}
 }
 
 /*
  * fix_up() for a leaf p->node[d] that changed in place (an insert or erase
  * without a split, a shift or a merge below), so that at each level up only
  * one slot changed: the summaries of each ancestor follow from its slot's
- * old and new values, and an ancestor is rescanned only where its maximum
- * came from that slot and shrank.
+ * old and new values and the ancestor's second-largest values, and an
+ * ancestor is rescanned only where its maximum came from that slot, shrank,
+ * and its second is not known.  The root's seconds are never read here (it
+ * has no slot to compare with) and are forgotten when its slots change.
  */
 static void fix_up_leaf(struct iova_index_cursor *p, int d)
 {
 	struct iova_index_inner *parent;
 	struct iova_index_sum old, new, cur, next;
+	uint64_t key;
 	unsigned int i;
 
 	if (d == 0)
@@ -659,23 +756,32 @@ static void fix_up_leaf(struct iova_index_cursor *p, int d)
 	parent = p->node[d - 1];
 	i = p->idx[d - 1];
 	slot_get(parent, i, &old);
-	if (!set_slot(parent, i, p->node[d], true, p->pred[d]))
+	key = node_last(p->node[d], true);
+	leaf_summary(p->node[d], p->pred[d], &new);
+	if (slot_same(parent, i, key, &new))
 		return;
-	slot_get(parent, i, &new);
+	if (d == 1) {
+		slot_put(parent, i, key, &new);
+		return;
+	}
+	slot_write(parent, i, key, &new);
 	for (d--; d > 0; d--) {
 		struct iova_index_inner *in = p->node[d];
-		uint64_t key = in->key[in->n - 1];
 
+		key = in->key[in->n - 1];
 		parent = p->node[d - 1];
 		i = p->idx[d - 1];
 		slot_get(parent, i, &cur);
-		if (!part_after(cur.gap, old.gap, new.gap, &next.gap) ||
-		    !part_after(cur.akey, old.akey, new.akey, &next.akey) ||
-		    !part_after(cur.tkey, old.tkey, new.tkey, &next.tkey))
-			inner_summary(in, &next);
+		if (!part_after(in, 0, cur.gap, old.gap, new.gap, &next.gap) ||
+		    !part_after(in, 1, cur.akey, old.akey, new.akey, &next.akey) ||
+		    !part_after(in, 2, cur.tkey, old.tkey, new.tkey, &next.tkey))
+			inner_summary_sec(in, &next);
 		if (slot_same(parent, i, key, &next))
 			return;
-		slot_put(parent, i, key, &next);
+		if (d == 1)
+			slot_put(parent, i, key, &next);
+		else
+			slot_write(parent, i, key, &next);
 		old = cur;
 		new = next;
 	}
@@ -688,17 +794,33 @@ static void fix_up_leaf(struct iova_index_cursor *p, int d)
  */
 static void bump_up(struct iova_index_cursor *p, int d, const struct iova_index_sum *run)
 {
+	struct iova_index_sum old, new;
+	bool wrote = false;	/* slot idx[d] of node[d] went from old to new */
+
 	for (; d > 0; d--) {
 		struct iova_index_inner *parent = p->node[d - 1];
 		unsigned int i = p->idx[d - 1];
 		struct iova_index_sum cur;
 
 		slot_get(parent, i, &cur);
+		if (wrote) {
+			/* node[d]'s maximum was cur. */
+			struct iova_index_inner *in = p->node[d];
+
+			part_grew(in, 0, cur.gap, old.gap, new.gap);
+			part_grew(in, 1, cur.akey, old.akey, new.akey);
+			part_grew(in, 2, cur.tkey, old.tkey, new.tkey);
+		}
 		if (sum_covers(&cur, run))
 			return;
+		old = cur;
 		sum_max(&cur, run);
-		slot_put(parent, i, parent->key[i], &cur);
+		new = cur;
+		slot_write(parent, i, parent->key[i], &cur);
+		wrote = true;
 	}
+	if (wrote)	/* the root's seconds are not kept */
+		((struct iova_index_inner *)p->node[0])->sec_ok = 0;
 }
 
 /*
@@ -1125,6 +1247,7 @@ static void inner_copy(struct iova_index_inner *dst, unsigned int di,
 {
 	uint32_t bits, keep;
 
+	dst->sec_ok = 0;
 	if (!cnt)
 		return;
 	bits = (src->gmask >> si) & (uint32_t)low_bits(cnt);
@@ -1147,6 +1270,7 @@ static void inner_insert_slot(struct iova_index_inner *in, unsigned int i, void 
 	in->akey[i] = 0;
 	in->tkey[i] = 0;
 	in->gmask &= ~bit32(i);
+	in->sec_ok = 0;
 	in->n++;
 }
 
@@ -1182,6 +1306,7 @@ static bool inner_shift(struct iova_index *t, struct iova_index_cursor *p, int e
 		/* The left sibling takes left itself, or in's first child. */
 		if (i == 0) {
 			s->child[s->n] = left;
+			s->sec_ok = 0;	/* set_slot() may find the new slot "unchanged" */
 			set_slot(s, s->n++, left, child_leaf, pred);
 		} else {
 			inner_copy(s, s->n++, in, 0, 1);
@@ -2094,6 +2219,8 @@ static const char *validate_node(struct vstate *v, const void *node,
 			return "3) inner node over capacity";
 		if (in->n < 1 || (is_root && in->n < 2))
 			return "3) inner node with too few children";
+		uint64_t sec[3] = { 0, 0, 0 };
+
 		sum->gap = 0;
 		sum->akey = 0;
 		sum->tkey = 0;
@@ -2117,8 +2244,13 @@ static const char *validate_node(struct vstate *v, const void *node,
 				return "5) aligned-run key differs from a recompute";
 			if (in->tkey[i] != cs.tkey)
 				return "5) aligned-point key differs from a recompute";
-			sum_max(sum, &cs);
+			top2_add(&sum->gap, &sec[0], cs.gap);
+			top2_add(&sum->akey, &sec[1], cs.akey);
+			top2_add(&sum->tkey, &sec[2], cs.tkey);
 		}
+		for (i = 0; i < 3; i++)
+			if (((in->sec_ok >> i) & 1) && in->sec[i] != sec[i])
+				return "5) a known second-largest summary differs from a recompute";
 		*last = in->key[in->n - 1];
 		return NULL;
 	}

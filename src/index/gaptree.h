@@ -24,7 +24,7 @@
 #include "../env.h"
 
 /*
- * Tunables: node capacities.  A leaf is 784 bytes, an inner node ~1 KiB.  Test
+ * Tunables: node capacities.  A leaf is 784 bytes, an inner node 1,040.  Test
  * builds with IOVA_TEST_SMALL_NODES use tiny nodes so that a few hundred
  * ranges exercise every split, merge and root change.
  */
@@ -33,7 +33,7 @@ enum { IOVA_INDEX_LEAF_CAP = 4, IOVA_INDEX_INNER_CAP = 4, IOVA_INDEX_MAX_HEIGHT 
 #else
 enum {
 	IOVA_INDEX_LEAF_CAP = 60,	/* ranges per leaf: 64 + 60 * 12 = 784 bytes */
-	IOVA_INDEX_INNER_CAP = 25,	/* children per inner node: 8 + 25 * 40 bytes */
+	IOVA_INDEX_INNER_CAP = 25,	/* children per inner node: 8 + 25 * 40 + 32 bytes */
 	IOVA_INDEX_MAX_HEIGHT = 16,	/* 62 * 25^15 ranges: more than 2^64 */
 };
 #endif
@@ -71,6 +71,14 @@ struct iova_index_inner {
 	uint64_t akey[IOVA_INDEX_INNER_CAP];	/* largest aligned-run key in child i */
 	uint64_t tkey[IOVA_INDEX_INNER_CAP];	/* largest aligned-point key in child i */
 	void *child[IOVA_INDEX_INNER_CAP];
+	/*
+	 * Writer-only hint (gaptree.c, fix_up_leaf()): sec[k] is the second
+	 * largest of the children's gap, akey or tkey (k = 0, 1, 2; a tie with
+	 * the largest counts, 0 with one child), valid where bit k of sec_ok
+	 * is set.  Any other change to the slots clears sec_ok.
+	 */
+	uint64_t sec[3];
+	uint32_t sec_ok;
 };
 
 /* The summaries of a set of free runs (the maxima over the runs). */
