@@ -527,23 +527,6 @@ static inline bool gap_span(uint32_t m, unsigned int *first, unsigned int *last)
 	return true;
 }
 
-static void inner_summary(const struct iova_index_inner *in, struct iova_index_sum *sum)
-{
-	struct iova_index_sum acc = { 0, 0, 0 };
-	unsigned int i, end;
-
-	if (!gap_span(inner_gaps(in), &i, &end)) {
-		*sum = acc;
-		return;
-	}
-	for (; i <= end; i++) {
-		acc.gap = iova_max64(acc.gap, in->gap[i]);
-		acc.akey = iova_max64(acc.akey, in->akey[i]);
-		acc.tkey = iova_max64(acc.tkey, in->tkey[i]);
-	}
-	*sum = acc;
-}
-
 /* The largest value so far in *m1, the second largest (ties count) in *m2. */
 static inline void top2_add(uint64_t *m1, uint64_t *m2, uint64_t v)
 {
@@ -557,8 +540,11 @@ static inline void top2_add(uint64_t *m1, uint64_t *m2, uint64_t v)
 	}
 }
 
-/* inner_summary() that also records in's second-largest values. */
-static void inner_summary_sec(struct iova_index_inner *in, struct iova_index_sum *sum)
+/*
+ * The summaries of inner node in (the maxima over its children), recording
+ * in's second-largest values on the way: a rescan leaves them all valid.
+ */
+static void inner_summary(struct iova_index_inner *in, struct iova_index_sum *sum)
 {
 	uint64_t g = 0, a = 0, t = 0, g2 = 0, a2 = 0, t2 = 0;
 	unsigned int i, end;
@@ -775,7 +761,7 @@ static void fix_up_leaf(struct iova_index_cursor *p, int d)
 		if (!part_after(in, 0, cur.gap, old.gap, new.gap, &next.gap) ||
 		    !part_after(in, 1, cur.akey, old.akey, new.akey, &next.akey) ||
 		    !part_after(in, 2, cur.tkey, old.tkey, new.tkey, &next.tkey))
-			inner_summary_sec(in, &next);
+			inner_summary(in, &next);
 		if (slot_same(parent, i, key, &next))
 			return;
 		if (d == 1)
