@@ -1846,10 +1846,13 @@ static bool search_leaf(struct search *s, const struct iova_index_leaf *l,
 	 * gaps of ranges before the first one with hi > min end below min.
 	 */
 	if (s->top) {
-		j0 = leaf_lower_bound(l, r->max);
+		/* Usually the whole leaf lies below max: no binary search. */
+		j0 = leaf_hi(l, n - 1) < r->max ? n - 1 : leaf_lower_bound(l, r->max);
 		m = l->gmask & low_bits((j0 < n ? j0 : n - 1) + 1);
 	} else {
-		j0 = r->min == UINT64_MAX ? n : leaf_lower_bound(l, r->min + 1);
+		/* Usually the whole leaf lies above min: no binary search. */
+		j0 = r->min < l->lo[0] ? 0 :
+		     r->min == UINT64_MAX ? n : leaf_lower_bound(l, r->min + 1);
 		m = l->gmask & ~low_bits(j0);
 	}
 	/*
